@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file trainmetrics.h
+ * @brief Umbrella header: includes every trainmetrics module.
+ */
+#ifndef TRAINMETRICS_H
+#define TRAINMETRICS_H
+
+#include "common.h"
+#include "confusion.h"
+#include "metrics.h"
+
+#endif /* TRAINMETRICS_H */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Internals shared by every module: failure reporting, checked size arithmetic
+ * and the allocator hooks. Nothing here is exported. */
+#ifndef TRM_COMMON_PRIVATE_H
+#define TRM_COMMON_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trainmetrics/common.h"
+
+#if defined(__GNUC__)
+#define TRM_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define TRM_PRINTF(fmt, args)
+#endif
+
+/* Records "func: detail" as this thread's last error and returns code, so a
+ * failing path reads `return TRM_FAIL(TRM_E_LABEL, "...", ...);`. */
+int trm__fail(int code, const char *func, const char *fmt, ...) TRM_PRINTF(3, 4);
+#define TRM_FAIL(code, ...) trm__fail((code), __func__, __VA_ARGS__)
+
+/* Every public entry point names the NULL argument it was given; the _IN form
+ * is for static helpers that report on behalf of the public function `func`. */
+#define TRM_REQUIRE_IN(func, ptr)                                           \
+    do {                                                                    \
+        if ((ptr) == NULL)                                                  \
+            return trm__fail(TRM_E_INVALID, (func), "%s is NULL", #ptr);    \
+    } while (0)
+#define TRM_REQUIRE(ptr) TRM_REQUIRE_IN(__func__, ptr)
+
+static inline bool trm__mul_overflows(size_t a, size_t b, size_t *product)
+{
+    return __builtin_mul_overflow(a, b, product);
+}
+
+static inline bool trm__add_overflows(size_t a, size_t b, size_t *sum)
+{
+    return __builtin_add_overflow(a, b, sum);
+}
+
+/* A NULL allocator means malloc/free; a copy is kept in each handle so the
+ * caller's struct need not outlive the call. Returns false when exactly one
+ * hook is missing. */
+bool trm__allocator_copy(trm_allocator *dst, const trm_allocator *src);
+void *trm__alloc(const trm_allocator *a, size_t size);
+void *trm__alloc_zeroed(const trm_allocator *a, size_t size);
+void trm__free(const trm_allocator *a, void *ptr);
+
+#endif /* TRM_COMMON_PRIVATE_H */

@@ -1,0 +1,731 @@
+/* SPDX-License-Identifier: MIT */
+/* Streaming confusion matrix: validation pass, counting pass, and the handle's
+ * life cycle (clone, reset, merge, serialization). */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "codec-private.h"
+#include "common-private.h"
+#include "confusion-private.h"
+
+struct trm_confusion {
+    trm_allocator alloc; /* copy of the creator's hooks; alloc == NULL means malloc */
+    size_t k;            /* number of classes, >= 1; K*K*8 fits in size_t */
+    uint32_t flags;      /* 0 or TRM_CONFUSION_WEIGHTED */
+    int64_t ignore;      /* true label to skip; meaningful only when has_ignore */
+    bool has_ignore;     /* false for TRM_NO_IGNORE, which then matches no label */
+    uint64_t total;      /* unweighted: sum of counts; batches that would overflow it
+                            are refused, so no single cell can overflow */
+    double weight_total; /* weighted: running sum of added weight; batches that would
+                            make it infinite are refused, which keeps every cell finite */
+    uint64_t *counts;    /* K*K cells when unweighted, else NULL */
+    double *weights;     /* K*K cells when weighted, else NULL */
+};
+
+/* The cells live in the same block as the handle, after a 16-byte aligned header. */
+#define HEADER_SIZE ((sizeof(trm_confusion) + 15) & ~(size_t)15)
+
+/* Labels are checked in blocks: the verdict of a block is an OR over branch-free
+ * tests, which the compiler vectorizes; only a block that holds a bad element is
+ * scanned again to name the first one. */
+#define SCAN_BLOCK ((size_t)4096)
+
+enum label_type { LABEL_U8, LABEL_U16, LABEL_I32, LABEL_I64 };
+enum score_type { SCORE_F32, SCORE_F64 };
+
+/* ---- allocation ------------------------------------------------------------ */
+
+static int cell_bytes(const char *func, size_t k, size_t *bytes)
+{
+    size_t cells, size, block;
+    if (trm__mul_overflows(k, k, &cells) || trm__mul_overflows(cells, sizeof(uint64_t), &size) ||
+        trm__add_overflows(size, HEADER_SIZE, &block))
+        return trm__fail(TRM_E_OVERFLOW, func, "%zu classes need more than SIZE_MAX bytes of cells", k);
+    *bytes = size;
+    return TRM_OK;
+}
+
+static int create(const char *func, trm_confusion **out, size_t k, uint32_t flags,
+                  const trm_allocator *alloc)
+{
+    trm_allocator hooks;
+    size_t bytes = 0;
+    if (k == 0)
+        return trm__fail(TRM_E_INVALID, func, "n_classes is 0");
+    if (flags & ~TRM_CONFUSION_WEIGHTED)
+        return trm__fail(TRM_E_INVALID, func, "unknown flags 0x%" PRIx32, flags);
+    if (!trm__allocator_copy(&hooks, alloc))
+        return trm__fail(TRM_E_INVALID, func, "allocator has a NULL alloc or free hook");
+    int rc = cell_bytes(func, k, &bytes);
+    if (rc != TRM_OK)
+        return rc;
+    uint8_t *block = trm__alloc_zeroed(&hooks, HEADER_SIZE + bytes);
+    if (block == NULL)
+        return trm__fail(TRM_E_NOMEM, func, "cannot allocate %zu bytes for %zu classes",
+                         HEADER_SIZE + bytes, k);
+    trm_confusion *cm = (trm_confusion *)block;
+    *cm = (trm_confusion){ .alloc = hooks, .k = k, .flags = flags, .ignore = TRM_NO_IGNORE };
+    if (flags & TRM_CONFUSION_WEIGHTED)
+        cm->weights = (double *)(block + HEADER_SIZE);
+    else
+        cm->counts = (uint64_t *)(block + HEADER_SIZE);
+    *out = cm;
+    return TRM_OK;
+}
+
+static size_t n_cells(const trm_confusion *cm)
+{
+    return cm->k * cm->k;
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+static inline int64_t load_label(const void *labels, size_t i, enum label_type type)
+{
+    switch (type) {
+    case LABEL_U8: return ((const uint8_t *)labels)[i];
+    case LABEL_U16: return ((const uint16_t *)labels)[i];
+    case LABEL_I32: return ((const int32_t *)labels)[i];
+    default: return ((const int64_t *)labels)[i];
+    }
+}
+
+static inline double load_score(const void *scores, size_t i, enum score_type type)
+{
+    return type == SCORE_F32 ? (double)((const float *)scores)[i] : ((const double *)scores)[i];
+}
+
+/* Negative labels wrap to huge unsigned values, so one compare covers both ends. */
+static inline uint64_t outside(int64_t label, size_t k)
+{
+    return (uint64_t)label >= (uint64_t)k;
+}
+
+static inline uint64_t counted(const trm_confusion *cm, int64_t true_label)
+{
+    return !cm->has_ignore | (true_label != cm->ignore);
+}
+
+static size_t block_end(size_t start, size_t n)
+{
+    return n - start > SCAN_BLOCK ? start + SCAN_BLOCK : n;
+}
+
+static int report_label(const char *func, const char *array, size_t i, int64_t label, size_t k)
+{
+    return trm__fail(TRM_E_LABEL, func, "%s[%zu] = %" PRId64 " is outside [0, %zu)", array, i, label, k);
+}
+
+/* Checks every counted pair; *kept receives how many pairs will be counted. */
+static inline int check_pairs(const char *func, const trm_confusion *cm, const void *y_true,
+                              const void *y_pred, size_t n, enum label_type type, uint64_t *kept)
+{
+    uint64_t used = 0;
+    for (size_t start = 0; start < n; start = block_end(start, n)) {
+        size_t end = block_end(start, n);
+        uint64_t bad = 0;
+        for (size_t i = start; i < end; i++) {
+            int64_t t = load_label(y_true, i, type), p = load_label(y_pred, i, type);
+            uint64_t use = counted(cm, t);
+            bad |= use & (outside(t, cm->k) | outside(p, cm->k));
+            used += use;
+        }
+        for (size_t i = start; bad && i < end; i++) {
+            int64_t t = load_label(y_true, i, type), p = load_label(y_pred, i, type);
+            if (!counted(cm, t))
+                continue;
+            if (outside(t, cm->k))
+                return report_label(func, "y_true", i, t, cm->k);
+            if (outside(p, cm->k))
+                return report_label(func, "y_pred", i, p, cm->k);
+        }
+    }
+    *kept = used;
+    return TRM_OK;
+}
+
+/* Weights of counted pairs must be finite and >= 0; *sum receives their total. */
+static int check_weights(const char *func, const trm_confusion *cm, const void *y_true,
+                         const double *weights, size_t n, enum label_type type, double *sum)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        if (!counted(cm, load_label(y_true, i, type)))
+            continue;
+        double w = weights[i];
+        if (!isfinite(w))
+            return trm__fail(TRM_E_NONFINITE, func, "weights[%zu] = %g is not finite", i, w);
+        if (w < 0.0)
+            return trm__fail(TRM_E_INVALID, func, "weights[%zu] = %g is negative", i, w);
+        s += w;
+    }
+    *sum = s;
+    return TRM_OK;
+}
+
+/* Rows of `width` scores `stride` apart, one per true label; rows whose label is
+ * ignored are neither checked nor read. */
+static inline int check_score_rows(const char *func, const trm_confusion *cm, const int32_t *y_true,
+                                   const void *scores, size_t n, size_t stride, size_t width,
+                                   enum score_type type, uint64_t *kept)
+{
+    uint64_t used = 0;
+    for (size_t start = 0; start < n; start = block_end(start, n)) {
+        size_t end = block_end(start, n);
+        uint64_t bad = 0;
+        for (size_t i = start; i < end; i++) {
+            uint64_t use = counted(cm, y_true[i]);
+            uint64_t nonfinite = 0;
+            for (size_t j = 0; use && j < width; j++)
+                nonfinite |= !isfinite(load_score(scores, i * stride + j, type));
+            bad |= use & (outside(y_true[i], cm->k) | nonfinite);
+            used += use;
+        }
+        for (size_t i = start; bad && i < end; i++) {
+            if (!counted(cm, y_true[i]))
+                continue;
+            if (outside(y_true[i], cm->k))
+                return report_label(func, "y_true", i, y_true[i], cm->k);
+            for (size_t j = 0; j < width; j++) {
+                double s = load_score(scores, i * stride + j, type);
+                if (isfinite(s))
+                    continue;
+                if (width == 1)
+                    return trm__fail(TRM_E_NONFINITE, func, "scores[%zu] = %g is not finite", i, s);
+                return trm__fail(TRM_E_NONFINITE, func, "scores[%zu][%zu] = %g is not finite", i, j, s);
+            }
+        }
+    }
+    *kept = used;
+    return TRM_OK;
+}
+
+/* Refuses a batch that would overflow the total, before anything is counted. */
+static int check_room(const char *func, const trm_confusion *cm, uint64_t kept, double weight)
+{
+    if (cm->weights) {
+        if (!isfinite(cm->weight_total + weight))
+            return trm__fail(TRM_E_OVERFLOW, func, "total weight %g + %g is not finite",
+                             cm->weight_total, weight);
+    } else if (kept > UINT64_MAX - cm->total) {
+        return trm__fail(TRM_E_OVERFLOW, func, "total count %" PRIu64 " + %" PRIu64 " overflows",
+                         cm->total, kept);
+    }
+    return TRM_OK;
+}
+
+/* ---- counting -------------------------------------------------------------- */
+
+static inline void add_to_cell(trm_confusion *cm, size_t cell, double weight)
+{
+    if (cm->counts)
+        cm->counts[cell]++;
+    else
+        cm->weights[cell] += weight;
+}
+
+/* Adds a whole K*K table: exactly one of counts and weights is given. */
+static void add_table(trm_confusion *cm, const uint64_t *counts, const double *weights)
+{
+    for (size_t i = 0; i < n_cells(cm); i++) {
+        if (cm->counts)
+            cm->counts[i] += counts[i];
+        else
+            cm->weights[i] += counts ? (double)counts[i] : weights[i];
+    }
+}
+
+static void add_to_total(trm_confusion *cm, uint64_t kept, double weight)
+{
+    if (cm->counts)
+        cm->total += kept;
+    else
+        cm->weight_total += weight;
+}
+
+/* Plain integer counting has its own loops so that the common case stays one
+ * load-load-increment without a branch on the storage kind. */
+static inline void count_pairs(trm_confusion *cm, const void *y_true, const void *y_pred, size_t n,
+                               enum label_type type)
+{
+    size_t k = cm->k;
+    if (cm->counts && !cm->has_ignore) {
+        for (size_t i = 0; i < n; i++)
+            cm->counts[(size_t)load_label(y_true, i, type) * k + (size_t)load_label(y_pred, i, type)]++;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = load_label(y_true, i, type);
+        if (counted(cm, t))
+            add_to_cell(cm, (size_t)t * k + (size_t)load_label(y_pred, i, type), 1.0);
+    }
+}
+
+static inline void add_weighted_pairs(trm_confusion *cm, const void *y_true, const void *y_pred,
+                                      const double *weights, size_t n, enum label_type type)
+{
+    size_t k = cm->k;
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = load_label(y_true, i, type);
+        if (counted(cm, t))
+            cm->weights[(size_t)t * k + (size_t)load_label(y_pred, i, type)] += weights[i];
+    }
+}
+
+/* Ties go to the lowest index, as NumPy and PyTorch argmax: only a strictly
+ * greater score moves the maximum. */
+static inline size_t argmax_row(const void *scores, size_t row, size_t k, enum score_type type)
+{
+    size_t best = 0;
+    double top = load_score(scores, row, type);
+    for (size_t j = 1; j < k; j++) {
+        double s = load_score(scores, row + j, type);
+        if (s > top) {
+            top = s;
+            best = j;
+        }
+    }
+    return best;
+}
+
+/* ---- shared update paths --------------------------------------------------- */
+
+static inline int update_pairs(const char *func, trm_confusion *cm, const void *y_true,
+                               const void *y_pred, const double *weights, size_t n,
+                               enum label_type type)
+{
+    uint64_t kept = 0;
+    double weight = 0.0;
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, y_true);
+    TRM_REQUIRE_IN(func, y_pred);
+    int rc = check_pairs(func, cm, y_true, y_pred, n, type, &kept);
+    if (rc == TRM_OK && weights)
+        rc = check_weights(func, cm, y_true, weights, n, type, &weight);
+    if (weights == NULL)
+        weight = (double)kept;
+    if (rc == TRM_OK)
+        rc = check_room(func, cm, kept, weight);
+    if (rc != TRM_OK)
+        return rc;
+    if (weights)
+        add_weighted_pairs(cm, y_true, y_pred, weights, n, type);
+    else
+        count_pairs(cm, y_true, y_pred, n, type);
+    add_to_total(cm, kept, weight);
+    return TRM_OK;
+}
+
+static inline int update_weighted(const char *func, trm_confusion *cm, const void *y_true,
+                                  const void *y_pred, const double *weights, size_t n,
+                                  enum label_type type)
+{
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, weights);
+    if (cm->weights == NULL)
+        return trm__fail(TRM_E_MISMATCH, func, "matrix was created without TRM_CONFUSION_WEIGHTED");
+    return update_pairs(func, cm, y_true, y_pred, weights, n, type);
+}
+
+static inline int update_argmax(const char *func, trm_confusion *cm, const int32_t *y_true,
+                                const void *scores, size_t n, size_t row_stride, enum score_type type)
+{
+    uint64_t kept = 0;
+    size_t span;
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, y_true);
+    TRM_REQUIRE_IN(func, scores);
+    if (row_stride < cm->k)
+        return trm__fail(TRM_E_INVALID, func, "row_stride %zu is smaller than n_classes %zu", row_stride,
+                         cm->k);
+    if (trm__mul_overflows(n, row_stride, &span))
+        return trm__fail(TRM_E_OVERFLOW, func, "%zu rows of stride %zu overflow size_t", n, row_stride);
+    int rc = check_score_rows(func, cm, y_true, scores, n, row_stride, cm->k, type, &kept);
+    if (rc == TRM_OK)
+        rc = check_room(func, cm, kept, (double)kept);
+    if (rc != TRM_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (counted(cm, y_true[i]))
+            add_to_cell(cm, (size_t)y_true[i] * cm->k + argmax_row(scores, i * row_stride, cm->k, type), 1.0);
+    add_to_total(cm, kept, (double)kept);
+    return TRM_OK;
+}
+
+static inline int update_threshold(const char *func, trm_confusion *cm, const int32_t *y_true,
+                                   const void *scores, size_t n, double threshold, enum score_type type)
+{
+    uint64_t kept = 0;
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, y_true);
+    TRM_REQUIRE_IN(func, scores);
+    if (cm->k != 2)
+        return trm__fail(TRM_E_MISMATCH, func, "threshold updates need 2 classes, the matrix has %zu", cm->k);
+    if (isnan(threshold))
+        return trm__fail(TRM_E_INVALID, func, "threshold is NaN");
+    int rc = check_score_rows(func, cm, y_true, scores, n, 1, 1, type, &kept);
+    if (rc == TRM_OK)
+        rc = check_room(func, cm, kept, (double)kept);
+    if (rc != TRM_OK)
+        return rc;
+    for (size_t i = 0; i < n; i++)
+        if (counted(cm, y_true[i]))
+            add_to_cell(cm, (size_t)y_true[i] * 2 + (load_score(scores, i, type) > threshold), 1.0);
+    add_to_total(cm, kept, (double)kept);
+    return TRM_OK;
+}
+
+/* Table additions (add_counts, add_weights, merge) check the whole table first. */
+static int check_count_table(const char *func, const trm_confusion *cm, const uint64_t *counts,
+                             uint64_t *sum)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < n_cells(cm); i++)
+        if (__builtin_add_overflow(s, counts[i], &s))
+            return trm__fail(TRM_E_OVERFLOW, func, "the counts sum past 2^64 - 1 at cell [%zu][%zu]",
+                             i / cm->k, i % cm->k);
+    *sum = s;
+    return TRM_OK;
+}
+
+static int check_weight_table(const char *func, const trm_confusion *cm, const double *weights,
+                              double *sum)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n_cells(cm); i++) {
+        if (!isfinite(weights[i]))
+            return trm__fail(TRM_E_NONFINITE, func, "weights[%zu][%zu] = %g is not finite", i / cm->k,
+                             i % cm->k, weights[i]);
+        if (weights[i] < 0.0)
+            return trm__fail(TRM_E_INVALID, func, "weights[%zu][%zu] = %g is negative", i / cm->k,
+                             i % cm->k, weights[i]);
+        s += weights[i];
+    }
+    *sum = s;
+    return TRM_OK;
+}
+
+/* ---- public functions, in the order of confusion.h ------------------------- */
+
+int trm_confusion_new(trm_confusion **out, size_t n_classes, uint32_t flags, const trm_allocator *alloc)
+{
+    TRM_REQUIRE(out);
+    return create(__func__, out, n_classes, flags, alloc);
+}
+
+void trm_confusion_free(trm_confusion *cm)
+{
+    if (cm) {
+        trm_allocator hooks = cm->alloc;
+        trm__free(&hooks, cm);
+    }
+}
+
+int trm_confusion_clone(trm_confusion **out, const trm_confusion *cm)
+{
+    trm_confusion *copy;
+    TRM_REQUIRE(out);
+    TRM_REQUIRE(cm);
+    int rc = create(__func__, &copy, cm->k, cm->flags, cm->alloc.alloc ? &cm->alloc : NULL);
+    if (rc != TRM_OK)
+        return rc;
+    uint64_t *counts = copy->counts;
+    double *weights = copy->weights;
+    *copy = *cm;
+    copy->counts = counts;
+    copy->weights = weights;
+    if (counts)
+        memcpy(counts, cm->counts, n_cells(cm) * sizeof *counts);
+    else
+        memcpy(weights, cm->weights, n_cells(cm) * sizeof *weights);
+    *out = copy;
+    return TRM_OK;
+}
+
+void trm_confusion_reset(trm_confusion *cm)
+{
+    if (cm == NULL)
+        return;
+    if (cm->counts)
+        memset(cm->counts, 0, n_cells(cm) * sizeof *cm->counts);
+    else
+        memset(cm->weights, 0, n_cells(cm) * sizeof *cm->weights);
+    cm->total = 0;
+    cm->weight_total = 0.0;
+}
+
+int trm_confusion_merge(trm_confusion *dst, const trm_confusion *src)
+{
+    uint64_t sum = 0;
+    double weight = 0.0;
+    TRM_REQUIRE(dst);
+    TRM_REQUIRE(src);
+    if (dst->k != src->k)
+        return TRM_FAIL(TRM_E_MISMATCH, "dst has %zu classes, src has %zu", dst->k, src->k);
+    if (dst->flags != src->flags)
+        return TRM_FAIL(TRM_E_MISMATCH, "dst has flags 0x%" PRIx32 ", src has 0x%" PRIx32, dst->flags,
+                        src->flags);
+    if (dst->has_ignore != src->has_ignore || (dst->has_ignore && dst->ignore != src->ignore))
+        return TRM_FAIL(TRM_E_MISMATCH, "dst and src ignore different labels");
+    if (src->counts)
+        sum = src->total;
+    else
+        weight = src->weight_total;
+    int rc = check_room(__func__, dst, sum, weight);
+    if (rc != TRM_OK)
+        return rc;
+    /* Each cell is read before it is written, so merging a matrix into itself doubles it. */
+    add_table(dst, src->counts, src->weights);
+    add_to_total(dst, sum, weight);
+    return TRM_OK;
+}
+
+/* Body: u64 n_classes, u32 flags, u32 reserved (0), i64 ignore label, then K*K
+ * cells as u64 counts or f64 weights. */
+#define BODY_FIXED ((size_t)24)
+
+int trm_confusion_serialize(const trm_confusion *cm, uint8_t *buf, size_t cap, size_t *size)
+{
+    TRM_REQUIRE(cm);
+    TRM_REQUIRE(size);
+    /* The cells already fit in memory, so only the small fixed part can overflow. */
+    size_t cells = n_cells(cm) * sizeof(uint64_t), need;
+    if (trm__add_overflows(cells, BODY_FIXED + TRM__BLOB_OVERHEAD, &need))
+        return TRM_FAIL(TRM_E_OVERFLOW, "a blob of %zu cells does not fit in size_t", n_cells(cm));
+    *size = need;
+    if (buf == NULL || cap < need)
+        return TRM_FAIL(TRM_E_BUFFER, "the blob needs %zu bytes, the buffer has %zu", need,
+                        buf ? cap : (size_t)0);
+    trm__writer w = trm__blob_begin(buf, TRM__KIND_CONFUSION);
+    trm__put_u64(&w, cm->k);
+    trm__put_u32(&w, cm->flags);
+    trm__put_u32(&w, 0);
+    trm__put_u64(&w, (uint64_t)(cm->has_ignore ? cm->ignore : TRM_NO_IGNORE));
+    for (size_t i = 0; i < n_cells(cm); i++) {
+        if (cm->counts)
+            trm__put_u64(&w, cm->counts[i]);
+        else
+            trm__put_f64(&w, cm->weights[i]);
+    }
+    trm__blob_seal(&w, buf);
+    return TRM_OK;
+}
+
+/* Reads the cells into a fresh matrix, refusing values no update could produce. */
+static int load_cells(const char *func, trm_confusion *cm, trm__reader *r)
+{
+    for (size_t i = 0; i < n_cells(cm); i++) {
+        if (cm->counts) {
+            uint64_t c = trm__get_u64(r);
+            if (__builtin_add_overflow(cm->total, c, &cm->total))
+                return trm__fail(TRM_E_CORRUPT, func, "blob counts sum past 2^64 - 1");
+            cm->counts[i] = c;
+        } else {
+            double w = trm__get_f64(r);
+            if (!isfinite(w) || w < 0.0 || !isfinite(cm->weight_total + w))
+                return trm__fail(TRM_E_CORRUPT, func, "blob weight [%zu][%zu] = %g is invalid",
+                                 i / cm->k, i % cm->k, w);
+            cm->weights[i] = w;
+            cm->weight_total += w;
+        }
+    }
+    return TRM_OK;
+}
+
+int trm_confusion_deserialize(trm_confusion **out, const uint8_t *buf, size_t size,
+                              const trm_allocator *alloc)
+{
+    trm__reader r;
+    trm_confusion *cm;
+    size_t cells;
+    TRM_REQUIRE(out);
+    TRM_REQUIRE(buf);
+    int rc = trm__blob_open(__func__, buf, size, TRM__KIND_CONFUSION, &r);
+    if (rc != TRM_OK)
+        return rc;
+    uint64_t k = trm__get_u64(&r);
+    uint32_t flags = trm__get_u32(&r);
+    uint32_t reserved = trm__get_u32(&r);
+    int64_t ignore = (int64_t)trm__get_u64(&r);
+    if (!r.ok || k == 0 || k > SIZE_MAX || (flags & ~TRM_CONFUSION_WEIGHTED) || reserved != 0)
+        return TRM_FAIL(TRM_E_CORRUPT, "blob header is invalid");
+    /* Compare the body length with what K implies before allocating anything. */
+    if (trm__mul_overflows((size_t)k, (size_t)k, &cells) || r.left / sizeof(uint64_t) != cells ||
+        r.left % sizeof(uint64_t) != 0)
+        return TRM_FAIL(TRM_E_CORRUPT, "blob body of %zu bytes does not hold %" PRIu64 "x%" PRIu64 " cells",
+                        r.left, k, k);
+    rc = create(__func__, &cm, (size_t)k, flags, alloc);
+    if (rc != TRM_OK)
+        return rc;
+    cm->ignore = ignore;
+    cm->has_ignore = ignore != TRM_NO_IGNORE;
+    rc = load_cells(__func__, cm, &r);
+    if (rc != TRM_OK) {
+        trm_confusion_free(cm);
+        return rc;
+    }
+    *out = cm;
+    return TRM_OK;
+}
+
+size_t trm_confusion_n_classes(const trm_confusion *cm)
+{
+    return cm ? cm->k : 0;
+}
+
+uint32_t trm_confusion_flags(const trm_confusion *cm)
+{
+    return cm ? cm->flags : 0;
+}
+
+int trm_confusion_set_ignore_label(trm_confusion *cm, int64_t label)
+{
+    TRM_REQUIRE(cm);
+    cm->ignore = label;
+    cm->has_ignore = label != TRM_NO_IGNORE;
+    return TRM_OK;
+}
+
+int64_t trm_confusion_ignore_label(const trm_confusion *cm)
+{
+    return cm && cm->has_ignore ? cm->ignore : TRM_NO_IGNORE;
+}
+
+/* One line per label type: the kernels above are specialised by the constant type. */
+#define DEFINE_UPDATE(suffix, T, type)                                                               \
+    int trm_confusion_update_##suffix(trm_confusion *cm, const T *y_true, const T *y_pred, size_t n) \
+    {                                                                                                \
+        return update_pairs(__func__, cm, y_true, y_pred, NULL, n, type);                            \
+    }
+DEFINE_UPDATE(u8, uint8_t, LABEL_U8)
+DEFINE_UPDATE(u16, uint16_t, LABEL_U16)
+DEFINE_UPDATE(i32, int32_t, LABEL_I32)
+DEFINE_UPDATE(i64, int64_t, LABEL_I64)
+
+#define DEFINE_UPDATE_WEIGHTED(suffix, T, type)                                                     \
+    int trm_confusion_update_weighted_##suffix(trm_confusion *cm, const T *y_true, const T *y_pred, \
+                                               const double *weights, size_t n)                     \
+    {                                                                                               \
+        return update_weighted(__func__, cm, y_true, y_pred, weights, n, type);                     \
+    }
+DEFINE_UPDATE_WEIGHTED(i32, int32_t, LABEL_I32)
+DEFINE_UPDATE_WEIGHTED(i64, int64_t, LABEL_I64)
+
+#define DEFINE_UPDATE_SCORES(suffix, T, type)                                                          \
+    int trm_confusion_update_argmax_##suffix(trm_confusion *cm, const int32_t *y_true, const T *scores, \
+                                             size_t n, size_t row_stride)                              \
+    {                                                                                                  \
+        return update_argmax(__func__, cm, y_true, scores, n, row_stride, type);                       \
+    }                                                                                                  \
+    int trm_confusion_update_threshold_##suffix(trm_confusion *cm, const int32_t *y_true,              \
+                                                const T *scores, size_t n, T threshold)                \
+    {                                                                                                  \
+        return update_threshold(__func__, cm, y_true, scores, n, threshold, type);                     \
+    }
+DEFINE_UPDATE_SCORES(f32, float, SCORE_F32)
+DEFINE_UPDATE_SCORES(f64, double, SCORE_F64)
+
+int trm_confusion_counts(const trm_confusion *cm, uint64_t *out)
+{
+    TRM_REQUIRE(cm);
+    TRM_REQUIRE(out);
+    if (cm->counts == NULL)
+        return TRM_FAIL(TRM_E_MISMATCH, "a weighted matrix has no integer counts; use trm_confusion_matrix");
+    memcpy(out, cm->counts, n_cells(cm) * sizeof *out);
+    return TRM_OK;
+}
+
+static double cell(const trm_confusion *cm, size_t i)
+{
+    return trm__cell_value(cm->counts, cm->weights, i);
+}
+
+/* scikit-learn divides and then maps the 0/0 of an empty row, column or matrix to 0. */
+static double ratio_or_zero(double part, double whole)
+{
+    return whole != 0.0 ? part / whole : 0.0;
+}
+
+int trm_confusion_matrix(const trm_confusion *cm, int normalize, double *out)
+{
+    TRM_REQUIRE(cm);
+    TRM_REQUIRE(out);
+    if (normalize < TRM_NORMALIZE_NONE || normalize > TRM_NORMALIZE_ALL)
+        return TRM_FAIL(TRM_E_INVALID, "unknown normalize mode %d", normalize);
+    size_t k = cm->k;
+    double total = 0.0;
+    for (size_t i = 0; i < n_cells(cm); i++) {
+        out[i] = cell(cm, i);
+        total += out[i];
+    }
+    if (normalize == TRM_NORMALIZE_ALL) {
+        for (size_t i = 0; i < n_cells(cm); i++)
+            out[i] = ratio_or_zero(out[i], total);
+    } else if (normalize == TRM_NORMALIZE_TRUE) {
+        for (size_t r = 0; r < k; r++) {
+            double sum = 0.0;
+            for (size_t c = 0; c < k; c++)
+                sum += out[r * k + c];
+            for (size_t c = 0; c < k; c++)
+                out[r * k + c] = ratio_or_zero(out[r * k + c], sum);
+        }
+    } else if (normalize == TRM_NORMALIZE_PRED) {
+        for (size_t c = 0; c < k; c++) {
+            double sum = 0.0;
+            for (size_t r = 0; r < k; r++)
+                sum += out[r * k + c];
+            for (size_t r = 0; r < k; r++)
+                out[r * k + c] = ratio_or_zero(out[r * k + c], sum);
+        }
+    }
+    return TRM_OK;
+}
+
+int trm_confusion_total(const trm_confusion *cm, double *out)
+{
+    TRM_REQUIRE(cm);
+    TRM_REQUIRE(out);
+    double total = 0.0;
+    for (size_t i = 0; i < n_cells(cm); i++)
+        total += cell(cm, i);
+    *out = total;
+    return TRM_OK;
+}
+
+int trm_confusion_add_counts(trm_confusion *cm, const uint64_t *counts)
+{
+    uint64_t sum = 0;
+    TRM_REQUIRE(cm);
+    TRM_REQUIRE(counts);
+    int rc = check_count_table(__func__, cm, counts, &sum);
+    if (rc == TRM_OK)
+        rc = check_room(__func__, cm, sum, (double)sum);
+    if (rc != TRM_OK)
+        return rc;
+    add_table(cm, counts, NULL);
+    add_to_total(cm, sum, (double)sum);
+    return TRM_OK;
+}
+
+int trm_confusion_add_weights(trm_confusion *cm, const double *weights)
+{
+    double sum = 0.0;
+    TRM_REQUIRE(cm);
+    TRM_REQUIRE(weights);
+    if (cm->weights == NULL)
+        return TRM_FAIL(TRM_E_MISMATCH, "matrix was created without TRM_CONFUSION_WEIGHTED");
+    int rc = check_weight_table(__func__, cm, weights, &sum);
+    if (rc == TRM_OK)
+        rc = check_room(__func__, cm, 0, sum);
+    if (rc != TRM_OK)
+        return rc;
+    add_table(cm, NULL, weights);
+    add_to_total(cm, 0, sum);
+    return TRM_OK;
+}
+
+trm__cells trm__confusion_cells(const trm_confusion *cm)
+{
+    return (trm__cells){ cm->k, cm->counts, cm->weights, &cm->alloc };
+}
