@@ -2,6 +2,7 @@
 /* scikit-learn's classification_report text, built from the public metrics. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common-private.h"
@@ -56,42 +57,54 @@ static void put_fixed(sink *s, double v, int digits)
     put_right(s, cell, 9);
 }
 
-/* Python's " {:>9}" of the support: an int for counts, repr() of a float for
- * weighted matrices (shortest text that reads back exactly, with ".0" when integral). */
-static void put_support(sink *s, double v, bool weighted)
+/* Python's repr() of a float: the shortest digits that read back exactly, in
+ * fixed notation with at least one decimal when the exponent is in [-4, 16),
+ * else in exponent notation. */
+static void format_repr(char *cell, size_t size, double v)
+{
+    int precision = 1;
+    for (; precision < 17; precision++) {
+        snprintf(cell, size, "%.*e", precision - 1, v);
+        if (strtod(cell, NULL) == v)
+            break;
+    }
+    snprintf(cell, size, "%.*e", precision - 1, v);
+    int exponent = atoi(strchr(cell, 'e') + 1);
+    if (!isfinite(v) || exponent < -4 || exponent >= 16)
+        return;
+    int decimals = precision - 1 - exponent;
+    snprintf(cell, size, "%.*f%s", decimals > 0 ? decimals : 0, v, decimals > 0 ? "" : ".0");
+}
+
+/* Python's " {:>9}" of the support: an int, or repr() of a float. */
+static void put_support(sink *s, double v, bool as_float)
 {
     char cell[64];
-    if (!weighted) {
+    if (as_float)
+        format_repr(cell, sizeof cell, v);
+    else
         snprintf(cell, sizeof cell, "%.0f", v);
-    } else {
-        for (int precision = 1; precision <= 17; precision++) {
-            snprintf(cell, sizeof cell, "%.*g", precision, v);
-            double back;
-            if (sscanf(cell, "%lf", &back) == 1 && back == v)
-                break;
-        }
-        if (strpbrk(cell, ".einf") == NULL)
-            strcat(cell, ".0");
-    }
     put_text(s, " ", 1);
     put_right(s, cell, 9);
 }
 
 static void put_row(sink *s, const char *name, size_t width, const double values[3], double support,
-                    bool weighted, int digits)
+                    bool float_support, int digits)
 {
     put_right(s, name, width);
     put_text(s, " ", 1);
     for (int i = 0; i < 3; i++)
         put_fixed(s, values[i], digits);
-    put_support(s, support, weighted);
+    put_support(s, support, float_support);
     put_text(s, "\n", 1);
 }
 
 /* Per-class precision, recall and F1 (zero_division 0, as scikit-learn's "warn"). */
 typedef struct report_data {
     size_t k;
-    bool weighted;
+    bool weighted_input;
+    bool float_support; /* scikit-learn prints float supports for weighted data and,
+                           by a dtype accident it keeps, when no prediction is right */
     bool all_present; /* every class occurs in y_true or y_pred: "accuracy" line */
     double *values;   /* K rows of precision, recall, F1, support */
     double averages[3][3]; /* micro, macro, weighted: precision, recall, F1 */
@@ -119,6 +132,7 @@ static int gather(const trm_confusion *cm, report_data *d, double *column)
      * predicted; a class is present when it is predicted or has support. */
     if (rc == TRM_OK)
         rc = trm_metric_per_class(cm, TRM_PRECISION, TRM_ZERO_DIVISION_NAN, column);
+    d->float_support = d->weighted_input || d->averages[0][2] == 0.0;
     d->all_present = true;
     for (size_t c = 0; rc == TRM_OK && c < d->k; c++)
         if (isnan(column[c]) && d->values[c * 4 + 3] == 0.0)
@@ -147,7 +161,7 @@ static void write_report(sink *s, const report_data *d, const char *const *names
     put_text(s, "\n\n", 2);
     for (size_t c = 0; c < d->k; c++) {
         snprintf(number, sizeof number, "%zu", c);
-        put_row(s, names ? names[c] : number, width, d->values + c * 4, d->values[c * 4 + 3], d->weighted,
+        put_row(s, names ? names[c] : number, width, d->values + c * 4, d->values[c * 4 + 3], d->float_support,
                 digits);
     }
     put_text(s, "\n", 1);
@@ -157,13 +171,13 @@ static void write_report(sink *s, const report_data *d, const char *const *names
         put_text(s, " ", 1);
         put_spaces(s, 20);
         put_fixed(s, d->averages[0][2], digits);
-        put_support(s, d->total, d->weighted);
+        put_support(s, d->total, d->float_support);
         put_text(s, "\n", 1);
     } else {
-        put_row(s, "micro avg", width, d->averages[0], d->total, d->weighted, digits);
+        put_row(s, "micro avg", width, d->averages[0], d->total, d->float_support, digits);
     }
-    put_row(s, "macro avg", width, d->averages[1], d->total, d->weighted, digits);
-    put_row(s, "weighted avg", width, d->averages[2], d->total, d->weighted, digits);
+    put_row(s, "macro avg", width, d->averages[1], d->total, d->float_support, digits);
+    put_row(s, "weighted avg", width, d->averages[2], d->total, d->float_support, digits);
 }
 
 int trm_classification_report(const trm_confusion *cm, const char *const *class_names, int digits,
@@ -181,7 +195,7 @@ int trm_classification_report(const trm_confusion *cm, const char *const *class_
     double *scratch = trm__alloc(cells.alloc, 5 * cells.k * sizeof(double));
     if (scratch == NULL)
         return TRM_FAIL(TRM_E_NOMEM, "cannot allocate %zu bytes for the report", 5 * cells.k * sizeof(double));
-    report_data d = { .k = cells.k, .weighted = cells.weights != NULL, .values = scratch };
+    report_data d = { .k = cells.k, .weighted_input = cells.weights != NULL, .values = scratch };
     int rc = gather(cm, &d, scratch + 4 * cells.k);
     if (rc == TRM_OK) {
         sink measure = { NULL, 0, 0 };
