@@ -647,6 +647,19 @@ static double ratio_or_zero(double part, double whole)
     return whole != 0.0 ? part / whole : 0.0;
 }
 
+/* Divides each of the K lines of a K*K matrix by its sum: rows are lines
+ * `k` apart with elements 1 apart, columns the other way round. */
+static void normalize_lines(double *m, size_t k, size_t line_stride, size_t step)
+{
+    for (size_t l = 0; l < k; l++) {
+        double *line = m + l * line_stride, sum = 0.0;
+        for (size_t i = 0; i < k; i++)
+            sum += line[i * step];
+        for (size_t i = 0; i < k; i++)
+            line[i * step] = ratio_or_zero(line[i * step], sum);
+    }
+}
+
 int trm_confusion_matrix(const trm_confusion *cm, int normalize, double *out)
 {
     TRM_REQUIRE(cm);
@@ -663,21 +676,9 @@ int trm_confusion_matrix(const trm_confusion *cm, int normalize, double *out)
         for (size_t i = 0; i < n_cells(cm); i++)
             out[i] = ratio_or_zero(out[i], total);
     } else if (normalize == TRM_NORMALIZE_TRUE) {
-        for (size_t r = 0; r < k; r++) {
-            double sum = 0.0;
-            for (size_t c = 0; c < k; c++)
-                sum += out[r * k + c];
-            for (size_t c = 0; c < k; c++)
-                out[r * k + c] = ratio_or_zero(out[r * k + c], sum);
-        }
+        normalize_lines(out, k, k, 1);
     } else if (normalize == TRM_NORMALIZE_PRED) {
-        for (size_t c = 0; c < k; c++) {
-            double sum = 0.0;
-            for (size_t r = 0; r < k; r++)
-                sum += out[r * k + c];
-            for (size_t r = 0; r < k; r++)
-                out[r * k + c] = ratio_or_zero(out[r * k + c], sum);
-        }
+        normalize_lines(out, k, 1, k);
     }
     return TRM_OK;
 }

@@ -241,60 +241,54 @@ int trm_fbeta_average(const trm_confusion *cm, double beta, int average, int zer
     return rc != TRM_OK ? rc : average_of(__func__, cm, METRIC_FBETA, beta, average, zero_division, out);
 }
 
-/* Opens the tally of a matrix that must hold something. */
-static int tally_nonempty(const char *func, const trm_confusion *cm, tally *t)
+/* The scalar scores share one shape: validate, tally a non-empty matrix,
+ * compute from the tally (and, for kappa, the cells), release. */
+typedef double (*scalar_score)(const tally *t, const trm_confusion *cm, int option);
+
+static int score_matrix(const char *func, const trm_confusion *cm, double *out, scalar_score score,
+                        int option)
 {
-    int rc = tally_open(func, cm, t);
-    if (rc == TRM_OK && t->total == 0.0) {
-        tally_close(t);
-        return trm__fail(TRM_E_EMPTY, func, "the confusion matrix is empty");
-    }
+    tally t;
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, out);
+    int rc = tally_open(func, cm, &t);
+    if (rc != TRM_OK)
+        return rc;
+    if (t.total == 0.0)
+        rc = trm__fail(TRM_E_EMPTY, func, "the confusion matrix is empty");
+    else
+        *out = score(&t, cm, option);
+    tally_close(&t);
     return rc;
 }
 
-int trm_accuracy(const trm_confusion *cm, double *out)
+static double accuracy_of(const tally *t, const trm_confusion *cm, int option)
 {
-    tally t;
-    TRM_REQUIRE(cm);
-    TRM_REQUIRE(out);
-    int rc = tally_nonempty(__func__, cm, &t);
-    if (rc != TRM_OK)
-        return rc;
+    (void)cm;
+    (void)option;
     double correct = 0.0;
-    for (size_t c = 0; c < t.k; c++)
-        correct += t.tp[c];
-    *out = correct / t.total;
-    tally_close(&t);
-    return TRM_OK;
+    for (size_t c = 0; c < t->k; c++)
+        correct += t->tp[c];
+    return correct / t->total;
 }
 
-int trm_balanced_accuracy(const trm_confusion *cm, int adjusted, double *out)
+/* Classes absent from y_true have no recall and are left out, as in scikit-learn. */
+static double balanced_accuracy_of(const tally *t, const trm_confusion *cm, int adjusted)
 {
-    tally t;
-    TRM_REQUIRE(cm);
-    TRM_REQUIRE(out);
-    if (adjusted != 0 && adjusted != 1)
-        return TRM_FAIL(TRM_E_INVALID, "adjusted = %d must be 0 or 1", adjusted);
-    int rc = tally_nonempty(__func__, cm, &t);
-    if (rc != TRM_OK)
-        return rc;
-    /* Classes absent from y_true have no recall and are left out, as in scikit-learn. */
+    (void)cm;
     double sum = 0.0;
     size_t n = 0;
-    for (size_t c = 0; c < t.k; c++) {
-        if (t.row[c] > 0.0) {
-            sum += t.tp[c] / t.row[c];
+    for (size_t c = 0; c < t->k; c++) {
+        if (t->row[c] > 0.0) {
+            sum += t->tp[c] / t->row[c];
             n++;
         }
     }
     double score = sum / (double)n;
-    if (adjusted) {
-        double chance = 1.0 / (double)n;
-        score = (score - chance) / (1.0 - chance);
-    }
-    *out = score;
-    tally_close(&t);
-    return TRM_OK;
+    if (!adjusted)
+        return score;
+    double chance = 1.0 / (double)n;
+    return (score - chance) / (1.0 - chance);
 }
 
 static double kappa_weight(int weighting, size_t i, size_t j)
@@ -307,53 +301,61 @@ static double kappa_weight(int weighting, size_t i, size_t j)
     }
 }
 
-int trm_cohen_kappa(const trm_confusion *cm, int weighting, double *out)
+/* kappa = 1 - sum(w * observed) / sum(w * expected), with expected[i][j] =
+ * col[i] * row[j] / n as scikit-learn's outer(sum0, sum1) / n; 0/0 gives NaN. */
+static double kappa_of(const tally *t, const trm_confusion *cm, int weighting)
 {
-    tally t;
-    TRM_REQUIRE(cm);
-    TRM_REQUIRE(out);
-    if (weighting < TRM_KAPPA_NONE || weighting > TRM_KAPPA_QUADRATIC)
-        return TRM_FAIL(TRM_E_INVALID, "unknown kappa weighting %d", weighting);
-    int rc = tally_nonempty(__func__, cm, &t);
-    if (rc != TRM_OK)
-        return rc;
-    /* kappa = 1 - sum(w * observed) / sum(w * expected), with expected[i][j] =
-     * col[i] * row[j] / n as scikit-learn's outer(sum0, sum1) / n. */
     trm__cells cells = trm__confusion_cells(cm);
     double observed = 0.0, expected = 0.0;
-    for (size_t i = 0; i < t.k; i++) {
-        for (size_t j = 0; j < t.k; j++) {
+    for (size_t i = 0; i < t->k; i++) {
+        for (size_t j = 0; j < t->k; j++) {
             double w = kappa_weight(weighting, i, j);
-            observed += w * trm__cell(&cells, i * t.k + j);
-            expected += w * (t.col[i] * t.row[j] / t.total);
+            observed += w * trm__cell(&cells, i * t->k + j);
+            expected += w * (t->col[i] * t->row[j] / t->total);
         }
     }
-    *out = 1.0 - observed / expected;
-    tally_close(&t);
-    return TRM_OK;
+    return 1.0 - observed / expected;
 }
 
-int trm_matthews_corrcoef(const trm_confusion *cm, double *out)
+static double matthews_of(const tally *t, const trm_confusion *cm, int option)
 {
-    tally t;
-    TRM_REQUIRE(cm);
-    TRM_REQUIRE(out);
-    int rc = tally_nonempty(__func__, cm, &t);
-    if (rc != TRM_OK)
-        return rc;
+    (void)cm;
+    (void)option;
     double correct = 0.0, true_dot_pred = 0.0, pred_dot_pred = 0.0, true_dot_true = 0.0;
-    for (size_t c = 0; c < t.k; c++) {
-        correct += t.tp[c];
-        true_dot_pred += t.row[c] * t.col[c];
-        pred_dot_pred += t.col[c] * t.col[c];
-        true_dot_true += t.row[c] * t.row[c];
+    for (size_t c = 0; c < t->k; c++) {
+        correct += t->tp[c];
+        true_dot_pred += t->row[c] * t->col[c];
+        pred_dot_pred += t->col[c] * t->col[c];
+        true_dot_true += t->row[c] * t->row[c];
     }
-    double n = t.total;
+    double n = t->total;
     double cov_true_pred = correct * n - true_dot_pred;
     double cov_pred_pred = n * n - pred_dot_pred;
     double cov_true_true = n * n - true_dot_true;
     double denominator = cov_pred_pred * cov_true_true;
-    *out = denominator == 0.0 ? 0.0 : cov_true_pred / sqrt(denominator);
-    tally_close(&t);
-    return TRM_OK;
+    return denominator == 0.0 ? 0.0 : cov_true_pred / sqrt(denominator);
+}
+
+int trm_accuracy(const trm_confusion *cm, double *out)
+{
+    return score_matrix(__func__, cm, out, accuracy_of, 0);
+}
+
+int trm_balanced_accuracy(const trm_confusion *cm, int adjusted, double *out)
+{
+    if (adjusted != 0 && adjusted != 1)
+        return TRM_FAIL(TRM_E_INVALID, "adjusted = %d must be 0 or 1", adjusted);
+    return score_matrix(__func__, cm, out, balanced_accuracy_of, adjusted);
+}
+
+int trm_cohen_kappa(const trm_confusion *cm, int weighting, double *out)
+{
+    if (weighting < TRM_KAPPA_NONE || weighting > TRM_KAPPA_QUADRATIC)
+        return TRM_FAIL(TRM_E_INVALID, "unknown kappa weighting %d", weighting);
+    return score_matrix(__func__, cm, out, kappa_of, weighting);
+}
+
+int trm_matthews_corrcoef(const trm_confusion *cm, double *out)
+{
+    return score_matrix(__func__, cm, out, matthews_of, 0);
 }
