@@ -62,4 +62,14 @@ static inline void ck_assert_unchanged(const trm_confusion *cm, const uint8_t *b
     free(now);
 }
 
+/* Every suite's main(): run it, exit non-zero when anything failed. */
+static inline int run_suite(Suite *suite)
+{
+    SRunner *sr = srunner_create(suite);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 #endif /* TRM_TESTUTIL_H */
