@@ -119,15 +119,17 @@ int trm__blob_open(const char *func, const uint8_t *buf, size_t size, uint16_t k
                          size, TRM__BLOB_OVERHEAD);
     if (memcmp(buf, blob_magic, sizeof blob_magic) != 0)
         return trm__fail(TRM_E_CORRUPT, func, "blob does not start with the TRMB magic");
-    uint64_t version = load_le(buf + 4, 2);
-    if (version != TRM__BLOB_FORMAT)
-        return trm__fail(TRM_E_VERSION, func, "blob format version %u, this library reads version %d",
-                         (unsigned)version, TRM__BLOB_FORMAT);
+    /* The checksum comes before the version so that a damaged version field
+     * reads as damage, not as a blob from the future. */
     uint32_t stored = (uint32_t)load_le(buf + size - 4, 4);
     uint32_t actual = trm__crc32c(buf, size - 4);
     if (stored != actual)
         return trm__fail(TRM_E_CORRUPT, func, "blob checksum 0x%08x does not match its contents (0x%08x)",
                          (unsigned)stored, (unsigned)actual);
+    uint64_t version = load_le(buf + 4, 2);
+    if (version != TRM__BLOB_FORMAT)
+        return trm__fail(TRM_E_VERSION, func, "blob format version %u, this library reads version %d",
+                         (unsigned)version, TRM__BLOB_FORMAT);
     uint64_t found = load_le(buf + 6, 2);
     if (found != kind)
         return trm__fail(TRM_E_MISMATCH, func, "blob holds handle kind %u, expected kind %u",

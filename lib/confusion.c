@@ -145,15 +145,20 @@ static inline int check_pairs(const char *func, const trm_confusion *cm, const v
     return TRM_OK;
 }
 
-/* Weights of counted pairs must be finite and >= 0; *sum receives their total. */
+/* Weights of counted pairs must be finite and >= 0; *sum receives their total.
+ * On failure *pairs_first is the number of pairs up to and including the
+ * offending one, whose labels the caller checks first: a bad label there is
+ * reported before the bad weight. */
 static int check_weights(const char *func, const trm_confusion *cm, const void *y_true,
-                         const double *weights, size_t n, enum label_type type, double *sum)
+                         const double *weights, size_t n, enum label_type type, double *sum,
+                         size_t *pairs_first)
 {
     double s = 0.0;
     for (size_t i = 0; i < n; i++) {
         if (!counted(cm, load_label(y_true, i, type)))
             continue;
         double w = weights[i];
+        *pairs_first = i + 1;
         if (!isfinite(w))
             return trm__fail(TRM_E_NONFINITE, func, "weights[%zu] = %g is not finite", i, w);
         if (w < 0.0)
@@ -201,12 +206,23 @@ static inline int check_score_rows(const char *func, const trm_confusion *cm, co
     return TRM_OK;
 }
 
+/* Weighted matrices keep their total weight below 2^500 (about 3e150): far
+ * beyond any real sum of sample weights, yet low enough that re-summing the
+ * cells in another order, K * total, and the products of two totals that the
+ * metrics form all stay finite. */
+#define MAX_TOTAL_WEIGHT 0x1p500
+
+static bool weight_fits(double total)
+{
+    return total <= MAX_TOTAL_WEIGHT;
+}
+
 /* Refuses a batch that would overflow the total, before anything is counted. */
 static int check_room(const char *func, const trm_confusion *cm, uint64_t kept, double weight)
 {
     if (cm->weights) {
-        if (!isfinite(cm->weight_total + weight))
-            return trm__fail(TRM_E_OVERFLOW, func, "total weight %g + %g is not finite",
+        if (!weight_fits(cm->weight_total + weight))
+            return trm__fail(TRM_E_OVERFLOW, func, "total weight %g + %g would exceed 2^500",
                              cm->weight_total, weight);
     } else if (kept > UINT64_MAX - cm->total) {
         return trm__fail(TRM_E_OVERFLOW, func, "total count %" PRIu64 " + %" PRIu64 " overflows",
@@ -300,9 +316,15 @@ static inline int update_pairs(const char *func, trm_confusion *cm, const void *
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, y_true);
     TRM_REQUIRE_IN(func, y_pred);
-    int rc = check_pairs(func, cm, y_true, y_pred, n, type, &kept);
-    if (rc == TRM_OK && weights)
-        rc = check_weights(func, cm, y_true, weights, n, type, &weight);
+    /* A bad weight limits the label check to the pairs up to its own, so the
+     * first offending pair is the one reported. */
+    size_t labels_to_check = n;
+    int weights_rc = TRM_OK;
+    if (weights)
+        weights_rc = check_weights(func, cm, y_true, weights, n, type, &weight, &labels_to_check);
+    int rc = check_pairs(func, cm, y_true, y_pred, labels_to_check, type, &kept);
+    if (rc == TRM_OK)
+        rc = weights_rc;
     if (weights == NULL)
         weight = (double)kept;
     if (rc == TRM_OK)
@@ -523,7 +545,7 @@ static int load_cells(const char *func, trm_confusion *cm, trm__reader *r)
             cm->counts[i] = c;
         } else {
             double w = trm__get_f64(r);
-            if (!isfinite(w) || w < 0.0 || !isfinite(cm->weight_total + w))
+            if (!isfinite(w) || w < 0.0 || !weight_fits(cm->weight_total + w))
                 return trm__fail(TRM_E_CORRUPT, func, "blob weight [%zu][%zu] = %g is invalid",
                                  i / cm->k, i % cm->k, w);
             cm->weights[i] = w;
@@ -687,6 +709,11 @@ int trm_confusion_total(const trm_confusion *cm, double *out)
 {
     TRM_REQUIRE(cm);
     TRM_REQUIRE(out);
+    if (cm->counts) {
+        *out = (double)cm->total;
+        return TRM_OK;
+    }
+    /* Weighted: the sum of the cells, as the metrics see it. */
     double total = 0.0;
     for (size_t i = 0; i < n_cells(cm); i++)
         total += cell(cm, i);

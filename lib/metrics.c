@@ -34,7 +34,8 @@ static int tally_open(const char *func, const trm_confusion *cm, tally *t)
 {
     trm__cells cells = trm__confusion_cells(cm);
     size_t k = cells.k;
-    /* 3*K doubles cannot overflow: K*K*8 bytes of cells already exist. */
+    /* 3*K doubles cannot overflow: K*K*8 bytes of cells already exist (and for
+     * K < 3, 24*K is tiny). */
     double *block = trm__alloc_zeroed(cells.alloc, 3 * k * sizeof(double));
     if (block == NULL)
         return trm__fail(TRM_E_NOMEM, func, "cannot allocate %zu bytes of class totals",
@@ -86,8 +87,8 @@ static ratio metric_ratio(int metric, double beta, class_counts c)
     case TRM_FNR: return (ratio){ fn, c.row };
     case TRM_JACCARD: return (ratio){ c.tp, c.row + c.col - c.tp };
     case TRM_SUPPORT: return (ratio){ c.row, 1.0 };
-    default: /* METRIC_FBETA: beta = 0 is precision, beta = +Inf recall */
-        if (isinf(beta))
+    default: /* METRIC_FBETA: beta = 0 is precision, and as beta^2 reaches Inf, recall */
+        if (isinf(beta * beta))
             return (ratio){ c.tp, c.row };
         return (ratio){ (1.0 + beta * beta) * c.tp, beta * beta * c.row + c.col };
     }

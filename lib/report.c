@@ -69,8 +69,10 @@ static void format_repr(char *cell, size_t size, double v)
             break;
     }
     snprintf(cell, size, "%.*e", precision - 1, v);
+    if (!isfinite(v))
+        return;
     int exponent = atoi(strchr(cell, 'e') + 1);
-    if (!isfinite(v) || exponent < -4 || exponent >= 16)
+    if (exponent < -4 || exponent >= 16)
         return;
     int decimals = precision - 1 - exponent;
     snprintf(cell, size, "%.*f%s", decimals > 0 ? decimals : 0, v, decimals > 0 ? "" : ".0");
@@ -191,7 +193,8 @@ int trm_classification_report(const trm_confusion *cm, const char *const *class_
     for (size_t c = 0; class_names && c < cells.k; c++)
         if (class_names[c] == NULL)
             return TRM_FAIL(TRM_E_INVALID, "class_names[%zu] is NULL", c);
-    /* 5*K doubles cannot overflow: K*K*8 bytes of cells already exist. */
+    /* 5*K doubles cannot overflow: K*K*8 bytes of cells already exist (and for
+     * K < 5, 40*K is tiny). */
     double *scratch = trm__alloc(cells.alloc, 5 * cells.k * sizeof(double));
     if (scratch == NULL)
         return TRM_FAIL(TRM_E_NOMEM, "cannot allocate %zu bytes for the report", 5 * cells.k * sizeof(double));

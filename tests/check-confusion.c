@@ -523,6 +523,17 @@ START_TEST(weighted_bad_weights)
         const double w[] = { 1.0, 2.0, cases[i].weight };
         ck_assert_rejected(cases[i].code, cm, update_weighted_as(cm, type, t, p, w, 3));
     }
+    /* The first offending pair is reported, whether for its weight or its label
+     * (a pair's label before its weight): y_true[1] = 7 is out of range. */
+    static const int64_t bad_t[] = { 0, 7, 0 }, bad_p[] = { 0, 0, 0 };
+    const double weight_first[] = { NAN, 1.0, 1.0 }, label_first[] = { 1.0, 1.0, NAN },
+                 same_pair[] = { 1.0, NAN, 1.0 };
+    ck_assert_fails(TRM_E_NONFINITE, update_weighted_as(cm, type, bad_t, bad_p, weight_first, 3));
+    ck_assert_ptr_nonnull(strstr(trm_last_error(), "weights[0]"));
+    ck_assert_fails(TRM_E_LABEL, update_weighted_as(cm, type, bad_t, bad_p, label_first, 3));
+    ck_assert_ptr_nonnull(strstr(trm_last_error(), "y_true[1]"));
+    ck_assert_fails(TRM_E_LABEL, update_weighted_as(cm, type, bad_t, bad_p, same_pair, 3));
+    ck_assert_ptr_nonnull(strstr(trm_last_error(), "y_true[1]"));
     trm_confusion_free(cm);
 }
 END_TEST
@@ -556,25 +567,25 @@ END_TEST
 START_TEST(weighted_overflow)
 {
     trm_confusion *cm = make(2, TRM_CONFUSION_WEIGHTED);
-    /* 1e308 + 1e308 = 2e308 > DBL_MAX (about 1.8e308): infinite. */
-    static const double two_huge[4] = { 1e308, 1e308, 0, 0 };
+    /* 2 * HUGE_WEIGHT exceeds the 2^500 ceiling on a weighted total. */
+    static const double two_huge[4] = { HUGE_WEIGHT, HUGE_WEIGHT, 0, 0 };
     ck_assert_rejected(TRM_E_OVERFLOW, cm, trm_confusion_add_weights(cm, two_huge));
 
-    static const double one_huge[4] = { 1e308, 0, 0, 0 };
-    static const double other_huge[4] = { 0, 1e308, 0, 0 };
+    static const double one_huge[4] = { HUGE_WEIGHT, 0, 0, 0 };
+    static const double other_huge[4] = { 0, HUGE_WEIGHT, 0, 0 };
     ck_assert_ok(trm_confusion_add_weights(cm, one_huge));
     assert_cells(cm, TRM_NORMALIZE_NONE, one_huge);
     ck_assert_rejected(TRM_E_OVERFLOW, cm, trm_confusion_add_weights(cm, other_huge));
 
     const int32_t t[] = { 1 }, p[] = { 1 };
-    const double w[] = { 1e308 };
+    const double w[] = { HUGE_WEIGHT };
     ck_assert_rejected(TRM_E_OVERFLOW, cm, trm_confusion_update_weighted_i32(cm, t, p, w, 1));
     ck_assert_rejected(TRM_E_OVERFLOW, cm, trm_confusion_merge(cm, cm));
 
-    /* A batch whose own sum is infinite, on an empty matrix. */
+    /* A batch whose own sum exceeds the ceiling, on an empty matrix. */
     trm_confusion *empty = make(2, TRM_CONFUSION_WEIGHTED);
     const int32_t t2[] = { 0, 1 }, p2[] = { 0, 1 };
-    const double w2[] = { 1e308, 1e308 };
+    const double w2[] = { HUGE_WEIGHT, HUGE_WEIGHT };
     ck_assert_rejected(TRM_E_OVERFLOW, empty, trm_confusion_update_weighted_i32(empty, t2, p2, w2, 2));
     trm_confusion_free(empty);
     trm_confusion_free(cm);
@@ -1054,7 +1065,7 @@ START_TEST(reset_keeps_options)
     trm_confusion_free(cm);
 
     /* Weighted, and the total is back to 0 so the overflow room is restored. */
-    static const double huge[4] = { 1e308, 0, 0, 0 }, empty[4] = { 0 };
+    static const double huge[4] = { HUGE_WEIGHT, 0, 0, 0 }, empty[4] = { 0 };
     cm = make(2, TRM_CONFUSION_WEIGHTED);
     ck_assert_ok(trm_confusion_set_ignore_label(cm, -5));
     ck_assert_ok(trm_confusion_add_weights(cm, huge));

@@ -624,6 +624,8 @@ START_TEST(fbeta_binary)
     check_fbeta(cm, 0.5, (const double[]){65.0 / 74, 10.0 / 13});
     check_fbeta(cm, 0.0, (const double[]){13.0 / 15, 4.0 / 5});
     check_fbeta(cm, INFINITY, (const double[]){13.0 / 14, 2.0 / 3});
+    /* b = 1e200: b^2 overflows a double, the limit is recall again. */
+    check_fbeta(cm, 1e200, (const double[]){13.0 / 14, 2.0 / 3});
     check_fbeta(cm, 1.0, (const double[]){26.0 / 29, 8.0 / 11});
     for (int z = 0; z < 3; z++) {
         /* macro (65/71+20/29)/2; weighted (70*65/71 + 30*20/29)/100;

@@ -250,8 +250,8 @@ START_TEST(round_trip_keeps_totals)
     trm_confusion_free(back);
     trm_confusion_free(cm);
 
-    /* Likewise a weighted total near DBL_MAX: 1e308 + 1e308 is infinite. */
-    static const double huge[4] = { 1e308, 0, 0, 0 };
+    /* Likewise a weighted total near the 2^500 ceiling. */
+    static const double huge[4] = { HUGE_WEIGHT, 0, 0, 0 };
     cm = make(2, TRM_CONFUSION_WEIGHTED);
     ck_assert_ok(trm_confusion_add_weights(cm, huge));
     blob = snapshot(cm, &size);
@@ -476,7 +476,7 @@ END_TEST
 START_TEST(invalid_weights_are_corrupt)
 {
     /* Weights no update accepts: negative, NaN, infinite, and two finite cells whose
-     * sum is infinite (1e308 + 1e308). */
+     * sum exceeds the 2^500 ceiling (HUGE_WEIGHT + HUGE_WEIGHT). */
     static const struct {
         const char *what;
         double cells[4];
@@ -485,7 +485,7 @@ START_TEST(invalid_weights_are_corrupt)
         { "NaN", { 0.5, NAN, 0, 0 } },
         { "+Inf", { INFINITY, 0, 0, 0 } },
         { "-Inf", { 0, 0, 0, -INFINITY } },
-        { "infinite sum", { 1e308, 0, 0, 1e308 } },
+        { "infinite sum", { HUGE_WEIGHT, 0, 0, HUGE_WEIGHT } },
     };
     trm_confusion *cm = make_weighted();
     size_t size = 0;

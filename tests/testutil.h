@@ -10,6 +10,10 @@
 
 #include <trainmetrics/trainmetrics.h>
 
+/* Weighted matrices refuse a total weight above 2^500 (confusion.h): one
+ * HUGE_WEIGHT fits, two do not. */
+#define HUGE_WEIGHT 0x1.8p499
+
 /* A call must fail with `code` and leave a fresh, non-empty error detail. */
 #define ck_assert_fails(code, call)                                                     \
     do {                                                                                \

@@ -72,7 +72,7 @@ TRM_API void trm_confusion_reset(trm_confusion *cm);
  * @param src Matrix to add; may be @p dst itself.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_MISMATCH when the
  *         class counts, flags or ignore labels differ; #TRM_E_OVERFLOW when a count
- *         would overflow (weighted: a sum would become infinite).
+ *         would overflow (weighted: the total weight would exceed 2^500).
  */
 TRM_API int trm_confusion_merge(trm_confusion *dst, const trm_confusion *src);
 
@@ -190,7 +190,8 @@ TRM_API int trm_confusion_update_i64(trm_confusion *cm, const int64_t *y_true, c
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers or a negative weight;
  *         #TRM_E_MISMATCH on an unweighted matrix; #TRM_E_LABEL;
  *         #TRM_E_NONFINITE for a NaN or infinite weight; #TRM_E_OVERFLOW when
- *         the total weight would become infinite.
+ *         the total weight would exceed 2^500 (about 3e150), the ceiling that
+ *         keeps every derived metric finite.
  */
 TRM_API int trm_confusion_update_weighted_i32(trm_confusion *cm, const int32_t *y_true,
                                               const int32_t *y_pred, const double *weights, size_t n);
@@ -307,7 +308,7 @@ TRM_API int trm_confusion_add_counts(trm_confusion *cm, const uint64_t *counts);
  * @param weights K*K finite weights, each >= 0.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers or a negative weight;
  *         #TRM_E_MISMATCH on an unweighted matrix; #TRM_E_NONFINITE;
- *         #TRM_E_OVERFLOW when the total weight would become infinite.
+ *         #TRM_E_OVERFLOW when the total weight would exceed 2^500.
  */
 TRM_API int trm_confusion_add_weights(trm_confusion *cm, const double *weights);
 
