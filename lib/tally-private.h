@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* One-vs-rest tallies and the per-class metrics derived from them, shared by
+ * the confusion-matrix metrics and the multilabel accumulator: each class (or
+ * label) is described by tp, its true count (row = tp + fn), its predicted
+ * count (col = tp + fp) and the number of samples. */
+#ifndef TRM_TALLY_PRIVATE_H
+#define TRM_TALLY_PRIVATE_H
+
+#include <stddef.h>
+
+#include "trainmetrics/metrics.h"
+
+/* F-beta shares the per-class machinery with the enum metrics under a private id. */
+enum { TRM__METRIC_FBETA = -1 };
+
+typedef struct trm__tally {
+    size_t k;
+    double *tp, *row, *col; /* k values each, one zeroed allocation owned by the tally */
+    double total;           /* samples (or total weight) behind every class */
+    const trm_allocator *alloc;
+} trm__tally;
+
+/* Allocates k zeroed classes; reports TRM_E_NOMEM against func. */
+int trm__tally_alloc(const char *func, const trm_allocator *alloc, size_t k, trm__tally *t);
+void trm__tally_free(trm__tally *t);
+
+/* Validation of the enum arguments, reported against func. */
+int trm__check_metric(const char *func, int metric, int zero_division);
+int trm__check_beta(const char *func, double beta, int zero_division);
+int trm__check_average(const char *func, int average, int allow_samples);
+
+double trm__zero_division_value(int zero_division);
+/* metric may be TRM__METRIC_FBETA, which reads beta. */
+double trm__class_metric(const trm__tally *t, size_t c, int metric, double beta, int zero_division);
+int trm__class_undefined(const trm__tally *t, size_t c, int metric);
+/* MACRO, MICRO, WEIGHTED or MACRO_PRESENT; SUPPORT averages to the sum of supports. */
+double trm__tally_average(const trm__tally *t, int metric, double beta, int average, int zero_division);
+
+#endif /* TRM_TALLY_PRIVATE_H */
