@@ -18,12 +18,23 @@
 #include <stdint.h>
 
 enum { TRM__BLOB_FORMAT = 1 };
-enum { TRM__KIND_CONFUSION = 1 };
+/* One kind per serializable handle type; a value never changes meaning. */
+enum {
+    TRM__KIND_CONFUSION = 1,
+    TRM__KIND_TOPK = 2,
+    TRM__KIND_MULTILABEL = 3,
+    TRM__KIND_REGRESSION = 4,
+    TRM__KIND_OVERFIT = 5
+};
 
 /* Header and CRC around the body. */
 #define TRM__BLOB_OVERHEAD ((size_t)12)
 
 uint32_t trm__crc32c(const uint8_t *data, size_t size);
+
+/* The size protocol of every trm_X_serialize: *size = body + envelope; a NULL
+ * or short buffer gives TRM_E_BUFFER (reported against func), nothing written. */
+int trm__blob_reserve(const char *func, size_t body, uint8_t *buf, size_t cap, size_t *size);
 
 /* Sequential little-endian writer into a buffer already known to be large enough. */
 typedef struct trm__writer {

@@ -79,6 +79,18 @@ static uint64_t load_le(const uint8_t *p, size_t bytes)
     return v;
 }
 
+int trm__blob_reserve(const char *func, size_t body, uint8_t *buf, size_t cap, size_t *size)
+{
+    size_t need;
+    if (trm__add_overflows(body, TRM__BLOB_OVERHEAD, &need))
+        return trm__fail(TRM_E_OVERFLOW, func, "a blob of %zu body bytes does not fit in size_t", body);
+    *size = need;
+    if (buf == NULL || cap < need)
+        return trm__fail(TRM_E_BUFFER, func, "the blob needs %zu bytes, the buffer has %zu", need,
+                         buf ? cap : (size_t)0);
+    return TRM_OK;
+}
+
 trm__writer trm__blob_begin(uint8_t *buf, uint16_t kind)
 {
     memcpy(buf, blob_magic, sizeof blob_magic);

@@ -511,14 +511,10 @@ int trm_confusion_serialize(const trm_confusion *cm, uint8_t *buf, size_t cap, s
 {
     TRM_REQUIRE(cm);
     TRM_REQUIRE(size);
-    /* The cells already fit in memory, so only the small fixed part can overflow. */
-    size_t cells = n_cells(cm) * sizeof(uint64_t), need;
-    if (trm__add_overflows(cells, BODY_FIXED + TRM__BLOB_OVERHEAD, &need))
-        return TRM_FAIL(TRM_E_OVERFLOW, "a blob of %zu cells does not fit in size_t", n_cells(cm));
-    *size = need;
-    if (buf == NULL || cap < need)
-        return TRM_FAIL(TRM_E_BUFFER, "the blob needs %zu bytes, the buffer has %zu", need,
-                        buf ? cap : (size_t)0);
+    /* K*K*8 bytes of cells already exist, so the body size cannot overflow. */
+    int rc = trm__blob_reserve(__func__, BODY_FIXED + n_cells(cm) * sizeof(uint64_t), buf, cap, size);
+    if (rc != TRM_OK)
+        return rc;
     trm__writer w = trm__blob_begin(buf, TRM__KIND_CONFUSION);
     trm__put_u64(&w, cm->k);
     trm__put_u32(&w, cm->flags);
