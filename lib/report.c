@@ -7,27 +7,15 @@
 
 #include "common-private.h"
 #include "confusion-private.h"
+#include "text-private.h"
 #include "trainmetrics/metrics.h"
 
-/* Appends to buf while it has room and always counts, so one routine both
- * measures the report and writes it. */
-typedef struct sink {
-    char *buf;
-    size_t cap;
-    size_t len; /* bytes produced so far, excluding the NUL */
-} sink;
-
-static void put_text(sink *s, const char *text, size_t len)
-{
-    if (s->buf && s->len + len < s->cap)
-        memcpy(s->buf + s->len, text, len);
-    s->len += len;
-}
+typedef trm__text sink;
 
 static void put_spaces(sink *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        put_text(s, " ", 1);
+        trm__text_put(s, " ", 1);
 }
 
 /* Python pads by code points, so UTF-8 continuation bytes do not count. */
@@ -44,7 +32,7 @@ static void put_right(sink *s, const char *text, size_t width)
 {
     size_t w = text_width(text);
     put_spaces(s, w < width ? width - w : 0);
-    put_text(s, text, strlen(text));
+    trm__text_put(s, text, strlen(text));
 }
 
 /* Python's " {:>9.{digits}f}"; glibc and CPython both round the exact binary
@@ -53,7 +41,7 @@ static void put_fixed(sink *s, double v, int digits)
 {
     char cell[400];
     snprintf(cell, sizeof cell, "%.*f", digits, v);
-    put_text(s, " ", 1);
+    trm__text_put(s, " ", 1);
     put_right(s, cell, 9);
 }
 
@@ -86,7 +74,7 @@ static void put_support(sink *s, double v, bool as_float)
         format_repr(cell, sizeof cell, v);
     else
         snprintf(cell, sizeof cell, "%.0f", v);
-    put_text(s, " ", 1);
+    trm__text_put(s, " ", 1);
     put_right(s, cell, 9);
 }
 
@@ -94,11 +82,11 @@ static void put_row(sink *s, const char *name, size_t width, const double values
                     bool float_support, int digits)
 {
     put_right(s, name, width);
-    put_text(s, " ", 1);
+    trm__text_put(s, " ", 1);
     for (int i = 0; i < 3; i++)
         put_fixed(s, values[i], digits);
     put_support(s, support, float_support);
-    put_text(s, "\n", 1);
+    trm__text_put(s, "\n", 1);
 }
 
 /* Per-class precision, recall and F1 (zero_division 0, as scikit-learn's "warn"). */
@@ -111,6 +99,8 @@ typedef struct report_data {
     double *values;   /* K rows of precision, recall, F1, support */
     double averages[3][3]; /* micro, macro, weighted: precision, recall, F1 */
     double total;
+    const char *const *names; /* K names, or NULL for the class ids */
+    int digits;
 } report_data;
 
 static const int report_metrics[3] = { TRM_PRECISION, TRM_RECALL, TRM_F1 };
@@ -142,8 +132,11 @@ static int gather(const trm_confusion *cm, report_data *d, double *column)
     return rc;
 }
 
-static void write_report(sink *s, const report_data *d, const char *const *names, int digits)
+static void write_report(sink *s, const void *context)
 {
+    const report_data *d = context;
+    const char *const *names = d->names;
+    int digits = d->digits;
     static const char *const headers[4] = { "precision", "recall", "f1-score", "support" };
     char number[32];
     size_t width = strlen("weighted avg");
@@ -157,24 +150,24 @@ static void write_report(sink *s, const report_data *d, const char *const *names
     }
     put_spaces(s, width + 1);
     for (int h = 0; h < 4; h++) {
-        put_text(s, " ", 1);
+        trm__text_put(s, " ", 1);
         put_right(s, headers[h], 9);
     }
-    put_text(s, "\n\n", 2);
+    trm__text_put(s, "\n\n", 2);
     for (size_t c = 0; c < d->k; c++) {
         snprintf(number, sizeof number, "%zu", c);
         put_row(s, names ? names[c] : number, width, d->values + c * 4, d->values[c * 4 + 3], d->float_support,
                 digits);
     }
-    put_text(s, "\n", 1);
+    trm__text_put(s, "\n", 1);
     if (d->all_present) {
         /* The accuracy line leaves precision and recall blank. */
         put_right(s, "accuracy", width);
-        put_text(s, " ", 1);
+        trm__text_put(s, " ", 1);
         put_spaces(s, 20);
         put_fixed(s, d->averages[0][2], digits);
         put_support(s, d->total, d->float_support);
-        put_text(s, "\n", 1);
+        trm__text_put(s, "\n", 1);
     } else {
         put_row(s, "micro avg", width, d->averages[0], d->total, d->float_support, digits);
     }
@@ -198,21 +191,11 @@ int trm_classification_report(const trm_confusion *cm, const char *const *class_
     double *scratch = trm__alloc(cells.alloc, 5 * cells.k * sizeof(double));
     if (scratch == NULL)
         return TRM_FAIL(TRM_E_NOMEM, "cannot allocate %zu bytes for the report", 5 * cells.k * sizeof(double));
-    report_data d = { .k = cells.k, .weighted_input = cells.weights != NULL, .values = scratch };
+    report_data d = { .k = cells.k, .weighted_input = cells.weights != NULL, .values = scratch,
+                      .names = class_names, .digits = digits };
     int rc = gather(cm, &d, scratch + 4 * cells.k);
-    if (rc == TRM_OK) {
-        sink measure = { NULL, 0, 0 };
-        write_report(&measure, &d, class_names, digits);
-        *size = measure.len + 1;
-        if (buf == NULL || cap < *size) {
-            rc = TRM_FAIL(TRM_E_BUFFER, "the report needs %zu bytes, the buffer has %zu", *size,
-                          buf ? cap : (size_t)0);
-        } else {
-            sink out = { buf, cap, 0 };
-            write_report(&out, &d, class_names, digits);
-            buf[out.len] = '\0';
-        }
-    }
+    if (rc == TRM_OK)
+        rc = trm__text_deliver(__func__, write_report, &d, buf, cap, size);
     trm__free(cells.alloc, scratch);
     return rc;
 }
