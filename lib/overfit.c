@@ -205,7 +205,9 @@ static bool patience_holds(trm_overfit *o, size_t t, double val)
     st->wait++;
     if (isfinite(val)) {
         double margin = fmax(o->opt.min_delta_abs, o->opt.min_delta_rel * fabs(st->ref));
-        if (!st->has_ref || badness(o, val) < badness(o, st->ref) - margin) {
+        /* Keras and Lightning both test val + delta < ref; the same in exact
+         * arithmetic as val < ref - delta, but this rounding is theirs. */
+        if (!st->has_ref || badness(o, val) + margin < badness(o, st->ref)) {
             st->has_ref = true;
             st->ref = val;
             st->wait = 0;
@@ -690,7 +692,7 @@ static void explain_state(trm__text *t, const trm_overfit *o)
         break;
     case TRM_FIT_OVERFITTING:
         trm__text_printf(t, "Overfitting since epoch %" PRId64 ": validation worsened from its best %.6g "
-                            "(epoch %" PRId64 ") to %.6g at epoch %zu while training did not; Mann-Kendall "
+                            "(epoch %" PRId64 ") to %.6g at epoch %zu while training did not get worse; Mann-Kendall "
                             "over the last %" PRIu32 " epochs gives Z = %.2f, one-sided p = %.4f, and the gap "
                             "changes by %.3g per epoch",
                          onset, st->best_value, st->best_epoch, last, o->n, o->opt.trend_window,
