@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: MIT
+"""trainmetrics: streaming training metrics computed by a native library.
+
+``ConfusionMatrix`` accumulates predictions batch by batch and derives every
+per-class metric from it; ``trainmetrics.sklearn`` offers scikit-learn's
+functional API on top of it.
+"""
+from ._confusion import ConfusionMatrix
+from ._errors import (CorruptDataError, EmptyError, InvalidArgumentError, LabelError, MismatchError,
+                      NonFiniteError, TrainmetricsError, TrainmetricsMemoryError, TrainmetricsOverflowError,
+                      UndefinedMetricWarning, VersionError)
+from ._lib import path as library_path
+from ._lib import version as library_version
+
+__version__ = "0.1.0"
+
+__all__ = ["ConfusionMatrix", "CorruptDataError", "EmptyError", "InvalidArgumentError", "LabelError",
+           "MismatchError", "NonFiniteError", "TrainmetricsError", "TrainmetricsMemoryError",
+           "TrainmetricsOverflowError", "UndefinedMetricWarning", "VersionError", "library_path",
+           "library_version"]

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: MIT
+"""Turns Python and NumPy inputs into arrays the C entry points take.
+
+C-contiguous arrays of a supported dtype are passed as they are (zero-copy);
+anything else (lists, views with gaps, other integer widths) is converted once.
+"""
+import numpy as np
+
+from ._errors import InvalidArgumentError, LabelError, MismatchError
+
+# Label dtypes with a C entry point, by name suffix.
+LABEL_SUFFIX = {np.dtype(np.uint8): "u8", np.dtype(np.uint16): "u16",
+                np.dtype(np.int32): "i32", np.dtype(np.int64): "i64"}
+SCORE_SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+
+
+def address(array):
+    return array.ctypes.data
+
+
+def _one_dimensional(values, name):
+    array = np.asarray(values)
+    if array.ndim != 1:
+        raise InvalidArgumentError(f"{name} must be one-dimensional, got shape {array.shape}")
+    return array
+
+
+def _integer_labels(array, name):
+    if array.dtype == np.bool_:
+        return array.view(np.uint8)
+    if array.dtype.kind not in "iu":
+        if array.size == 0:
+            return array.astype(np.int64)
+        raise TypeError(f"{name} must hold integer class ids, got dtype {array.dtype} "
+                        "(trainmetrics.sklearn maps arbitrary label values)")
+    if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
+        index = int(np.argmax(array > np.iinfo(np.int64).max))
+        raise LabelError(f"{name}[{index}] = {array[index]} is not a valid class id")
+    return array
+
+
+def labels_pair(y_true, y_pred, *, wide=False):
+    """Both label arrays with one shared C dtype; wide=True restricts to i32/i64."""
+    t = _integer_labels(_one_dimensional(y_true, "y_true"), "y_true")
+    p = _integer_labels(_one_dimensional(y_pred, "y_pred"), "y_pred")
+    if t.shape != p.shape:
+        raise MismatchError(f"y_true has {t.shape[0]} labels, y_pred has {p.shape[0]}")
+    dtype = t.dtype if t.dtype == p.dtype else np.result_type(t.dtype, p.dtype)
+    if dtype not in LABEL_SUFFIX or (wide and dtype.itemsize < 4):
+        dtype = np.dtype(np.int64)
+    t = np.ascontiguousarray(t, dtype=dtype)
+    p = np.ascontiguousarray(p, dtype=dtype)
+    return t, p, LABEL_SUFFIX[dtype]
+
+
+def true_labels_i32(y_true, n):
+    t = _integer_labels(_one_dimensional(y_true, "y_true"), "y_true")
+    if t.shape[0] != n:
+        raise MismatchError(f"y_true has {t.shape[0]} labels for {n} score rows")
+    if t.size and (t.min() < np.iinfo(np.int32).min or t.max() > np.iinfo(np.int32).max):
+        bad = int(np.argmax((t < np.iinfo(np.int32).min) | (t > np.iinfo(np.int32).max)))
+        raise LabelError(f"y_true[{bad}] = {t[bad]} does not fit the 32-bit labels of score updates")
+    return np.ascontiguousarray(t, dtype=np.int32)
+
+
+def weights_for(sample_weight, n):
+    w = np.ascontiguousarray(_one_dimensional(sample_weight, "sample_weight"), dtype=np.float64)
+    if w.shape[0] != n:
+        raise MismatchError(f"sample_weight has {w.shape[0]} values for {n} samples")
+    return w
+
+
+def score_rows(scores, n_classes):
+    """A 2-D float array whose rows are n_classes wide; returns (array, row_stride, suffix).
+
+    Rows may be strided (a column slice of a wider array) without a copy, as long
+    as each row is contiguous.
+    """
+    s = np.asarray(scores)
+    if s.ndim != 2:
+        raise InvalidArgumentError(f"scores must be two-dimensional, got shape {s.shape}")
+    if s.shape[1] != n_classes:
+        raise MismatchError(f"scores have {s.shape[1]} columns for {n_classes} classes")
+    if s.dtype not in SCORE_SUFFIX:
+        s = s.astype(np.float64)
+    item = s.itemsize
+    rows_ok = s.shape[0] <= 1 or (s.strides[0] > 0 and s.strides[0] % item == 0)
+    if not (rows_ok and (s.shape[1] <= 1 or s.strides[1] == item)):
+        s = np.ascontiguousarray(s)
+    stride = s.strides[0] // item if s.shape[0] > 1 else n_classes
+    return s, max(stride, n_classes), SCORE_SUFFIX[s.dtype]
+
+
+def binary_scores(scores):
+    s = _one_dimensional(scores, "scores")
+    if s.dtype not in SCORE_SUFFIX:
+        s = s.astype(np.float64)
+    s = np.ascontiguousarray(s)
+    return s, SCORE_SUFFIX[s.dtype]

@@ -1,0 +1,324 @@
+# SPDX-License-Identifier: MIT
+"""ConfusionMatrix: the streaming confusion matrix and the metrics derived from it."""
+import ctypes as C
+import math
+
+import numpy as np
+
+from . import _arrays
+from ._errors import InvalidArgumentError
+from ._lib import H, call, lib
+
+WEIGHTED = 1
+NO_IGNORE = -(2 ** 63)
+
+METRICS = {"precision": 0, "recall": 1, "f1": 2, "specificity": 3, "npv": 4, "fpr": 5, "fnr": 6,
+           "jaccard": 7, "support": 8}
+AVERAGES = {"macro": 0, "micro": 1, "weighted": 2, "macro_present": 3}
+NORMALIZE = {None: 0, "true": 1, "pred": 2, "all": 3}
+KAPPA = {None: 0, "linear": 1, "quadratic": 2}
+
+
+def zero_division_code(zero_division):
+    """scikit-learn's zero_division: "warn" and 0 give 0.0, 1 gives 1.0, np.nan gives NaN."""
+    if isinstance(zero_division, str) and zero_division == "warn":
+        return 0
+    if isinstance(zero_division, (int, float)) and not isinstance(zero_division, bool):
+        if math.isnan(zero_division):
+            return 2
+        if zero_division in (0, 1):
+            return int(zero_division)
+    raise InvalidArgumentError(f"zero_division must be 'warn', 0, 1 or np.nan, got {zero_division!r}")
+
+
+def _average_code(average):
+    if average not in AVERAGES:
+        raise InvalidArgumentError(f"average must be None or one of {sorted(AVERAGES)}, got {average!r}")
+    return AVERAGES[average]
+
+
+def _lookup(table, key, what):
+    try:
+        return table[key]
+    except (KeyError, TypeError):
+        raise InvalidArgumentError(f"{what} must be one of {list(table)}, got {key!r}") from None
+
+
+class ConfusionMatrix:
+    """Streaming confusion matrix over class ids 0 .. n_classes-1.
+
+    Rows are true classes, columns predicted ones. Every update checks its whole
+    batch first: a bad label, NaN score or negative weight raises and leaves the
+    matrix unchanged. ``weighted=True`` keeps float sums of sample weights.
+    ``ignore_index`` skips pairs whose true label equals it (torchmetrics).
+    """
+
+    __slots__ = ("_h",)
+
+    def __init__(self, n_classes, *, weighted=False, ignore_index=None):
+        if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 0:
+            raise InvalidArgumentError(f"n_classes must be a positive integer, got {n_classes!r}")
+        self._h = H()
+        call("trm_confusion_new", C.byref(self._h), int(n_classes), WEIGHTED if weighted else 0, None)
+        if ignore_index is not None:
+            self.ignore_index = ignore_index
+
+    @classmethod
+    def _adopt(cls, handle):
+        self = cls.__new__(cls)
+        self._h = handle
+        return self
+
+    def __del__(self):
+        handle = getattr(self, "_h", None)
+        if handle:
+            lib.trm_confusion_free(handle)
+            self._h = None
+
+    # ---- shape and options -------------------------------------------------------
+
+    @property
+    def n_classes(self):
+        return lib.trm_confusion_n_classes(self._h)
+
+    @property
+    def weighted(self):
+        return bool(lib.trm_confusion_flags(self._h) & WEIGHTED)
+
+    @property
+    def ignore_index(self):
+        label = lib.trm_confusion_ignore_label(self._h)
+        return None if label == NO_IGNORE else label
+
+    @ignore_index.setter
+    def ignore_index(self, label):
+        if label is not None and (isinstance(label, bool) or not isinstance(label, (int, np.integer))
+                                  or not NO_IGNORE < label < 2 ** 63):
+            raise InvalidArgumentError(f"ignore_index must be None or a 64-bit integer, got {label!r}")
+        call("trm_confusion_set_ignore_label", self._h, NO_IGNORE if label is None else int(label))
+
+    # ---- updates ---------------------------------------------------------------------
+
+    def update(self, y_true, y_pred, sample_weight=None):
+        """Count (true, predicted) label pairs, optionally weighted; returns self."""
+        if sample_weight is None:
+            t, p, suffix = _arrays.labels_pair(y_true, y_pred)
+            if t.size:
+                call("trm_confusion_update_" + suffix, self._h, t.ctypes.data, p.ctypes.data, t.size)
+            return self
+        t, p, suffix = _arrays.labels_pair(y_true, y_pred, wide=True)
+        w = _arrays.weights_for(sample_weight, t.size)
+        if t.size:
+            call("trm_confusion_update_weighted_" + suffix, self._h, t.ctypes.data, p.ctypes.data,
+                 w.ctypes.data, t.size)
+        return self
+
+    def update_argmax(self, y_true, scores):
+        """Predict each row's argmax (ties to the lowest index) and count it; returns self."""
+        s, stride, suffix = _arrays.score_rows(scores, self.n_classes)
+        t = _arrays.true_labels_i32(y_true, s.shape[0])
+        if t.size:
+            call("trm_confusion_update_argmax_" + suffix, self._h, t.ctypes.data, s.ctypes.data, t.size, stride)
+        return self
+
+    def update_threshold(self, y_true, scores, threshold=0.5):
+        """Binary prediction ``score > threshold`` (strict, no sigmoid); returns self."""
+        s, suffix = _arrays.binary_scores(scores)
+        t = _arrays.true_labels_i32(y_true, s.shape[0])
+        if t.size:
+            call("trm_confusion_update_threshold_" + suffix, self._h, t.ctypes.data, s.ctypes.data, t.size,
+                 float(threshold))
+        return self
+
+    def add_counts(self, counts):
+        """Add a (n_classes, n_classes) table of counts, e.g. an all-reduced one; returns self."""
+        k = self.n_classes
+        table = np.asarray(counts)
+        if table.shape != (k, k):
+            raise InvalidArgumentError(f"counts must have shape {(k, k)}, got {table.shape}")
+        if table.dtype.kind == "f" and self.weighted:
+            table = np.ascontiguousarray(table, dtype=np.float64)
+            call("trm_confusion_add_weights", self._h, table.ctypes.data)
+            return self
+        if table.dtype.kind not in "iub" or (table.size and table.min() < 0):
+            raise InvalidArgumentError("counts must be non-negative integers")
+        table = np.ascontiguousarray(table, dtype=np.uint64)
+        call("trm_confusion_add_counts", self._h, table.ctypes.data)
+        return self
+
+    # ---- contents ----------------------------------------------------------------------
+
+    @property
+    def counts(self):
+        """The cells: uint64 counts, or float64 weight sums for a weighted matrix."""
+        k = self.n_classes
+        if self.weighted:
+            return self.matrix()
+        out = np.empty((k, k), dtype=np.uint64)
+        call("trm_confusion_counts", self._h, out.ctypes.data)
+        return out
+
+    def matrix(self, normalize=None):
+        """The cells as float64, normalized over 'true' rows, 'pred' columns or 'all'."""
+        k = self.n_classes
+        out = np.empty((k, k), dtype=np.float64)
+        call("trm_confusion_matrix", self._h, _lookup(NORMALIZE, normalize, "normalize"), out.ctypes.data)
+        return out
+
+    @property
+    def total(self):
+        out = C.c_double()
+        call("trm_confusion_total", self._h, C.byref(out))
+        return out.value if self.weighted else int(out.value)
+
+    # ---- metrics ------------------------------------------------------------------------
+
+    def metric(self, name, average=None, zero_division=0):
+        """Any per-class metric by name ('precision', 'recall', 'f1', 'specificity', 'npv',
+        'fpr', 'fnr', 'jaccard', 'support'): an array per class, or a float averaged with
+        average='macro', 'micro', 'weighted' or 'macro_present'."""
+        code = _lookup(METRICS, name, "metric")
+        zd = zero_division_code(zero_division)
+        if average is None:
+            out = np.empty(self.n_classes)
+            call("trm_metric_per_class", self._h, code, zd, out.ctypes.data)
+            return out
+        out = C.c_double()
+        call("trm_metric_average", self._h, code, _average_code(average), zd, C.byref(out))
+        return out.value
+
+    def precision(self, average=None, zero_division=0):
+        return self.metric("precision", average, zero_division)
+
+    def recall(self, average=None, zero_division=0):
+        return self.metric("recall", average, zero_division)
+
+    def f1(self, average=None, zero_division=0):
+        return self.metric("f1", average, zero_division)
+
+    def specificity(self, average=None, zero_division=0):
+        return self.metric("specificity", average, zero_division)
+
+    def npv(self, average=None, zero_division=0):
+        return self.metric("npv", average, zero_division)
+
+    def fpr(self, average=None, zero_division=0):
+        return self.metric("fpr", average, zero_division)
+
+    def fnr(self, average=None, zero_division=0):
+        return self.metric("fnr", average, zero_division)
+
+    def jaccard(self, average=None, zero_division=0):
+        return self.metric("jaccard", average, zero_division)
+
+    def support(self, average=None):
+        return self.metric("support", average)
+
+    def fbeta(self, beta, average=None, zero_division=0):
+        """F-beta from counts (scikit-learn >= 1.4): per class, or averaged."""
+        zd = zero_division_code(zero_division)
+        if average is None:
+            out = np.empty(self.n_classes)
+            call("trm_fbeta_per_class", self._h, float(beta), zd, out.ctypes.data)
+            return out
+        out = C.c_double()
+        call("trm_fbeta_average", self._h, float(beta), _average_code(average), zd, C.byref(out))
+        return out.value
+
+    def undefined(self, name):
+        """Boolean per class: True where the metric's denominator is zero."""
+        out = np.empty(self.n_classes, dtype=np.uint8)
+        call("trm_metric_undefined", self._h, _lookup(METRICS, name, "metric"), out.ctypes.data)
+        return out.astype(bool)
+
+    def _scalar(self, name, *args):
+        out = C.c_double()
+        call(name, self._h, *args, C.byref(out))
+        return out.value
+
+    def accuracy(self):
+        return self._scalar("trm_accuracy")
+
+    def balanced_accuracy(self, adjusted=False):
+        return self._scalar("trm_balanced_accuracy", 1 if adjusted else 0)
+
+    def cohen_kappa(self, weights=None):
+        return self._scalar("trm_cohen_kappa", _lookup(KAPPA, weights, "weights"))
+
+    def matthews_corrcoef(self):
+        return self._scalar("trm_matthews_corrcoef")
+
+    def classification_report(self, target_names=None, digits=2):
+        """scikit-learn's text report over all n_classes classes (zero_division 0)."""
+        names = None
+        if target_names is not None:
+            target_names = [str(name).encode() for name in target_names]
+            if len(target_names) != self.n_classes:
+                raise InvalidArgumentError(f"{len(target_names)} target_names for {self.n_classes} classes")
+            names = (C.c_char_p * len(target_names))(*target_names)
+        size = C.c_size_t()
+        lib.trm_classification_report(self._h, names, int(digits), None, 0, C.byref(size))
+        buf = C.create_string_buffer(max(size.value, 1))
+        call("trm_classification_report", self._h, names, int(digits), C.cast(buf, C.c_void_p), len(buf),
+             C.byref(size))
+        return buf.value.decode()
+
+    # ---- life cycle ------------------------------------------------------------------------
+
+    def merge(self, other):
+        """Add another matrix's cells (same classes and options); returns self."""
+        if not isinstance(other, ConfusionMatrix):
+            raise InvalidArgumentError(f"cannot merge a {type(other).__name__} into a ConfusionMatrix")
+        call("trm_confusion_merge", self._h, other._h)
+        return self
+
+    def __iadd__(self, other):
+        return self.merge(other)
+
+    def __add__(self, other):
+        return self.copy().merge(other)
+
+    def copy(self):
+        handle = H()
+        call("trm_confusion_clone", C.byref(handle), self._h)
+        return ConfusionMatrix._adopt(handle)
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def reset(self):
+        """Zero the cells; classes and options are kept. Returns self."""
+        lib.trm_confusion_reset(self._h)
+        return self
+
+    def to_bytes(self):
+        """The versioned, CRC-checked serialization of the library."""
+        size = C.c_size_t()
+        lib.trm_confusion_serialize(self._h, None, 0, C.byref(size))
+        buf = C.create_string_buffer(size.value)
+        call("trm_confusion_serialize", self._h, C.cast(buf, C.c_void_p), size.value, C.byref(size))
+        return buf.raw[:size.value]
+
+    @classmethod
+    def from_bytes(cls, data):
+        data = bytes(data)
+        handle = H()
+        call("trm_confusion_deserialize", C.byref(handle), data, len(data), None)
+        return cls._adopt(handle)
+
+    def __reduce__(self):
+        return (ConfusionMatrix.from_bytes, (self.to_bytes(),))
+
+    def __eq__(self, other):
+        if not isinstance(other, ConfusionMatrix):
+            return NotImplemented
+        return self.to_bytes() == other.to_bytes()
+
+    __hash__ = None
+
+    def __repr__(self):
+        kind = "weighted " if self.weighted else ""
+        ignore = f", ignore_index={self.ignore_index}" if self.ignore_index is not None else ""
+        return f"<ConfusionMatrix {kind}n_classes={self.n_classes} total={self.total}{ignore}>"

@@ -1,0 +1,117 @@
+# SPDX-License-Identifier: MIT
+"""Loads libtrainmetrics and declares the C functions the package calls.
+
+Lookup order: the TRAINMETRICS_LIBRARY environment variable, the Meson build
+directory of the checkout this package sits in, then the system soname.
+"""
+import ctypes as C
+import glob
+import os
+
+from ._errors import ERRORS, TrainmetricsError
+
+SONAME = "libtrainmetrics.so.0"
+EXPECTED_VERSION = (0, 1)  # major must match, minor must be at least this
+
+
+def _candidates():
+    explicit = os.environ.get("TRAINMETRICS_LIBRARY")
+    if explicit:
+        return [explicit]
+    checkout = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+    built = sorted(glob.glob(os.path.join(checkout, "build*", "lib", SONAME)))
+    # A sanitized build cannot be loaded into a stock interpreter.
+    built = [path for path in built if "sanitize" not in path]
+    return built + [SONAME]
+
+
+def _load():
+    errors = []
+    for path in _candidates():
+        try:
+            return C.CDLL(path), path
+        except OSError as e:
+            errors.append(f"{path}: {e}")
+    raise ImportError("trainmetrics: cannot load the C library; set TRAINMETRICS_LIBRARY to the path of "
+                      f"{SONAME}, or build it with `meson setup build && meson compile -C build`.\n  "
+                      + "\n  ".join(errors))
+
+
+lib, path = _load()
+
+H = C.c_void_p
+P = C.POINTER
+D = C.c_double
+I32, I64, U8, U16, U32, U64, SZ = C.c_int32, C.c_int64, C.c_uint8, C.c_uint16, C.c_uint32, C.c_uint64, C.c_size_t
+VP = C.c_void_p  # array arguments are passed as raw addresses
+
+_PROTOTYPES = {
+    "trm_version_number": (C.c_uint, []),
+    "trm_version_string": (C.c_char_p, []),
+    "trm_strerror": (C.c_char_p, [C.c_int]),
+    "trm_last_error": (C.c_char_p, []),
+    "trm_clear_last_error": (None, []),
+    "trm_confusion_new": (C.c_int, [P(H), SZ, U32, VP]),
+    "trm_confusion_free": (None, [H]),
+    "trm_confusion_clone": (C.c_int, [P(H), H]),
+    "trm_confusion_reset": (None, [H]),
+    "trm_confusion_merge": (C.c_int, [H, H]),
+    "trm_confusion_serialize": (C.c_int, [H, VP, SZ, P(SZ)]),
+    "trm_confusion_deserialize": (C.c_int, [P(H), C.c_char_p, SZ, VP]),
+    "trm_confusion_n_classes": (SZ, [H]),
+    "trm_confusion_flags": (U32, [H]),
+    "trm_confusion_set_ignore_label": (C.c_int, [H, I64]),
+    "trm_confusion_ignore_label": (I64, [H]),
+    "trm_confusion_update_u8": (C.c_int, [H, VP, VP, SZ]),
+    "trm_confusion_update_u16": (C.c_int, [H, VP, VP, SZ]),
+    "trm_confusion_update_i32": (C.c_int, [H, VP, VP, SZ]),
+    "trm_confusion_update_i64": (C.c_int, [H, VP, VP, SZ]),
+    "trm_confusion_update_weighted_i32": (C.c_int, [H, VP, VP, VP, SZ]),
+    "trm_confusion_update_weighted_i64": (C.c_int, [H, VP, VP, VP, SZ]),
+    "trm_confusion_update_argmax_f32": (C.c_int, [H, VP, VP, SZ, SZ]),
+    "trm_confusion_update_argmax_f64": (C.c_int, [H, VP, VP, SZ, SZ]),
+    "trm_confusion_update_threshold_f32": (C.c_int, [H, VP, VP, SZ, C.c_float]),
+    "trm_confusion_update_threshold_f64": (C.c_int, [H, VP, VP, SZ, D]),
+    "trm_confusion_counts": (C.c_int, [H, VP]),
+    "trm_confusion_matrix": (C.c_int, [H, C.c_int, VP]),
+    "trm_confusion_total": (C.c_int, [H, P(D)]),
+    "trm_confusion_add_counts": (C.c_int, [H, VP]),
+    "trm_confusion_add_weights": (C.c_int, [H, VP]),
+    "trm_metric_per_class": (C.c_int, [H, C.c_int, C.c_int, VP]),
+    "trm_metric_average": (C.c_int, [H, C.c_int, C.c_int, C.c_int, P(D)]),
+    "trm_metric_undefined": (C.c_int, [H, C.c_int, VP]),
+    "trm_fbeta_per_class": (C.c_int, [H, D, C.c_int, VP]),
+    "trm_fbeta_average": (C.c_int, [H, D, C.c_int, C.c_int, P(D)]),
+    "trm_accuracy": (C.c_int, [H, P(D)]),
+    "trm_balanced_accuracy": (C.c_int, [H, C.c_int, P(D)]),
+    "trm_cohen_kappa": (C.c_int, [H, C.c_int, P(D)]),
+    "trm_matthews_corrcoef": (C.c_int, [H, P(D)]),
+    "trm_classification_report": (C.c_int, [H, P(C.c_char_p), C.c_int, VP, SZ, P(SZ)]),
+}
+
+for _name, (_restype, _argtypes) in _PROTOTYPES.items():
+    _fn = getattr(lib, _name)
+    _fn.restype = _restype
+    _fn.argtypes = _argtypes
+
+version_number = lib.trm_version_number()
+version = lib.trm_version_string().decode()
+if (version_number // 10000, version_number // 100 % 100) < EXPECTED_VERSION or \
+        version_number // 10000 != EXPECTED_VERSION[0]:
+    raise ImportError(f"trainmetrics: the C library at {path} is version {version}; this package needs "
+                      f"{EXPECTED_VERSION[0]}.{EXPECTED_VERSION[1]} or a later {EXPECTED_VERSION[0]}.x")
+
+
+def check(status):
+    """Raises the exception of a TRM_E_* status, with the library's detail."""
+    if status != 0:
+        detail = lib.trm_last_error().decode(errors="replace")
+        cls = ERRORS.get(status, TrainmetricsError)
+        raise cls(detail or lib.trm_strerror(status).decode(), status)
+
+
+def call(name, *args):
+    """Calls a status-returning function after clearing stale error text."""
+    fn = getattr(lib, name)
+    lib.trm_clear_last_error()
+    check(fn(*args))

@@ -1,0 +1,298 @@
+# SPDX-License-Identifier: MIT
+"""Drop-in versions of scikit-learn's classification metrics, computed by trainmetrics.
+
+Same signatures and defaults for the keywords supported here (``labels``,
+``pos_label``, ``sample_weight``, ``normalize``, ``average``, ``zero_division``,
+``target_names``, ``digits``, ``output_dict``), with scikit-learn >= 1.4 semantics:
+F-beta from counts, ``zero_division=np.nan`` dropping undefined classes from
+averages. Labels may be any sortable values; they are mapped to dense class ids
+the way scikit-learn does (sorted unique values of y_true and y_pred, or the
+``labels`` given, in that order). Undefined metrics warn with scikit-learn's
+``UndefinedMetricWarning`` text when zero_division is left at "warn".
+"""
+import warnings
+
+import numpy as np
+
+from ._confusion import ConfusionMatrix, zero_division_code
+from ._errors import UndefinedMetricWarning
+
+__all__ = ["confusion_matrix", "precision_recall_fscore_support", "precision_score", "recall_score",
+           "f1_score", "fbeta_score", "accuracy_score", "balanced_accuracy_score", "cohen_kappa_score",
+           "matthews_corrcoef", "jaccard_score", "classification_report"]
+
+
+class _Encoded:
+    """Dense ids for the labels: the requested ones first (n_selected of them), then
+    any other label present, so metrics over a label subset still see every sample."""
+
+    def __init__(self, y_true, y_pred, labels=None):
+        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        if y_true.ndim != 1 or y_pred.ndim != 1:
+            raise ValueError(f"y_true and y_pred must be 1-D label arrays, got shapes {y_true.shape} "
+                             f"and {y_pred.shape}")
+        if y_true.shape != y_pred.shape:
+            raise ValueError("Found input variables with inconsistent numbers of samples: "
+                             f"[{y_true.shape[0]}, {y_pred.shape[0]}]")
+        if (y_true.dtype.kind in "USO") != (y_pred.dtype.kind in "USO") and y_true.size and y_pred.size:
+            raise ValueError("Mix of label input types (string and number)")
+        present = np.unique(np.concatenate([y_true, y_pred]))
+        if labels is None:
+            classes = present
+        else:
+            labels = np.asarray(labels)
+            if labels.size == 0:
+                raise ValueError("'labels' should contains at least one label.")
+            classes = np.concatenate([labels, np.setdiff1d(present, labels)])
+        self.classes = classes
+        self.n_selected = len(classes) if labels is None else len(labels)
+        order = np.argsort(classes, kind="stable")
+        self.y_true = order[np.searchsorted(classes[order], y_true)].astype(np.int64)
+        self.y_pred = order[np.searchsorted(classes[order], y_pred)].astype(np.int64)
+
+    def matrix(self, sample_weight):
+        k = max(len(self.classes), 1)
+        cm = ConfusionMatrix(k, weighted=sample_weight is not None)
+        cm.update(self.y_true, self.y_pred, sample_weight)
+        return cm
+
+
+def _selected_matrix(cm, n_selected):
+    """The matrix restricted to the first n_selected classes (samples of others dropped)."""
+    if n_selected == cm.n_classes:
+        return cm
+    sub = ConfusionMatrix(n_selected, weighted=cm.weighted)
+    return sub.add_counts(cm.counts[:n_selected, :n_selected])
+
+
+def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normalize=None):
+    enc = _Encoded(y_true, y_pred, labels)
+    if labels is not None and not np.any(enc.y_true < enc.n_selected):
+        raise ValueError("At least one label specified must be in y_true")
+    cm = _selected_matrix(enc.matrix(sample_weight), enc.n_selected)
+    if normalize is not None:
+        return cm.matrix(normalize)
+    integral = sample_weight is None or np.asarray(sample_weight).dtype.kind in "iub"
+    return cm.matrix().astype(np.int64) if integral else cm.matrix()
+
+
+# ---- precision, recall, F-beta ------------------------------------------------------
+
+_WARNINGS = {
+    "precision": ("Precision is", "predicted"),
+    "recall": ("Recall is", "true"),
+    "f-score": ("F-score is", "true nor predicted"),
+    "jaccard": ("Jaccard is", "true or predicted"),
+}
+
+
+def _warn_undefined(metric, result_size):
+    msg_start, modifier = _WARNINGS[metric]
+    where = "due to" if result_size == 1 else "in labels with"
+    warnings.warn(f"{msg_start} ill-defined and being set to 0.0 {where} no {modifier} samples. "
+                  "Use `zero_division` parameter to control this behavior.", UndefinedMetricWarning,
+                  stacklevel=3)
+
+
+def _counts(cm, n_selected):
+    """tp, true and predicted sums of the selected classes."""
+    cells = cm.matrix()
+    return (np.diag(cells)[:n_selected], cells.sum(axis=1)[:n_selected], cells.sum(axis=0)[:n_selected])
+
+
+def _nanaverage(values, weights):
+    keep = ~np.isnan(values)
+    if not keep.any():
+        return np.nan
+    values, weights = values[keep], weights[keep]
+    return float(np.average(values, weights=weights)) if weights.sum() != 0 else float(values.mean())
+
+
+def _average(per_class, support, average, micro):
+    """Average the selected classes' values like scikit-learn (zero_division NaNs dropped)."""
+    if average == "micro":
+        return micro
+    return _nanaverage(per_class, support if average == "weighted" else np.ones_like(per_class))
+
+
+def _ratio(num, den, zd_value):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / np.where(den != 0, den, 1), zd_value)
+
+
+def _binary_labels(enc_args, pos_label, average):
+    y_true, y_pred, labels = enc_args
+    if average != "binary":
+        return labels
+    present = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+    if len(present) > 2:
+        raise ValueError("Target is multiclass but average='binary'. Please choose another average "
+                         "setting, one of [None, 'micro', 'macro', 'weighted'].")
+    if pos_label not in present and len(present) >= 2:
+        raise ValueError(f"pos_label={pos_label!r} is not a valid label. It should be one of {list(present)}")
+    return [pos_label]
+
+
+def _check_average(average, allowed=(None, "binary", "micro", "macro", "weighted")):
+    if average not in allowed:
+        raise ValueError(f"average has to be one of {allowed}")
+
+
+def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, labels=None, pos_label=1, average=None,
+                                    warn_for=("precision", "recall", "f-score"), sample_weight=None,
+                                    zero_division="warn"):
+    _check_average(average)
+    if beta < 0:
+        raise ValueError("beta should be >=0 in the F-beta score")
+    zd = zero_division_code(zero_division)
+    labels = _binary_labels((y_true, y_pred, labels), pos_label, average)
+    enc = _Encoded(y_true, y_pred, labels)
+    cm = enc.matrix(sample_weight)
+    L = enc.n_selected
+    p = cm.precision(None, zero_division)[:L]
+    r = cm.recall(None, zero_division)[:L]
+    f = cm.fbeta(beta, None, zero_division)[:L]
+    support = cm.support()[:L]
+    if sample_weight is None:
+        support = support.astype(np.int64)
+    tp, true_sum, pred_sum = _counts(cm, L)
+
+    if average == "micro":
+        tp, true_sum, pred_sum = (np.array([x.sum()]) for x in (tp, true_sum, pred_sum))
+    if isinstance(zero_division, str) and zero_division == "warn":
+        size = len(tp)
+        undefined = {"precision": pred_sum == 0, "recall": true_sum == 0, "f-score": (true_sum + pred_sum) == 0}
+        for metric in warn_for:
+            if undefined[metric].any():
+                _warn_undefined(metric, size)
+
+    if average in (None, "binary"):
+        if average == "binary":
+            return float(p[0]), float(r[0]), float(f[0]), None
+        return p, r, f, support
+    zd_value = [0.0, 1.0, np.nan][zd]
+    micro = [_ratio(tp, pred_sum, zd_value)[0], _ratio(tp, true_sum, zd_value)[0], None]
+    if average == "micro":
+        b2 = beta * beta
+        micro[2] = (float(micro[1]) if np.isinf(beta) else
+                    float(_ratio((1 + b2) * tp, b2 * true_sum + pred_sum, zd_value)[0]))
+    values = [_average(x, support.astype(float), average, m) for x, m in zip((p, r, f), micro)]
+    return float(values[0]), float(values[1]), float(values[2]), None
+
+
+def precision_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None,
+                    zero_division="warn"):
+    return precision_recall_fscore_support(y_true, y_pred, labels=labels, pos_label=pos_label, average=average,
+                                           warn_for=("precision",), sample_weight=sample_weight,
+                                           zero_division=zero_division)[0]
+
+
+def recall_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None,
+                 zero_division="warn"):
+    return precision_recall_fscore_support(y_true, y_pred, labels=labels, pos_label=pos_label, average=average,
+                                           warn_for=("recall",), sample_weight=sample_weight,
+                                           zero_division=zero_division)[1]
+
+
+def fbeta_score(y_true, y_pred, *, beta, labels=None, pos_label=1, average="binary", sample_weight=None,
+                zero_division="warn"):
+    return precision_recall_fscore_support(y_true, y_pred, beta=beta, labels=labels, pos_label=pos_label,
+                                           average=average, warn_for=("f-score",), sample_weight=sample_weight,
+                                           zero_division=zero_division)[2]
+
+
+def f1_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None,
+             zero_division="warn"):
+    return fbeta_score(y_true, y_pred, beta=1.0, labels=labels, pos_label=pos_label, average=average,
+                       sample_weight=sample_weight, zero_division=zero_division)
+
+
+def jaccard_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary", sample_weight=None,
+                  zero_division="warn"):
+    _check_average(average)
+    zd = zero_division_code(zero_division)
+    labels = _binary_labels((y_true, y_pred, labels), pos_label, average)
+    enc = _Encoded(y_true, y_pred, labels)
+    cm = enc.matrix(sample_weight)
+    L = enc.n_selected
+    values = cm.jaccard(None, zero_division)[:L]
+    tp, true_sum, pred_sum = _counts(cm, L)
+    if average == "micro":
+        tp, true_sum, pred_sum = (np.array([x.sum()]) for x in (tp, true_sum, pred_sum))
+    union = true_sum + pred_sum - tp
+    if isinstance(zero_division, str) and zero_division == "warn" and (union == 0).any():
+        _warn_undefined("jaccard", len(union))
+    if average is None:
+        return values
+    if average == "binary":
+        return float(values[0])
+    micro = float(_ratio(tp, union, [0.0, 1.0, np.nan][zd])[0]) if average == "micro" else None
+    return float(_average(values, cm.support()[:L], average, micro))
+
+
+# ---- scores over the whole matrix ------------------------------------------------------
+
+def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None):
+    cm = _Encoded(y_true, y_pred).matrix(sample_weight)
+    if normalize:
+        return cm.accuracy()
+    correct = float(np.trace(cm.matrix()))
+    return int(correct) if sample_weight is None else correct
+
+
+def balanced_accuracy_score(y_true, y_pred, *, sample_weight=None, adjusted=False):
+    return _Encoded(y_true, y_pred).matrix(sample_weight).balanced_accuracy(adjusted)
+
+
+def cohen_kappa_score(y1, y2, *, labels=None, weights=None, sample_weight=None):
+    enc = _Encoded(y1, y2, labels)
+    return _selected_matrix(enc.matrix(sample_weight), enc.n_selected).cohen_kappa(weights)
+
+
+def matthews_corrcoef(y_true, y_pred, *, sample_weight=None):
+    return _Encoded(y_true, y_pred).matrix(sample_weight).matthews_corrcoef()
+
+
+# ---- classification report ---------------------------------------------------------------
+
+def classification_report(y_true, y_pred, *, labels=None, target_names=None, sample_weight=None, digits=2,
+                          output_dict=False, zero_division="warn"):
+    enc = _Encoded(y_true, y_pred, labels)
+    selected = enc.classes[:enc.n_selected]
+    if target_names is None:
+        target_names = [f"{label}" for label in selected]
+    elif len(target_names) != len(selected):
+        raise ValueError(f"Number of classes, {len(selected)}, does not match size of target_names, "
+                         f"{len(target_names)}. Try specifying the labels parameter")
+    keywords = dict(labels=selected, sample_weight=sample_weight, zero_division=zero_division)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, **keywords)
+    present = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+    micro_is_accuracy = labels is None or set(np.asarray(labels).tolist()) == set(present.tolist())
+    rows = {name: (p[i], r[i], f[i], s[i]) for i, name in enumerate(target_names)}
+    total = s.sum()
+    averages = {}
+    for average in ("micro", "macro", "weighted"):
+        ap, ar, af, _ = precision_recall_fscore_support(y_true, y_pred, average=average, **keywords)
+        heading = "accuracy" if average == "micro" and micro_is_accuracy else f"{average} avg"
+        averages[heading] = (ap, ar, af, total)
+    if output_dict:
+        keys = ("precision", "recall", "f1-score", "support")
+        report = {name: dict(zip(keys, values)) for name, values in rows.items()}
+        for heading, values in averages.items():
+            report[heading] = values[2] if heading == "accuracy" else dict(zip(keys, values))
+        return report
+    return _report_text(rows, averages, digits)
+
+
+def _report_text(rows, averages, digits):
+    width = max([len("weighted avg"), digits] + [len(name) for name in rows])
+    lines = [" " * width + " " + "".join(f" {h:>9}" for h in ("precision", "recall", "f1-score", "support")), ""]
+    for name, (p, r, f, s) in rows.items():
+        lines.append(f"{name:>{width}s} " + "".join(f" {v:>9.{digits}f}" for v in (p, r, f)) + f" {s:>9}")
+    lines.append("")
+    for heading, (p, r, f, s) in averages.items():
+        if heading == "accuracy":
+            lines.append(f"{heading:>{width}s} " + " " * 20 + f" {f:>9.{digits}f}" + f" {s:>9}")
+        else:
+            lines.append(f"{heading:>{width}s} " + "".join(f" {v:>9.{digits}f}" for v in (p, r, f)) + f" {s:>9}")
+    return "\n".join(lines) + "\n"
