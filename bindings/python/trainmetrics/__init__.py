@@ -10,11 +10,12 @@ from ._errors import (CorruptDataError, EmptyError, InvalidArgumentError, LabelE
                       NonFiniteError, TrainmetricsError, TrainmetricsMemoryError, TrainmetricsOverflowError,
                       UndefinedMetricWarning, VersionError)
 from ._lib import path as library_path
+from ._overfit import OverfitDetector
 from ._lib import version as library_version
 
 __version__ = "0.1.0"
 
 __all__ = ["ConfusionMatrix", "CorruptDataError", "EmptyError", "InvalidArgumentError", "LabelError",
-           "MismatchError", "NonFiniteError", "TrainmetricsError", "TrainmetricsMemoryError",
+           "MismatchError", "NonFiniteError", "OverfitDetector", "TrainmetricsError", "TrainmetricsMemoryError",
            "TrainmetricsOverflowError", "UndefinedMetricWarning", "VersionError", "library_path",
            "library_version"]

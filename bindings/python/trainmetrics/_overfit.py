@@ -1,0 +1,184 @@
+# SPDX-License-Identifier: MIT
+"""OverfitDetector: whether a training run overfits, since when, and when to stop."""
+import ctypes as C
+import math
+
+import numpy as np
+
+from ._errors import InvalidArgumentError
+from ._lib import H, call, lib
+
+CRITERIA = {"patience": 1 << 0, "gl": 1 << 1, "pq": 1 << 2, "up": 1 << 3, "threshold": 1 << 4,
+            "divergence": 1 << 5, "nonfinite": 1 << 6, "trend": 1 << 7}
+PRESETS = {"default": 0, "keras": 1, "lightning": 2, "prechelt_gl": 3, "prechelt_pq": 4, "prechelt_up": 5}
+VERDICTS = ("warmup", "improving", "plateau", "overfitting", "diverged")
+STATISTICS = {"gl": 0, "progress": 1, "pq": 2, "gap": 3, "val_slope": 4, "gap_slope": 5, "trend_z": 6,
+              "trend_p": 7}
+
+
+def _epoch(value):
+    return None if value < 0 else int(value)
+
+
+def _key(table, key, what):
+    if key not in table:
+        raise InvalidArgumentError(f"{what} must be one of {list(table)}, got {key!r}")
+    return table[key]
+
+
+class OverfitDetector:
+    """Push (train, val) per epoch; ask whether to stop, since when it overfits, and why.
+
+    ``preset`` is one of 'default', 'keras', 'lightning', 'prechelt_gl', 'prechelt_pq',
+    'prechelt_up'; ``mode`` 'min' for losses, 'max' for accuracies. Options given as
+    keywords are applied after the preset (see the setters for their meaning).
+    """
+
+    __slots__ = ("_h",)
+
+    def __init__(self, preset="default", *, mode="min", criteria=None, patience=None, min_delta=0.0,
+                 min_delta_rel=0.0, gl_alpha=None, pq=None, up=None, stop_threshold=math.nan,
+                 divergence_threshold=math.nan, trend=None, warmup=0):
+        self._h = H()
+        call("trm_overfit_new", C.byref(self._h), None)
+        call("trm_overfit_preset", self._h, _key(PRESETS, preset, "preset"))
+        call("trm_overfit_set_mode", self._h, _key({"min": 0, "max": 1}, mode, "mode"))
+        if criteria is not None:
+            self.select_criteria(criteria)
+        if patience is not None:
+            call("trm_overfit_set_patience", self._h, int(patience), float(min_delta), float(min_delta_rel))
+        if gl_alpha is not None:
+            call("trm_overfit_set_gl", self._h, float(gl_alpha))
+        if pq is not None:
+            call("trm_overfit_set_pq", self._h, float(pq[0]), int(pq[1]))
+        if up is not None:
+            call("trm_overfit_set_up", self._h, int(up[0]), int(up[1]))
+        call("trm_overfit_set_thresholds", self._h, float(stop_threshold), float(divergence_threshold))
+        if trend is not None:
+            call("trm_overfit_set_trend", self._h, int(trend[0]), float(trend[1]))
+        call("trm_overfit_set_warmup", self._h, int(warmup))
+
+    @classmethod
+    def _adopt(cls, handle):
+        self = cls.__new__(cls)
+        self._h = handle
+        return self
+
+    def __del__(self):
+        handle = getattr(self, "_h", None)
+        if handle:
+            lib.trm_overfit_free(handle)
+            self._h = None
+
+    def select_criteria(self, names):
+        """Choose, by name, the criteria that decide should_stop; returns self."""
+        mask = 0
+        for name in names:
+            mask |= _key(CRITERIA, name, "criterion")
+        call("trm_overfit_set_criteria", self._h, mask)
+        return self
+
+    def push(self, train, val):
+        """Record one epoch; returns self."""
+        call("trm_overfit_push", self._h, float(train), float(val))
+        return self
+
+    def push_many(self, train, val):
+        t = np.ascontiguousarray(train, dtype=np.float64)
+        v = np.ascontiguousarray(val, dtype=np.float64)
+        if t.ndim != 1 or t.shape != v.shape:
+            raise InvalidArgumentError(f"train and val must be 1-D of equal length, got {t.shape} and {v.shape}")
+        if t.size:
+            call("trm_overfit_push_many", self._h, t.ctypes.data, v.ctypes.data, t.size)
+        return self
+
+    @property
+    def verdict(self):
+        return VERDICTS[lib.trm_overfit_verdict(self._h)]
+
+    @property
+    def should_stop(self):
+        return bool(lib.trm_overfit_should_stop(self._h))
+
+    @property
+    def n_epochs(self):
+        return lib.trm_overfit_n_epochs(self._h)
+
+    def __len__(self):
+        return self.n_epochs
+
+    @property
+    def best_epoch(self):
+        return _epoch(lib.trm_overfit_best_epoch(self._h))
+
+    @property
+    def best_value(self):
+        return lib.trm_overfit_best_value(self._h)
+
+    @property
+    def onset_epoch(self):
+        return _epoch(lib.trm_overfit_onset_epoch(self._h))
+
+    @property
+    def stop_epoch(self):
+        return _epoch(lib.trm_overfit_stop_epoch(self._h))
+
+    @property
+    def fired(self):
+        """{criterion name: first epoch it fired} for every criterion that has fired."""
+        return {name: int(lib.trm_overfit_first_fire(self._h, bit)) for name, bit in CRITERIA.items()
+                if lib.trm_overfit_fired(self._h) & bit}
+
+    def statistic(self, name):
+        out = C.c_double()
+        call("trm_overfit_statistic", self._h, _key(STATISTICS, name, "statistic"), C.byref(out))
+        return out.value
+
+    @property
+    def history(self):
+        """(train, val) arrays of every pushed epoch."""
+        n = self.n_epochs
+        train, val = np.empty(n), np.empty(n)
+        call("trm_overfit_history", self._h, train.ctypes.data, val.ctypes.data)
+        return train, val
+
+    def explain(self):
+        size = C.c_size_t()
+        lib.trm_overfit_explain(self._h, None, 0, C.byref(size))
+        buf = C.create_string_buffer(size.value)
+        call("trm_overfit_explain", self._h, C.cast(buf, C.c_void_p), size.value, C.byref(size))
+        return buf.value.decode()
+
+    def reset(self):
+        lib.trm_overfit_reset(self._h)
+        return self
+
+    def copy(self):
+        handle = H()
+        call("trm_overfit_clone", C.byref(handle), self._h)
+        return OverfitDetector._adopt(handle)
+
+    __copy__ = copy
+
+    def __deepcopy__(self, memo):
+        return self.copy()
+
+    def to_bytes(self):
+        size = C.c_size_t()
+        lib.trm_overfit_serialize(self._h, None, 0, C.byref(size))
+        buf = C.create_string_buffer(size.value)
+        call("trm_overfit_serialize", self._h, C.cast(buf, C.c_void_p), size.value, C.byref(size))
+        return buf.raw[:size.value]
+
+    @classmethod
+    def from_bytes(cls, data):
+        data = bytes(data)
+        handle = H()
+        call("trm_overfit_deserialize", C.byref(handle), data, len(data), None)
+        return cls._adopt(handle)
+
+    def __reduce__(self):
+        return (OverfitDetector.from_bytes, (self.to_bytes(),))
+
+    def __repr__(self):
+        return f"<OverfitDetector epochs={self.n_epochs} verdict={self.verdict} stop_epoch={self.stop_epoch}>"
