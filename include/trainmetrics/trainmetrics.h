@@ -9,5 +9,7 @@
 #include "common.h"
 #include "confusion.h"
 #include "metrics.h"
+#include "multilabel.h"
+#include "topk.h"
 
 #endif /* TRAINMETRICS_H */
