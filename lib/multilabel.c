@@ -29,7 +29,7 @@ typedef struct sample_sums {
 
 struct trm_multilabel {
     trm_allocator alloc;   /* copy of the creator's hooks; alloc == NULL means malloc */
-    size_t n_labels;       /* L >= 1; WORDS(L) * 8 + HEADER_SIZE fits in size_t */
+    size_t n_labels;       /* L >= 1; (13L + 8) * 8 + HEADER_SIZE fits in size_t */
     uint64_t max_samples;  /* (2^64 - 1) / (2L): with n_samples <= max_samples every
                               sum over labels or samples below, even 2 * sum(tp),
                               fits in 64 bits */
@@ -354,19 +354,20 @@ int trm_multilabel_merge(trm_multilabel *dst, const trm_multilabel *src)
     return TRM_OK;
 }
 
-/* Body: u64 L, u64 n_samples, u64 exact_rows; L x (tn, fp, fn, tp); then for
- * precision, recall, F1 and Jaccard in turn samples[0 .. w] and hits[1 .. w]
- * (w = L, 2L for F1). That is 7 + 14L words, 3 of them before the arrays. */
-#define BODY_WORDS_FIXED ((size_t)7)
-#define BODY_WORDS_PER_LABEL ((size_t)14)
+/* Body: 3 words u64 L, u64 n_samples, u64 exact_rows; then 14L + 4 words of
+ * arrays: L x (tn, fp, fn, tp), and for precision, recall, F1 and Jaccard in
+ * turn samples[0 .. w] and hits[1 .. w] (w = L, 2L for F1). */
+#define BODY_HEADER_WORDS ((size_t)3)
+#define ARRAY_WORDS_PER_LABEL ((size_t)14)
+#define ARRAY_WORDS_FIXED ((size_t)4)
 
 int trm_multilabel_serialize(const trm_multilabel *m, uint8_t *buf, size_t cap, size_t *size)
 {
     TRM_REQUIRE(m);
     TRM_REQUIRE(size);
     size_t body_words, body;
-    if (trm__mul_overflows(m->n_labels, BODY_WORDS_PER_LABEL, &body_words) ||
-        trm__add_overflows(body_words, BODY_WORDS_FIXED, &body_words) ||
+    if (trm__mul_overflows(m->n_labels, ARRAY_WORDS_PER_LABEL, &body_words) ||
+        trm__add_overflows(body_words, BODY_HEADER_WORDS + ARRAY_WORDS_FIXED, &body_words) ||
         trm__mul_overflows(body_words, sizeof(uint64_t), &body))
         return TRM_FAIL(TRM_E_OVERFLOW, "a blob for %zu labels does not fit in size_t", m->n_labels);
     int rc = trm__blob_reserve(__func__, body, buf, cap, size);
@@ -503,12 +504,12 @@ int trm_multilabel_deserialize(trm_multilabel **out, const uint8_t *buf, size_t 
     uint64_t exact_rows = trm__get_u64(&r);
     if (!r.ok || n_labels == 0)
         return TRM_FAIL(TRM_E_CORRUPT, "blob header is invalid");
-    /* Compare the body length with what L implies before allocating anything;
+    /* Compare the array length with what L implies before allocating anything;
      * a length that matches bounds L by the blob's own size. */
-    size_t rest = r.left / sizeof(uint64_t);
-    if (r.left % sizeof(uint64_t) != 0 || rest < BODY_WORDS_FIXED - 3 ||
-        (rest - (BODY_WORDS_FIXED - 3)) % BODY_WORDS_PER_LABEL != 0 ||
-        (rest - (BODY_WORDS_FIXED - 3)) / BODY_WORDS_PER_LABEL != n_labels)
+    size_t array_words = r.left / sizeof(uint64_t);
+    if (r.left % sizeof(uint64_t) != 0 || array_words < ARRAY_WORDS_FIXED ||
+        (array_words - ARRAY_WORDS_FIXED) % ARRAY_WORDS_PER_LABEL != 0 ||
+        (array_words - ARRAY_WORDS_FIXED) / ARRAY_WORDS_PER_LABEL != n_labels)
         return TRM_FAIL(TRM_E_CORRUPT, "blob body does not hold %" PRIu64 " labels", n_labels);
     if (n_samples > UINT64_MAX / (2 * n_labels) || exact_rows > n_samples)
         return TRM_FAIL(TRM_E_CORRUPT, "blob sample counts are invalid");
