@@ -787,6 +787,12 @@ START_TEST(allocator_used_everywhere)
     ck_assert_uint_eq(c.allocs, 4);
     ck_assert_uint_eq(c.frees, 1);
 
+    /* An allocator with a single hook is refused before anything is allocated. */
+    const trm_allocator one_hook = { tracking_alloc, NULL, &c };
+    ck_assert_fails(TRM_E_INVALID, trm_multilabel_deserialize(&out, blob, size, &one_hook));
+    ck_assert_ptr_eq(out, UNTOUCHED);
+    ck_assert_uint_eq(c.allocs + c.refused, 4);
+
     c.fail = 1;
     ck_assert_fails(TRM_E_NOMEM, trm_multilabel_new(&out, 4, &hooks));
     ck_assert_fails(TRM_E_NOMEM, trm_multilabel_clone(&out, m));

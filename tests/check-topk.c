@@ -597,6 +597,12 @@ START_TEST(allocator_used_everywhere)
     ck_assert_unchanged_topk(copy, blob, size);
     ck_assert_unchanged_topk(loaded, blob, size);
 
+    /* An allocator with a single hook is refused before anything is allocated. */
+    const trm_allocator one_hook = { tracking_alloc, NULL, &c };
+    ck_assert_fails(TRM_E_INVALID, trm_topk_deserialize(&out, blob, size, &one_hook));
+    ck_assert_ptr_eq(out, UNTOUCHED);
+    ck_assert_uint_eq(c.allocs + c.refused, 3);
+
     c.fail = 1;
     ck_assert_fails(TRM_E_NOMEM, trm_topk_new(&out, 4, 2, &hooks));
     ck_assert_fails(TRM_E_NOMEM, trm_topk_clone(&out, t));
