@@ -66,6 +66,134 @@ static inline void ck_assert_unchanged(const trm_confusion *cm, const uint8_t *b
     free(now);
 }
 
+/* snapshot() and ck_assert_unchanged() for any handle type trm_X with a
+ * trm_X_serialize(): DEFINE_SNAPSHOTS(topk) defines snapshot_topk() and
+ * ck_assert_unchanged_topk(). */
+#define DEFINE_SNAPSHOTS(X)                                                             \
+    static inline uint8_t *snapshot_##X(const trm_##X *h, size_t *size)                 \
+    {                                                                                   \
+        size_t need = 0;                                                                \
+        trm_##X##_serialize(h, NULL, 0, &need);                                         \
+        uint8_t *blob = malloc(need ? need : 1);                                        \
+        ck_assert_ptr_nonnull(blob);                                                    \
+        ck_assert_int_eq(trm_##X##_serialize(h, blob, need, size), TRM_OK);             \
+        return blob;                                                                    \
+    }                                                                                   \
+    static inline void ck_assert_unchanged_##X(const trm_##X *h, const uint8_t *before, \
+                                               size_t before_size)                      \
+    {                                                                                   \
+        size_t size = 0;                                                                \
+        uint8_t *now = snapshot_##X(h, &size);                                          \
+        ck_assert_msg(size == before_size && memcmp(now, before, size) == 0,            \
+                      "the " #X " handle changed although the call failed");            \
+        free(now);                                                                      \
+    }
+
+/* ---- a tracking allocator ------------------------------------------------------ */
+
+/* Counts the hooks' calls; `fail` makes alloc answer NULL. */
+typedef struct tracking {
+    size_t allocs;   /* successful alloc calls */
+    size_t frees;    /* free calls */
+    size_t refused;  /* alloc calls answered with NULL */
+    int fail;
+} tracking;
+
+static inline void *tracking_alloc(void *opaque, size_t size)
+{
+    tracking *t = opaque;
+    /* C11 aligned_alloc wants a size that is a multiple of the alignment. */
+    void *p = t->fail || size > SIZE_MAX - 15 ? NULL : aligned_alloc(16, (size + 16) & ~(size_t)15);
+    if (p == NULL)
+        t->refused++;
+    else
+        t->allocs++;
+    return p;
+}
+
+static inline void tracking_free(void *opaque, void *ptr)
+{
+    tracking *t = opaque;
+    t->frees++;
+    free(ptr);
+}
+
+static inline trm_allocator tracking_hooks(tracking *t)
+{
+    return (trm_allocator){ tracking_alloc, tracking_free, t };
+}
+
+/* ---- blob editing, for the serialization tests of every handle type ---------- */
+
+/* Bitwise CRC-32C: reflected polynomial 0x82F63B78, init and xorout 0xFFFFFFFF
+ * (an independent re-implementation, not the library's table). */
+static inline uint32_t blob_crc32c(const uint8_t *data, size_t size)
+{
+    uint32_t crc = 0xffffffffu;
+    for (size_t i = 0; i < size; i++) {
+        crc ^= data[i];
+        for (int bit = 0; bit < 8; bit++)
+            crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1u)));
+    }
+    return crc ^ 0xffffffffu;
+}
+
+static inline void blob_put_le(uint8_t *at, uint64_t value, size_t bytes)
+{
+    for (size_t i = 0; i < bytes; i++)
+        at[i] = (uint8_t)(value >> (8 * i));
+}
+
+static inline uint64_t blob_get_le(const uint8_t *at, size_t bytes)
+{
+    uint64_t value = 0;
+    for (size_t i = 0; i < bytes; i++)
+        value |= (uint64_t)at[i] << (8 * i);
+    return value;
+}
+
+/* Rewrites the trailing CRC so that a deliberately edited blob is intact. */
+static inline void blob_reseal(uint8_t *blob, size_t size)
+{
+    blob_put_le(blob + size - 4, blob_crc32c(blob, size - 4), 4);
+}
+
+/* Deserializes a blob, frees the result, returns the status; a module's loader
+ * also checks that a failing call leaves its output pointer alone. */
+typedef int (*blob_loader)(const uint8_t *blob, size_t size);
+
+/* Every truncation (in a buffer of exactly that length, so that a read past the
+ * end is caught by the sanitizers) and every single-byte change of a valid blob
+ * must be refused as TRM_E_CORRUPT or TRM_E_VERSION. */
+static inline void ck_assert_every_damage_detected(const uint8_t *blob, size_t size, blob_loader load)
+{
+    ck_assert_int_eq(load(blob, size), TRM_OK);
+    for (size_t len = 0; len < size; len++) {
+        uint8_t *cut = malloc(len ? len : 1);
+        ck_assert_ptr_nonnull(cut);
+        memcpy(cut, blob, len);
+        int rc = load(cut, len);
+        ck_assert_msg(rc == TRM_E_CORRUPT || rc == TRM_E_VERSION,
+                      "truncated to %zu bytes: deserialize returned %d (%s)", len, rc, trm_strerror(rc));
+        free(cut);
+    }
+    uint8_t *copy = malloc(size);
+    ck_assert_ptr_nonnull(copy);
+    memcpy(copy, blob, size);
+    for (size_t at = 0; at < size; at++) {
+        for (unsigned v = 0; v < 256; v++) {
+            if (v == blob[at])
+                continue;
+            copy[at] = (uint8_t)v;
+            int rc = load(copy, size);
+            ck_assert_msg(rc == TRM_E_CORRUPT || rc == TRM_E_VERSION,
+                          "byte %zu set to 0x%02x: deserialize returned %d (%s)", at, v, rc, trm_strerror(rc));
+        }
+        copy[at] = blob[at];
+    }
+    free(copy);
+}
+
 /* Every suite's main(): run it, exit non-zero when anything failed. */
 static inline int run_suite(Suite *suite)
 {

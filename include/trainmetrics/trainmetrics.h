@@ -9,6 +9,8 @@
 #include "common.h"
 #include "confusion.h"
 #include "metrics.h"
+#include "multilabel.h"
 #include "overfit.h"
+#include "topk.h"
 
 #endif /* TRAINMETRICS_H */
