@@ -7,6 +7,7 @@ import numpy as np
 
 from . import _arrays
 from ._errors import InvalidArgumentError
+from ._handle import Handle
 from ._lib import H, call, lib
 
 WEIGHTED = 1
@@ -44,7 +45,7 @@ def _lookup(table, key, what):
         raise InvalidArgumentError(f"{what} must be one of {list(table)}, got {key!r}") from None
 
 
-class ConfusionMatrix:
+class ConfusionMatrix(Handle):
     """Streaming confusion matrix over class ids 0 .. n_classes-1.
 
     Rows are true classes, columns predicted ones. Every update checks its whole
@@ -53,7 +54,8 @@ class ConfusionMatrix:
     ``ignore_index`` skips pairs whose true label equals it (torchmetrics).
     """
 
-    __slots__ = ("_h",)
+    __slots__ = ()
+    _kind = "confusion"
 
     def __init__(self, n_classes, *, weighted=False, ignore_index=None):
         if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 0:
@@ -62,18 +64,6 @@ class ConfusionMatrix:
         call("trm_confusion_new", C.byref(self._h), int(n_classes), WEIGHTED if weighted else 0, None)
         if ignore_index is not None:
             self.ignore_index = ignore_index
-
-    @classmethod
-    def _adopt(cls, handle):
-        self = cls.__new__(cls)
-        self._h = handle
-        return self
-
-    def __del__(self):
-        handle = getattr(self, "_h", None)
-        if handle:
-            lib.trm_confusion_free(handle)
-            self._h = None
 
     # ---- shape and options -------------------------------------------------------
 
@@ -278,38 +268,10 @@ class ConfusionMatrix:
     def __add__(self, other):
         return self.copy().merge(other)
 
-    def copy(self):
-        handle = H()
-        call("trm_confusion_clone", C.byref(handle), self._h)
-        return ConfusionMatrix._adopt(handle)
-
-    __copy__ = copy
-
-    def __deepcopy__(self, memo):
-        return self.copy()
-
     def reset(self):
         """Zero the cells; classes and options are kept. Returns self."""
         lib.trm_confusion_reset(self._h)
         return self
-
-    def to_bytes(self):
-        """The versioned, CRC-checked serialization of the library."""
-        size = C.c_size_t()
-        lib.trm_confusion_serialize(self._h, None, 0, C.byref(size))
-        buf = C.create_string_buffer(size.value)
-        call("trm_confusion_serialize", self._h, C.cast(buf, C.c_void_p), size.value, C.byref(size))
-        return buf.raw[:size.value]
-
-    @classmethod
-    def from_bytes(cls, data):
-        data = bytes(data)
-        handle = H()
-        call("trm_confusion_deserialize", C.byref(handle), data, len(data), None)
-        return cls._adopt(handle)
-
-    def __reduce__(self):
-        return (ConfusionMatrix.from_bytes, (self.to_bytes(),))
 
     def __eq__(self, other):
         if not isinstance(other, ConfusionMatrix):

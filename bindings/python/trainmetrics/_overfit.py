@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ._errors import InvalidArgumentError
+from ._handle import Handle
 from ._lib import H, call, lib
 
 CRITERIA = {"patience": 1 << 0, "gl": 1 << 1, "pq": 1 << 2, "up": 1 << 3, "threshold": 1 << 4,
@@ -26,7 +27,7 @@ def _key(table, key, what):
     return table[key]
 
 
-class OverfitDetector:
+class OverfitDetector(Handle):
     """Push (train, val) per epoch; ask whether to stop, since when it overfits, and why.
 
     ``preset`` is one of 'default', 'keras', 'lightning', 'prechelt_gl', 'prechelt_pq',
@@ -34,7 +35,8 @@ class OverfitDetector:
     keywords are applied after the preset (see the setters for their meaning).
     """
 
-    __slots__ = ("_h",)
+    __slots__ = ()
+    _kind = "overfit"
 
     def __init__(self, preset="default", *, mode="min", criteria=None, patience=None, min_delta=0.0,
                  min_delta_rel=0.0, gl_alpha=None, pq=None, up=None, stop_threshold=math.nan,
@@ -57,18 +59,6 @@ class OverfitDetector:
         if trend is not None:
             call("trm_overfit_set_trend", self._h, int(trend[0]), float(trend[1]))
         call("trm_overfit_set_warmup", self._h, int(warmup))
-
-    @classmethod
-    def _adopt(cls, handle):
-        self = cls.__new__(cls)
-        self._h = handle
-        return self
-
-    def __del__(self):
-        handle = getattr(self, "_h", None)
-        if handle:
-            lib.trm_overfit_free(handle)
-            self._h = None
 
     def select_criteria(self, names):
         """Choose, by name, the criteria that decide should_stop; returns self."""
@@ -152,33 +142,6 @@ class OverfitDetector:
     def reset(self):
         lib.trm_overfit_reset(self._h)
         return self
-
-    def copy(self):
-        handle = H()
-        call("trm_overfit_clone", C.byref(handle), self._h)
-        return OverfitDetector._adopt(handle)
-
-    __copy__ = copy
-
-    def __deepcopy__(self, memo):
-        return self.copy()
-
-    def to_bytes(self):
-        size = C.c_size_t()
-        lib.trm_overfit_serialize(self._h, None, 0, C.byref(size))
-        buf = C.create_string_buffer(size.value)
-        call("trm_overfit_serialize", self._h, C.cast(buf, C.c_void_p), size.value, C.byref(size))
-        return buf.raw[:size.value]
-
-    @classmethod
-    def from_bytes(cls, data):
-        data = bytes(data)
-        handle = H()
-        call("trm_overfit_deserialize", C.byref(handle), data, len(data), None)
-        return cls._adopt(handle)
-
-    def __reduce__(self):
-        return (OverfitDetector.from_bytes, (self.to_bytes(),))
 
     def __repr__(self):
         return f"<OverfitDetector epochs={self.n_epochs} verdict={self.verdict} stop_epoch={self.stop_epoch}>"
