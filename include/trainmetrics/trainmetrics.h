@@ -9,5 +9,6 @@
 #include "common.h"
 #include "confusion.h"
 #include "metrics.h"
+#include "regression.h"
 
 #endif /* TRAINMETRICS_H */
