@@ -1094,6 +1094,36 @@ START_TEST(round_trip)
 }
 END_TEST
 
+START_TEST(round_trip_of_long_runs)
+{
+    /* One batch of 600000 opposite predictions: every angle is pi, and adding
+     * pi 600000 times in double ends about 1.5e-11 above 600000 pi. The blob of
+     * such a run must load; a bound on the angle sum without a rounding slack
+     * that grows with n would refuse it. */
+    enum { ROWS = 600000 };
+    double *t = malloc(ROWS * sizeof *t), *p = malloc(ROWS * sizeof *p);
+    ck_assert(t && p);
+    for (size_t i = 0; i < ROWS; i++) {
+        t[i] = 1.0 + (double)(i % 3);
+        p[i] = -t[i];
+    }
+    trm_regression *r = make(1);
+    ck_assert_ok(trm_regression_update_f64(r, t, p, ROWS));
+    size_t size = 0;
+    uint8_t *blob = blob_of(r, &size);
+    double sum = get_f64(blob + OFF_ANGLE);
+    ck_assert_msg(sum > PI * ROWS * (1 + 1e-12), "the sum %.17g did not round upwards", sum);
+    trm_regression *back = NULL;
+    ck_assert_ok(trm_regression_deserialize(&back, blob, size, NULL));
+    ck_assert_close(average_of(back, TRM_SAD), PI);
+    free(blob);
+    free(t);
+    free(p);
+    trm_regression_free(back);
+    trm_regression_free(r);
+}
+END_TEST
+
 START_TEST(small_buffer_untouched)
 {
     enum { ROOM = 200, GUARD = 0xa5 };
@@ -1519,6 +1549,7 @@ static Suite *regression_suite(void)
     tc = tcase_create("serialize");
     tcase_add_test(tc, blob_layout);
     tcase_add_test(tc, round_trip);
+    tcase_add_test(tc, round_trip_of_long_runs);
     tcase_add_test(tc, small_buffer_untouched);
     tcase_add_test(tc, every_damage_detected);
     tcase_add_test(tc, other_kind_is_mismatch);
