@@ -158,12 +158,15 @@ KERNEL int check_values(const char *func, const void *y_true, const void *y_pred
 
 /* ---- per-sample kernels ---------------------------------------------------- */
 
-/* sqrt(mean over the row of e^2). When the sum of squares overflows although the
- * errors themselves may not, the row is scaled by its largest |e| first; an
- * infinite error yields NaN, which the caller's range check refuses. */
+/* sqrt(mean over the row of e^2), which is |e| for a single output. When the sum
+ * of squares overflows although the errors themselves may not, the row is
+ * scaled by its largest |e| first; an infinite error yields NaN, which the
+ * caller's range check refuses. */
 KERNEL double row_rmse(const void *y_true, const void *y_pred, size_t row, size_t m,
                        enum value_type type)
 {
+    if (m == 1)
+        return fabs(load_value(y_pred, row, type) - load_value(y_true, row, type));
     double ss = 0.0;
     for (size_t j = 0; j < m; j++) {
         double e = load_value(y_pred, row + j, type) - load_value(y_true, row + j, type);
@@ -225,10 +228,19 @@ KERNEL void unit_factors(const void *v, size_t row, size_t m, enum value_type ty
 /* The angle between the rows t and p as 2 atan2(|u - v|, |u + v|) on their unit
  * vectors u and v (Kahan): the arccos of the cosine clamped to [-1, 1], but
  * exactly 0 for identical rows and accurate for nearly parallel ones, where
- * arccos turns a rounding of 1e-16 in the cosine into an angle of 1.5e-8. */
+ * arccos turns a rounding of 1e-16 in the cosine into an angle of 1.5e-8.
+ * Between two numbers (one output) it is decided by their signs: 0 when they
+ * agree, pi when they differ, pi/2 when exactly one is zero, as the general
+ * form gives, without its square roots and arctangent. */
 KERNEL double row_angle(const void *y_true, const void *y_pred, size_t row, size_t m,
                         enum value_type type)
 {
+    if (m == 1) {
+        double t = load_value(y_true, row, type), p = load_value(y_pred, row, type);
+        if (t == 0.0 || p == 0.0)
+            return t == p ? 0.0 : PI / 2;
+        return (t > 0.0) == (p > 0.0) ? 0.0 : PI;
+    }
     double t_pre, t_post, p_pre, p_post;
     unit_factors(y_true, row, m, type, &t_pre, &t_post);
     unit_factors(y_pred, row, m, type, &p_pre, &p_post);

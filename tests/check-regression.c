@@ -346,7 +346,8 @@ START_TEST(basic_metrics_in_batches)
         trm_regression *r = make(BASIC_M);
         size_t at = 0;
         for (size_t b = 0; b < 4; b++) {
-            ck_assert_ok(update_as(r, type, basic_true + at * BASIC_M, basic_pred + at * BASIC_M, splits[s][b]));
+            ck_assert_ok(update_as(r, type, basic_true + at * BASIC_M, basic_pred + at * BASIC_M,
+                                   splits[s][b]));
             at += splits[s][b];
         }
         ck_assert_uint_eq(at, BASIC_N);
@@ -755,7 +756,8 @@ START_TEST(merge_equals_one_stream)
     trm_regression *part[5];
     for (size_t k = 0; k < 5; k++) {
         part[k] = make(MIX_M);
-        ck_assert_ok(update_as(part[k], type, t + cuts[k] * MIX_M, p + cuts[k] * MIX_M, cuts[k + 1] - cuts[k]));
+        ck_assert_ok(update_as(part[k], type, t + cuts[k] * MIX_M, p + cuts[k] * MIX_M,
+                               cuts[k + 1] - cuts[k]));
     }
     trm_regression *merged = make(MIX_M);
     static const size_t order[] = { 3, 0, 4, 1, 2 };
@@ -952,7 +954,9 @@ enum { A_SHIFT, A_MEAN, A_M2, A_SUM_ABS, A_SUM_SQ, A_MAX_ABS };
  *   sum |e| 1.5 and 3, sum e^2 1.25 and 5, max |e| 1 and 2 */
 static const double small_true[] = { 1, -2, 3, 0, 2, 5 };
 static const double small_pred[] = { 1.5, -2, 2, 1, 2, 3 };
-static const double small_fields[6][2] = { { 1, -2 }, { 1, 3 }, { 2, 26 }, { 1.5, 3 }, { 1.25, 5 }, { 1, 2 } };
+static const double small_fields[6][2] = {
+    { 1, -2 }, { 1, 3 }, { 2, 26 }, { 1.5, 3 }, { 1.25, 5 }, { 1, 2 },
+};
 #define SMALL_SIZE 140
 
 static trm_regression *make_small(void)
@@ -1045,8 +1049,8 @@ START_TEST(blob_layout)
     ck_assert(get_f64(blob + OFF_ANGLE) > 0 && get_f64(blob + OFF_ANGLE) < 3 * PI);
     for (size_t f = 0; f < 6; f++)
         for (size_t j = 0; j < 2; j++)
-            ck_assert_msg(get_f64(blob + OFF_FIELD(f, j)) == small_fields[f][j], "field %zu output %zu = %g", f,
-                          j, get_f64(blob + OFF_FIELD(f, j)));
+            ck_assert_msg(get_f64(blob + OFF_FIELD(f, j)) == small_fields[f][j], "field %zu output %zu = %g",
+                          f, j, get_f64(blob + OFF_FIELD(f, j)));
     ck_assert_uint_eq(get_le(blob + size - 4, 4), crc32c(blob, size - 4));
     free(blob);
     trm_regression_free(r);
@@ -1154,8 +1158,9 @@ END_TEST
 
 static void assert_damage_detected(int rc, const char *what, size_t at, unsigned value)
 {
-    ck_assert_msg(rc == TRM_E_CORRUPT || rc == TRM_E_VERSION, "%s %zu (value 0x%02x): deserialize returned %d (%s)",
-                  what, at, value, rc, trm_strerror(rc));
+    ck_assert_msg(rc == TRM_E_CORRUPT || rc == TRM_E_VERSION,
+                  "%s %zu (value 0x%02x): deserialize returned %d (%s)", what, at, value, rc,
+                  trm_strerror(rc));
 }
 
 START_TEST(every_damage_detected)
@@ -1292,7 +1297,8 @@ static const edit inconsistent[] = {
     { "negative max |e|", { F64(OFF_FIELD(A_MAX_ABS, 1), -1.0) }, 0 },
     { "max |e| above sum |e|", { F64(OFF_FIELD(A_MAX_ABS, 0), 1.75) }, 0 },
     { "max |e| 0 with sum |e| > 0", { F64(OFF_FIELD(A_MAX_ABS, 1), 0.0) }, 0 },
-    { "sum e^2 > 0 without errors", { F64(OFF_FIELD(A_MAX_ABS, 0), 0.0), F64(OFF_FIELD(A_SUM_ABS, 0), 0.0) }, 0 },
+    { "sum e^2 > 0 without errors",
+      { F64(OFF_FIELD(A_MAX_ABS, 0), 0.0), F64(OFF_FIELD(A_SUM_ABS, 0), 0.0) }, 0 },
 };
 
 /* Applies an edit to blob (size bytes) and returns a sealed copy of *new_size bytes. */
@@ -1322,7 +1328,8 @@ START_TEST(inconsistent_body_is_corrupt)
         uint8_t *copy = apply_edit(blob, size, &inconsistent[i], &new_size);
         trm_clear_last_error();
         int rc = load(copy, new_size);
-        ck_assert_msg(rc == TRM_E_CORRUPT, "%s: returned %d (%s)", inconsistent[i].what, rc, trm_strerror(rc));
+        ck_assert_msg(rc == TRM_E_CORRUPT, "%s: returned %d (%s)", inconsistent[i].what, rc,
+                      trm_strerror(rc));
         ck_assert(trm_last_error()[0] != '\0');
         free(copy);
     }
@@ -1338,7 +1345,8 @@ START_TEST(sealed_valid_edits_are_accepted)
     trm_regression *r = make_small();
     size_t size = 0, new_size = 0;
     uint8_t *blob = blob_of(r, &size);
-    const edit moved = { "shift 0 and mean 2", { F64(OFF_FIELD(A_SHIFT, 0), 0.0), F64(OFF_FIELD(A_MEAN, 0), 2.0) }, 0 };
+    const edit moved = { "shift 0 and mean 2",
+                         { F64(OFF_FIELD(A_SHIFT, 0), 0.0), F64(OFF_FIELD(A_MEAN, 0), 2.0) }, 0 };
     uint8_t *copy = apply_edit(blob, size, &moved, &new_size);
     trm_regression *back = NULL;
     ck_assert_ok(trm_regression_deserialize(&back, copy, new_size, NULL));
@@ -1477,10 +1485,11 @@ START_TEST(stability_near_1e8)
         double want_r2 = (double)(1 - ss_res / ss_tot), want_mse = (double)(ss_res / n);
         r2_mean += want_r2 / STAB_M;
         for (size_t k = 0; k < 2; k++) {
-            ck_assert_msg(fabs(r2[k][j] - want_r2) <= 1e-9 * fabs(want_r2), "%s output %zu: R2 %.17g, reference %.17g",
-                          k ? "single stream" : "merged", j, r2[k][j], want_r2);
-            ck_assert_msg(fabs(mse[k][j] - want_mse) <= 1e-9 * want_mse, "%s output %zu: MSE %.17g, reference %.17g",
-                          k ? "single stream" : "merged", j, mse[k][j], want_mse);
+            const char *how = k ? "single stream" : "merged";
+            ck_assert_msg(fabs(r2[k][j] - want_r2) <= 1e-9 * fabs(want_r2),
+                          "%s output %zu: R2 %.17g, reference %.17g", how, j, r2[k][j], want_r2);
+            ck_assert_msg(fabs(mse[k][j] - want_mse) <= 1e-9 * want_mse,
+                          "%s output %zu: MSE %.17g, reference %.17g", how, j, mse[k][j], want_mse);
         }
         /* The reference is meaningful (R2 near 1 - 0.09/spread^2) and the naive
          * formula in double is far off. */
@@ -1491,7 +1500,8 @@ START_TEST(stability_near_1e8)
             sum_sq += t[i * STAB_M + j] * t[i * STAB_M + j];
         }
         double naive = sum_sq - sum * sum / (double)n;
-        ck_assert_msg(fabs(naive - (double)ss_tot) > 1e-3 * (double)ss_tot, "naive SS_tot %.17g is accurate", naive);
+        ck_assert_msg(fabs(naive - (double)ss_tot) > 1e-3 * (double)ss_tot, "naive SS_tot %.17g is accurate",
+                      naive);
     }
     ck_assert_msg(fabs(average_of(part[0], TRM_R2) - r2_mean) <= 1e-9 * fabs(r2_mean), "average R2");
     for (size_t k = 0; k < STAB_PARTS; k++)

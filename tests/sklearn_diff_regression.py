@@ -202,7 +202,8 @@ def check_case(case_id, rng):
         (RMSE, "RMSE", skm.mean_squared_error, {"squared": False}),
     ]:
         expect(f"{tag} {name} raw_values", r.per_output(metric), fn(t, p, multioutput="raw_values", **kw))
-        expect(f"{tag} {name} uniform_average", r.average(metric), fn(t, p, multioutput="uniform_average", **kw))
+        expect(f"{tag} {name} uniform_average", r.average(metric),
+               fn(t, p, multioutput="uniform_average", **kw))
 
     # scikit-learn answers one nan, whatever multioutput says, for fewer than 2 samples.
     want = skm.r2_score(t, p, multioutput="raw_values")
@@ -231,15 +232,16 @@ def check_status_codes():
     expect_status("empty per_output", lib.trm_regression_per_output(r.h, R2, ptr(out, D)), E_EMPTY)
     ok(r.update(np.ones((2, 3)), np.zeros((2, 3))))
     for metric in (RMSE_POOLED, RMSE_PER_SAMPLE, SAD):
-        expect_status(f"per_output of scalar-only {metric}", lib.trm_regression_per_output(r.h, metric, ptr(out, D)),
-                      E_INVALID)
+        expect_status(f"per_output of scalar-only {metric}",
+                      lib.trm_regression_per_output(r.h, metric, ptr(out, D)), E_INVALID)
     for metric in (-1, 8):
-        expect_status(f"unknown metric {metric}", lib.trm_regression_average(r.h, metric, C.byref(value)), E_INVALID)
+        expect_status(f"unknown metric {metric}", lib.trm_regression_average(r.h, metric, C.byref(value)),
+                      E_INVALID)
     bad = np.ones((4, 3))
     bad[2, 1] = np.nan
     expect_status("NaN in y_pred", r.update(np.ones((4, 3)), bad), E_NONFINITE)
-    expect_status("Inf in y_true (f32)", r.update(np.full((1, 3), np.inf, np.float32), np.ones((1, 3), np.float32)),
-                  E_NONFINITE)
+    expect_status("Inf in y_true (f32)",
+                  r.update(np.full((1, 3), np.inf, np.float32), np.ones((1, 3), np.float32)), E_NONFINITE)
     expect("rejected batches left n", lib.trm_regression_n_samples(r.h), 2)
     two = Regression(2)
     expect_status("merge of 3 and 2 outputs", lib.trm_regression_merge(r.h, two.h), E_MISMATCH)
