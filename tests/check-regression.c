@@ -527,9 +527,9 @@ START_TEST(rmse_per_sample_differs_from_pooled)
     ck_assert_close(average_of(r, TRM_RMSE), sqrt(2.0));
     trm_regression_free(r);
 
-    /* Errors (3, 4) and (0, 0) in one output each... per output (3, 0) and (4, 0):
-     *   per-output RMSE sqrt(9/2), sqrt(16/2): average (3 + 4)/(2 sqrt(2)) = 7/(2 sqrt 2)
-     *   pooled sqrt(25/4) = 2.5; per sample (sqrt(25/2) + 0)/2 = 5/(2 sqrt 2). */
+    /* Rows with errors (3, 4) and (0, 0), so output 0 has errors 3, 0 and output 1 has 4, 0:
+     *   per-output RMSE sqrt(9/2), sqrt(16/2): average (3 + 4)/(2 sqrt 2) = 7/(2 sqrt 2)
+     *   pooled sqrt((9 + 16)/4) = 2.5; per sample (sqrt(25/2) + 0)/2 = 5/(2 sqrt 2). */
     static const double t2[] = { 0, 0, 1, 1 }, p2[] = { 3, 4, 1, 1 };
     r = make(2);
     ck_assert_ok(update_as(r, type, t2, p2, 2));
@@ -552,7 +552,8 @@ START_TEST(f32_values_are_converted_exactly)
     assert_per_output(r, TRM_MAE, mae);
     assert_per_output(r, TRM_MSE, mse);
     assert_per_output(r, TRM_MAX_ERROR, max_error);
-    /* y_true 0.1f, 0.3f: mean m, SS_tot = 2 ((0.3f - 0.1f)/2)^2 = e^2/2, SS_res e^2 -> 1 - 2 = -1. */
+    /* y_true 0.1f, 0.3f: deviations -e/2 and e/2 from their mean, SS_tot = e^2/2;
+     * SS_res = e^2 + 0; R2 = 1 - e^2/(e^2/2) = -1. */
     const double r2[] = { -1.0 };
     assert_per_output(r, TRM_R2, r2);
     trm_regression_free(r);
