@@ -11,6 +11,7 @@
 #include "metrics.h"
 #include "multilabel.h"
 #include "overfit.h"
+#include "regression.h"
 #include "topk.h"
 
 #endif /* TRAINMETRICS_H */
