@@ -5,6 +5,7 @@
 per-class metric from it; ``trainmetrics.sklearn`` offers scikit-learn's
 functional API on top of it.
 """
+from ._accumulators import Multilabel, RegressionErrors, TopK
 from ._confusion import ConfusionMatrix
 from ._errors import (CorruptDataError, EmptyError, InvalidArgumentError, LabelError, MismatchError,
                       NonFiniteError, TrainmetricsError, TrainmetricsMemoryError, TrainmetricsOverflowError,
@@ -16,6 +17,6 @@ from ._lib import version as library_version
 __version__ = "0.1.0"
 
 __all__ = ["ConfusionMatrix", "CorruptDataError", "EmptyError", "InvalidArgumentError", "LabelError",
-           "MismatchError", "NonFiniteError", "OverfitDetector", "TrainmetricsError", "TrainmetricsMemoryError",
+           "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK", "TrainmetricsError", "TrainmetricsMemoryError",
            "TrainmetricsOverflowError", "UndefinedMetricWarning", "VersionError", "library_path",
            "library_version"]

@@ -119,6 +119,42 @@ _PROTOTYPES = {
     "trm_overfit_explain": (C.c_int, [H, VP, SZ, P(SZ)]),
 }
 
+# The top-k, multilabel and regression accumulators share the handle verbs.
+for _kind in ("topk", "multilabel", "regression"):
+    _PROTOTYPES.update({
+        f"trm_{_kind}_free": (None, [H]),
+        f"trm_{_kind}_clone": (C.c_int, [P(H), H]),
+        f"trm_{_kind}_reset": (None, [H]),
+        f"trm_{_kind}_merge": (C.c_int, [H, H]),
+        f"trm_{_kind}_serialize": (C.c_int, [H, VP, SZ, P(SZ)]),
+        f"trm_{_kind}_deserialize": (C.c_int, [P(H), C.c_char_p, SZ, VP]),
+        f"trm_{_kind}_n_samples": (U64, [H]),
+    })
+_PROTOTYPES.update({
+    "trm_topk_new": (C.c_int, [P(H), SZ, SZ, VP]),
+    "trm_topk_n_classes": (SZ, [H]),
+    "trm_topk_max_k": (SZ, [H]),
+    "trm_topk_update_f32": (C.c_int, [H, VP, VP, SZ, SZ]),
+    "trm_topk_update_f64": (C.c_int, [H, VP, VP, SZ, SZ]),
+    "trm_topk_accuracy": (C.c_int, [H, SZ, P(D)]),
+    "trm_multilabel_new": (C.c_int, [P(H), SZ, VP]),
+    "trm_multilabel_n_labels": (SZ, [H]),
+    "trm_multilabel_update_u8": (C.c_int, [H, VP, VP, SZ]),
+    "trm_multilabel_update_threshold_f32": (C.c_int, [H, VP, VP, SZ, C.c_float]),
+    "trm_multilabel_update_threshold_f64": (C.c_int, [H, VP, VP, SZ, D]),
+    "trm_multilabel_counts": (C.c_int, [H, VP]),
+    "trm_multilabel_metric_per_label": (C.c_int, [H, C.c_int, C.c_int, VP]),
+    "trm_multilabel_metric_average": (C.c_int, [H, C.c_int, C.c_int, C.c_int, P(D)]),
+    "trm_multilabel_subset_accuracy": (C.c_int, [H, P(D)]),
+    "trm_multilabel_hamming_loss": (C.c_int, [H, P(D)]),
+    "trm_regression_new": (C.c_int, [P(H), SZ, VP]),
+    "trm_regression_n_outputs": (SZ, [H]),
+    "trm_regression_update_f32": (C.c_int, [H, VP, VP, SZ]),
+    "trm_regression_update_f64": (C.c_int, [H, VP, VP, SZ]),
+    "trm_regression_per_output": (C.c_int, [H, C.c_int, VP]),
+    "trm_regression_average": (C.c_int, [H, C.c_int, P(D)]),
+})
+
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
     _fn = getattr(lib, _name)
     _fn.restype = _restype
