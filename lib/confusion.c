@@ -8,6 +8,7 @@
 #include "codec-private.h"
 #include "common-private.h"
 #include "confusion-private.h"
+#include "count-private.h"
 
 struct trm_confusion {
     trm_allocator alloc; /* copy of the creator's hooks; alloc == NULL means malloc */
@@ -21,6 +22,7 @@ struct trm_confusion {
                             make it infinite are refused, which keeps every cell finite */
     uint64_t *counts;    /* K*K cells when unweighted, else NULL */
     double *weights;     /* K*K cells when weighted, else NULL */
+    void *scratch;       /* TRM__COUNT_SCRATCH(K) bytes for the counting kernels, or NULL */
 };
 
 /* The cells live in the same block as the handle, after a 16-byte aligned header. */
@@ -31,7 +33,8 @@ struct trm_confusion {
  * scanned again to name the first one. */
 #define SCAN_BLOCK ((size_t)4096)
 
-enum label_type { LABEL_U8, LABEL_U16, LABEL_I32, LABEL_I64 };
+enum label_type { LABEL_U8 = TRM__LABEL_U8, LABEL_U16 = TRM__LABEL_U16, LABEL_I32 = TRM__LABEL_I32,
+                  LABEL_I64 = TRM__LABEL_I64 };
 enum score_type { SCORE_F32, SCORE_F64 };
 
 /* ---- allocation ------------------------------------------------------------ */
@@ -60,6 +63,10 @@ static int create(const char *func, trm_confusion **out, size_t k, uint32_t flag
     int rc = cell_bytes(func, k, &bytes);
     if (rc != TRM_OK)
         return rc;
+    /* Small unweighted matrices carry the counting kernels' scratch after the
+     * cells (at most a few dozen KiB, so the sum cannot overflow). */
+    size_t scratch = flags & TRM_CONFUSION_WEIGHTED ? 0 : TRM__COUNT_SCRATCH(k);
+    bytes += scratch;
     uint8_t *block = trm__alloc_zeroed(&hooks, HEADER_SIZE + bytes);
     if (block == NULL)
         return trm__fail(TRM_E_NOMEM, func, "cannot allocate %zu bytes for %zu classes",
@@ -70,6 +77,8 @@ static int create(const char *func, trm_confusion **out, size_t k, uint32_t flag
         cm->weights = (double *)(block + HEADER_SIZE);
     else
         cm->counts = (uint64_t *)(block + HEADER_SIZE);
+    if (scratch)
+        cm->scratch = block + HEADER_SIZE + k * k * sizeof(uint64_t);
     *out = cm;
     return TRM_OK;
 }
@@ -83,12 +92,7 @@ static size_t n_cells(const trm_confusion *cm)
 
 static inline int64_t load_label(const void *labels, size_t i, enum label_type type)
 {
-    switch (type) {
-    case LABEL_U8: return ((const uint8_t *)labels)[i];
-    case LABEL_U16: return ((const uint16_t *)labels)[i];
-    case LABEL_I32: return ((const int32_t *)labels)[i];
-    default: return ((const int64_t *)labels)[i];
-    }
+    return trm__load_label(labels, i, (enum trm__label_type)type);
 }
 
 static inline double load_score(const void *scores, size_t i, enum score_type type)
@@ -316,6 +320,16 @@ static inline int update_pairs(const char *func, trm_confusion *cm, const void *
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, y_true);
     TRM_REQUIRE_IN(func, y_pred);
+    /* Plain counts take the one-pass kernels; the exact total is only known
+     * afterwards, so a batch that could overflow it takes the checked path. */
+    if (cm->counts && weights == NULL && n <= UINT64_MAX - cm->total) {
+        trm__pairs pairs = { y_true, y_pred, n, (enum trm__label_type)type, cm->has_ignore, cm->ignore };
+        size_t bad = trm__count_pairs(cm->counts, cm->k, &pairs, cm->scratch, &kept);
+        if (bad < n)
+            return check_pairs(func, cm, y_true, y_pred, bad + 1, type, &kept);
+        cm->total += kept;
+        return TRM_OK;
+    }
     /* A bad weight limits the label check to the pairs up to its own, so the
      * first offending pair is the one reported. */
     size_t labels_to_check = n;
@@ -454,9 +468,11 @@ int trm_confusion_clone(trm_confusion **out, const trm_confusion *cm)
         return rc;
     uint64_t *counts = copy->counts;
     double *weights = copy->weights;
+    void *scratch = copy->scratch;
     *copy = *cm;
     copy->counts = counts;
     copy->weights = weights;
+    copy->scratch = scratch;
     if (counts)
         memcpy(counts, cm->counts, n_cells(cm) * sizeof *counts);
     else

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* The label-pair counting kernels behind trm_confusion_update_{u8,u16,i32,i64}:
+ * one pass over memory that validates each block and counts it while it is
+ * still in cache, leaving the counts untouched when a bad pair turns up. */
+#ifndef TRM_COUNT_PRIVATE_H
+#define TRM_COUNT_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum trm__label_type { TRM__LABEL_U8, TRM__LABEL_U16, TRM__LABEL_I32, TRM__LABEL_I64 };
+
+/* Scratch the small-K path wants: 4 sub-histograms of 32-bit counters and one
+ * 64-bit fold, for K*K <= TRM__SMALL_CELLS; 0 bytes beyond that. */
+#define TRM__SMALL_CELLS ((size_t)4096)
+#define TRM__COUNT_SCRATCH(k) \
+    ((k) * (k) <= TRM__SMALL_CELLS ? (k) * (k) * (4 * sizeof(uint32_t) + sizeof(uint64_t)) : 0)
+
+typedef struct trm__pairs {
+    const void *y_true, *y_pred;
+    size_t n;
+    enum trm__label_type type;
+    bool has_ignore; /* pairs whose true label == ignore are skipped unchecked */
+    int64_t ignore;
+} trm__pairs;
+
+/* Adds the batch to counts (K*K row-major). Returns n on success and sets
+ * *kept to the number of pairs counted; otherwise returns the index of the
+ * first pair with a label outside [0, K) and the counts are as they were.
+ * scratch holds TRM__COUNT_SCRATCH(k) bytes, 16-byte aligned, or is NULL.
+ * The caller guarantees the total cannot overflow by n more counts. */
+size_t trm__count_pairs(uint64_t *counts, size_t k, const trm__pairs *pairs, void *scratch, uint64_t *kept);
+
+static inline int64_t trm__load_label(const void *labels, size_t i, enum trm__label_type type)
+{
+    switch (type) {
+    case TRM__LABEL_U8: return ((const uint8_t *)labels)[i];
+    case TRM__LABEL_U16: return ((const uint16_t *)labels)[i];
+    case TRM__LABEL_I32: return ((const int32_t *)labels)[i];
+    default: return ((const int64_t *)labels)[i];
+    }
+}
+
+#endif /* TRM_COUNT_PRIVATE_H */
