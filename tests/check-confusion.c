@@ -1284,6 +1284,54 @@ START_TEST(null_pointers_rejected)
 }
 END_TEST
 
+/* The update kernels take different paths by K (two classes, a few classes,
+ * many classes) and by the ignore label; each must count exactly what a plain
+ * loop counts, and leave the matrix untouched when a late block holds a bad
+ * label (the in-place path has to take back the blocks it already counted). */
+START_TEST(every_counting_path)
+{
+    enum label_type type = (enum label_type)_i;
+    static const size_t ks[] = { 2, 10, 100 };
+    enum { N = 6000 };
+    int64_t *t = malloc(N * sizeof *t), *p = malloc(N * sizeof *p);
+    uint64_t *want = malloc(100 * 100 * sizeof *want), *got = malloc(100 * 100 * sizeof *got);
+    ck_assert(t && p && want && got);
+    for (size_t ki = 0; ki < 3; ki++) {
+        size_t k = ks[ki];
+        for (int with_ignore = 0; with_ignore < 2; with_ignore++) {
+            trm_confusion *cm = make(k, 0);
+            if (with_ignore)
+                ck_assert_ok(trm_confusion_set_ignore_label(cm, 1));
+            for (size_t i = 0; i < N; i++) {
+                t[i] = (int64_t)((i * 7) % k);
+                p[i] = (int64_t)(i % 3 ? (size_t)t[i] : (i * 13) % k);
+            }
+            /* The oracle: a plain loop over the pairs. */
+            memset(want, 0, k * k * sizeof *want);
+            for (size_t i = 0; i < N; i++)
+                if (!(with_ignore && t[i] == 1))
+                    want[t[i] * (int64_t)k + p[i]]++;
+            ck_assert_ok(update_as(cm, type, t, p, N));
+            ck_assert_ok(trm_confusion_counts(cm, got));
+            ck_assert_msg(memcmp(got, want, k * k * sizeof *got) == 0, "K=%zu ignore=%d: counts differ", k, with_ignore);
+
+            size_t size = 0;
+            uint8_t *before = snapshot(cm, &size);
+            p[5000] = (int64_t)k; /* in the third 2048-pair block */
+            ck_assert_fails(TRM_E_LABEL, update_as(cm, type, t, p, N));
+            assert_mentions("y_pred[5000]");
+            ck_assert_unchanged(cm, before, size);
+            free(before);
+            trm_confusion_free(cm);
+        }
+    }
+    free(t);
+    free(p);
+    free(want);
+    free(got);
+}
+END_TEST
+
 /* ---- suite ---------------------------------------------------------------------- */
 
 static Suite *confusion_suite(void)
@@ -1353,6 +1401,7 @@ static Suite *confusion_suite(void)
 
     tc = tcase_create("validation");
     tcase_add_loop_test(tc, bad_label_rejects_batch, 0, N_LABEL_TYPES);
+    tcase_add_loop_test(tc, every_counting_path, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, first_bad_label_is_named, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, ignored_pairs_are_not_reported, 0, N_LABEL_TYPES);
     suite_add_tcase(s, tc);
