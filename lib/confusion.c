@@ -173,6 +173,64 @@ static int check_weights(const char *func, const trm_confusion *cm, const void *
     return TRM_OK;
 }
 
+/* Row kernels for score updates, one pair per float type, stamped out by one
+ * macro. Both work on the bits, so they vectorize without fast-math:
+ * - a value is non-finite exactly when its exponent bits are all ones;
+ * - for rows already known to be finite, the argmax (ties to the lowest index,
+ *   as NumPy and PyTorch) works on order keys: the bits read as a signed
+ *   integer, with the magnitude flipped for negative values, order exactly like
+ *   the floats; moving the negative keys up by one also gives -0 the key of +0,
+ *   since the two compare equal. The maximum is an integer loop; its value
+ *   is then found by an ordinary comparison. */
+#define DEFINE_ROW_KERNELS(suffix, T, KEY, KEY_MAX, EXPONENT, INDEX)               \
+    static inline KEY row_key_##suffix(const T *row, size_t j)                    \
+    {                                                                             \
+        KEY bits;                                                                 \
+        memcpy(&bits, row + j, sizeof bits);                                      \
+        KEY flip = (KEY)((bits >> (8 * sizeof bits - 1)) & KEY_MAX);              \
+        return (KEY)((bits ^ flip) + (flip & 1));                                 \
+    }                                                                             \
+    static inline bool row_nonfinite_##suffix(const T *row, size_t k)             \
+    {                                                                             \
+        KEY bad = 0;                                                              \
+        for (size_t j = 0; j < k; j++) {                                          \
+            KEY bits;                                                             \
+            memcpy(&bits, row + j, sizeof bits);                                  \
+            bad |= (KEY)((bits & EXPONENT) == EXPONENT);                          \
+        }                                                                         \
+        return bad != 0;                                                          \
+    }                                                                             \
+    static inline size_t row_argmax_##suffix(const T *row, size_t k)              \
+    {                                                                             \
+        KEY top = row_key_##suffix(row, 0);                                       \
+        for (size_t j = 1; j < k; j++) {                                          \
+            KEY key = row_key_##suffix(row, j);                                   \
+            top = key > top ? key : top;                                          \
+        }                                                                         \
+        T best; /* the key back to a value: -0 and +0 then compare equal */        \
+        KEY flip = (KEY)((top >> (8 * sizeof top - 1)) & KEY_MAX);                \
+        top = (KEY)((top - (flip & 1)) ^ flip);                                   \
+        memcpy(&best, &top, sizeof best);                                         \
+        INDEX index = (INDEX)k; /* lanes as wide as T: K*K cells fit in memory */ \
+        for (size_t j = k; j-- > 0;)                                              \
+            index = row[j] == best ? (INDEX)j : index;                            \
+        return index;                                                             \
+    }
+DEFINE_ROW_KERNELS(f32, float, int32_t, INT32_MAX, (int32_t)0x7f800000, uint32_t)
+DEFINE_ROW_KERNELS(f64, double, int64_t, INT64_MAX, (int64_t)0x7ff0000000000000, uint64_t)
+
+static inline bool row_nonfinite(const void *scores, size_t row, size_t k, enum score_type type)
+{
+    return type == SCORE_F32 ? row_nonfinite_f32((const float *)scores + row, k)
+                             : row_nonfinite_f64((const double *)scores + row, k);
+}
+
+static inline size_t argmax_row(const void *scores, size_t row, size_t k, enum score_type type)
+{
+    return type == SCORE_F32 ? row_argmax_f32((const float *)scores + row, k)
+                             : row_argmax_f64((const double *)scores + row, k);
+}
+
 /* Rows of `width` scores `stride` apart, one per true label; rows whose label is
  * ignored are neither checked nor read. */
 static inline int check_score_rows(const char *func, const trm_confusion *cm, const int32_t *y_true,
@@ -185,9 +243,7 @@ static inline int check_score_rows(const char *func, const trm_confusion *cm, co
         uint64_t bad = 0;
         for (size_t i = start; i < end; i++) {
             uint64_t use = counted(cm, y_true[i]);
-            uint64_t nonfinite = 0;
-            for (size_t j = 0; use && j < width; j++)
-                nonfinite |= !isfinite(load_score(scores, i * stride + j, type));
+            uint64_t nonfinite = use && row_nonfinite(scores, i * stride, width, type);
             bad |= use & (outside(y_true[i], cm->k) | nonfinite);
             used += use;
         }
@@ -291,22 +347,6 @@ static inline void add_weighted_pairs(trm_confusion *cm, const void *y_true, con
         if (counted(cm, t))
             cm->weights[(size_t)t * k + (size_t)load_label(y_pred, i, type)] += weights[i];
     }
-}
-
-/* Ties go to the lowest index, as NumPy and PyTorch argmax: only a strictly
- * greater score moves the maximum. */
-static inline size_t argmax_row(const void *scores, size_t row, size_t k, enum score_type type)
-{
-    size_t best = 0;
-    double top = load_score(scores, row, type);
-    for (size_t j = 1; j < k; j++) {
-        double s = load_score(scores, row + j, type);
-        if (s > top) {
-            top = s;
-            best = j;
-        }
-    }
-    return best;
 }
 
 /* ---- shared update paths --------------------------------------------------- */

@@ -1284,6 +1284,32 @@ START_TEST(null_pointers_rejected)
 }
 END_TEST
 
+/* The argmax compares order keys of the bits: negative rows, -0 against +0
+ * (equal, so the lower index wins, as np.argmax) and huge magnitudes must
+ * still follow float order. */
+START_TEST(argmax_float_order)
+{
+    static const float rows[][3] = {
+        { -0.0f, 0.0f, -1.0f },     /* -0 == +0: index 0 */
+        { 0.0f, -0.0f, -1.0f },     /* index 0 */
+        { -3.0f, -1.0f, -1.0f },    /* index 1 */
+        { -1e30f, -1e-30f, -2.0f }, /* index 1 */
+        { 1e-45f, 0.0f, -0.0f },    /* the smallest subnormal beats zero: index 0 */
+        { -5.0f, 3e38f, 3e38f },    /* index 1 */
+    };
+    static const int32_t y_true[6] = { 0, 0, 0, 0, 0, 0 };
+    /* Row 0 holds the predictions: 0, 0, 1, 1, 0, 1 -> cells [0][0] = 3, [0][1] = 3. */
+    static const uint64_t want[9] = { 3, 3, 0, 0, 0, 0, 0, 0, 0 };
+    uint64_t got[9];
+    trm_confusion *cm = make(3, 0);
+    ck_assert_ok(trm_confusion_update_argmax_f32(cm, y_true, &rows[0][0], 6, 3));
+    ck_assert_ok(trm_confusion_counts(cm, got));
+    ck_assert_msg(memcmp(got, want, sizeof want) == 0, "argmax picked %llu/%llu/%llu", (unsigned long long)got[0],
+                  (unsigned long long)got[1], (unsigned long long)got[2]);
+    trm_confusion_free(cm);
+}
+END_TEST
+
 /* The update kernels take different paths by K (two classes, a few classes,
  * many classes) and by the ignore label; each must count exactly what a plain
  * loop counts, and leave the matrix untouched when a late block holds a bad
@@ -1402,6 +1428,7 @@ static Suite *confusion_suite(void)
     tc = tcase_create("validation");
     tcase_add_loop_test(tc, bad_label_rejects_batch, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, every_counting_path, 0, N_LABEL_TYPES);
+    tcase_add_test(tc, argmax_float_order);
     tcase_add_loop_test(tc, first_bad_label_is_named, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, ignored_pairs_are_not_reported, 0, N_LABEL_TYPES);
     suite_add_tcase(s, tc);
