@@ -33,8 +33,10 @@ def _integer_labels(array, name):
             return array.astype(np.int64)
         raise TypeError(f"{name} must hold integer class ids, got dtype {array.dtype} "
                         "(trainmetrics.sklearn maps arbitrary label values)")
-    if array.dtype == np.uint64 and array.size and array.max() > np.iinfo(np.int64).max:
-        index = int(np.argmax(array > np.iinfo(np.int64).max))
+    # Compare in uint64: NumPy would compare a Python int through float64.
+    too_big = array > np.uint64(np.iinfo(np.int64).max) if array.dtype == np.uint64 else None
+    if too_big is not None and too_big.any():
+        index = int(np.argmax(too_big))
         raise LabelError(f"{name}[{index}] = {array[index]} is not a valid class id")
     return array
 
@@ -84,7 +86,8 @@ def score_rows(scores, n_classes):
     if s.dtype not in SCORE_SUFFIX:
         s = s.astype(np.float64)
     item = s.itemsize
-    rows_ok = s.shape[0] <= 1 or (s.strides[0] > 0 and s.strides[0] % item == 0)
+    # Rows are passed as they lie when each is contiguous and they do not overlap.
+    rows_ok = s.shape[0] <= 1 or (s.strides[0] >= n_classes * item and s.strides[0] % item == 0)
     if not (rows_ok and (s.shape[1] <= 1 or s.strides[1] == item)):
         s = np.ascontiguousarray(s)
     stride = s.strides[0] // item if s.shape[0] > 1 else n_classes

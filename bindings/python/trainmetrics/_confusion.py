@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from . import _arrays
-from ._errors import InvalidArgumentError
+from ._errors import InvalidArgumentError, TrainmetricsOverflowError
 from ._handle import Handle
 from ._lib import H, call, lib
 
@@ -60,6 +60,8 @@ class ConfusionMatrix(Handle):
     def __init__(self, n_classes, *, weighted=False, ignore_index=None):
         if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 0:
             raise InvalidArgumentError(f"n_classes must be a positive integer, got {n_classes!r}")
+        if n_classes >= 2 ** 64:
+            raise TrainmetricsOverflowError(f"n_classes = {n_classes} does not fit a size_t")
         self._h = H()
         call("trm_confusion_new", C.byref(self._h), int(n_classes), WEIGHTED if weighted else 0, None)
         if ignore_index is not None:

@@ -101,6 +101,7 @@ def _counts(cm, n_selected):
 
 
 def _nanaverage(values, weights):
+    """scikit-learn >= 1.4: NaN values leave with their weights; nothing left gives NaN."""
     keep = ~np.isnan(values)
     if not keep.any():
         return np.nan
@@ -112,6 +113,8 @@ def _average(per_class, support, average, micro):
     """Average the selected classes' values like scikit-learn (zero_division NaNs dropped)."""
     if average == "micro":
         return micro
+    if per_class.size == 0:  # scikit-learn versions disagree here (NaN, 0.0); refuse instead
+        raise ValueError(f"average={average!r} over no labels: y_true and y_pred are empty")
     return _nanaverage(per_class, support if average == "weighted" else np.ones_like(per_class))
 
 
@@ -128,7 +131,7 @@ def _binary_labels(enc_args, pos_label, average):
     if len(present) > 2:
         raise ValueError("Target is multiclass but average='binary'. Please choose another average "
                          "setting, one of [None, 'micro', 'macro', 'weighted'].")
-    if pos_label not in present and len(present) >= 2:
+    if pos_label not in present.tolist() and len(present) >= 2:
         raise ValueError(f"pos_label={pos_label!r} is not a valid label. It should be one of {list(present)}")
     return [pos_label]
 
@@ -170,10 +173,11 @@ def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, labels=None, po
         if average == "binary":
             return float(p[0]), float(r[0]), float(f[0]), None
         return p, r, f, support
-    zd_value = [0.0, 1.0, np.nan][zd]
-    micro = [_ratio(tp, pred_sum, zd_value)[0], _ratio(tp, true_sum, zd_value)[0], None]
+    micro = [None, None, None]
     if average == "micro":
-        b2 = beta * beta
+        zd_value, b2 = [0.0, 1.0, np.nan][zd], beta * beta
+        micro[0] = _ratio(tp, pred_sum, zd_value)[0]
+        micro[1] = _ratio(tp, true_sum, zd_value)[0]
         micro[2] = (float(micro[1]) if np.isinf(beta) else
                     float(_ratio((1 + b2) * tp, b2 * true_sum + pred_sum, zd_value)[0]))
     values = [_average(x, support.astype(float), average, m) for x, m in zip((p, r, f), micro)]
