@@ -44,6 +44,15 @@
 #define KERNEL static inline
 #endif
 
+/* GCC -O3 unrolls a loop over the LANES lanes completely before its vectorizer
+ * runs and then vectorizes neither that loop nor the one around it; kept as a
+ * loop, the lane loop is vectorized at -O2 and -O3 alike. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LANE_LOOP _Pragma("GCC unroll 1")
+#else
+#define LANE_LOOP
+#endif
+
 struct trm_cam {
     trm_allocator alloc;       /* copy of the creator's hooks; alloc == NULL means malloc */
     int method;                /* TRM_CAM_*, fixed at creation */
@@ -299,9 +308,12 @@ KERNEL bool op_two_sums(enum op op)
     return op == OP_SUM_GA_AND_A;
 }
 
+/* max(x, 0) without a comparison: x + |x| is 2x or +0 exactly (values stay far
+ * below DBL_MAX / 2), and the form needs no branch, so the loops around it
+ * vectorize under the default -ftrapping-math. */
 KERNEL double relu(double x)
 {
-    return x > 0.0 ? x : 0.0;
+    return 0.5 * (x + fabs(x));
 }
 
 KERNEL pair term(enum op op, double g, double a, double p)
@@ -311,9 +323,10 @@ KERNEL pair term(enum op op, double g, double a, double p)
     case OP_SUM_A: return (pair){ a, 0.0 };
     case OP_SUM_GA_AND_A: return (pair){ g * a, a };
     case OP_SUM_PLUS_PLUS: {
-        double g2 = g * g, g3 = g2 * g, den = 2.0 * g2 + p * g3 + PLUS_PLUS_EPS;
-        bool counted = g > 0.0 && den != 0.0;
-        return (pair){ counted ? g3 / (counted ? den : 1.0) : 0.0, 0.0 };
+        /* relu(g) g^2 = relu(g)^3, and with relu(g) = 0 the quotient is 0 / 1e-6 */
+        double r = relu(g), r2 = r * r, r3 = r2 * r, den = 2.0 * r2 + p * r3 + PLUS_PLUS_EPS;
+        double zero = (double)(den == 0.0); /* arithmetic, not a select, so it vectorizes */
+        return (pair){ (1.0 - zero) * (r3 / (den + zero)), 0.0 };
     }
     case OP_WEIGHTED: return (pair){ p * a, 0.0 };
     case OP_HIRES: return (pair){ g * a, 0.0 };
@@ -349,6 +362,19 @@ static inline double lane_total(const double *s)
     return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
 }
 
+static inline unsigned lane_any(const unsigned *flags)
+{
+    unsigned any = 0;
+    for (size_t k = 0; k < LANES; k++)
+        any |= flags[k];
+    return any;
+}
+
+/* Both kernels below run in blocks of LANES elements with one partial sum and
+ * one non-finite flag per lane: an inner loop of constant trip count is what
+ * GCC vectorizes at -O2, and per-lane flags keep the float checks in step with
+ * the double arithmetic. */
+
 /* *first (and *second) = sum over i < n of term(g[at + i], a[at + i],
  * p[p_at + i * p_step]); returns nonzero when a value read is not finite. */
 KERNEL unsigned reduce(enum op op, const float *restrict g, const float *restrict a, size_t at,
@@ -356,13 +382,14 @@ KERNEL unsigned reduce(enum op op, const float *restrict g, const float *restric
                        double *restrict second)
 {
     double s1[LANES] = { 0 }, s2[LANES] = { 0 };
-    unsigned bad = 0;
+    unsigned bad[LANES] = { 0 };
     size_t i = 0;
     for (; i + LANES <= n; i += LANES) {
+        LANE_LOOP
         for (size_t k = 0; k < LANES; k++) {
             float gv = load(g, at + i + k, op_reads_g(op)), av = load(a, at + i + k, op_reads_a(op));
             pair t = term(op, gv, av, param_at(p, p_at + (i + k) * p_step, op_uses_param(op)));
-            bad |= bad_inputs(op, gv, av);
+            bad[k] |= bad_inputs(op, gv, av);
             s1[k] += t.first;
             s2[k] += t.second;
         }
@@ -370,14 +397,14 @@ KERNEL unsigned reduce(enum op op, const float *restrict g, const float *restric
     for (size_t k = 0; i < n; i++, k++) {
         float gv = load(g, at + i, op_reads_g(op)), av = load(a, at + i, op_reads_a(op));
         pair t = term(op, gv, av, param_at(p, p_at + i * p_step, op_uses_param(op)));
-        bad |= bad_inputs(op, gv, av);
+        bad[k] |= bad_inputs(op, gv, av);
         s1[k] += t.first;
         s2[k] += t.second;
     }
     *first = lane_total(s1);
     if (op_two_sums(op))
         *second = lane_total(s2);
-    return bad;
+    return lane_any(bad);
 }
 
 /* first[i] (and second[i]) += term(g[at + i], a[at + i], p[p_at + i * p_step])
@@ -386,16 +413,28 @@ KERNEL unsigned accumulate(enum op op, const float *restrict g, const float *res
                            const double *restrict p, size_t p_at, size_t p_step, size_t n,
                            double *restrict first, double *restrict second)
 {
-    unsigned bad = 0;
-    for (size_t i = 0; i < n; i++) {
+    unsigned bad[LANES] = { 0 };
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        LANE_LOOP
+        for (size_t k = 0; k < LANES; k++) {
+            float gv = load(g, at + i + k, op_reads_g(op)), av = load(a, at + i + k, op_reads_a(op));
+            pair t = term(op, gv, av, param_at(p, p_at + (i + k) * p_step, op_uses_param(op)));
+            bad[k] |= bad_inputs(op, gv, av);
+            first[i + k] += t.first;
+            if (op_two_sums(op))
+                second[i + k] += t.second;
+        }
+    }
+    for (size_t k = 0; i < n; i++, k++) {
         float gv = load(g, at + i, op_reads_g(op)), av = load(a, at + i, op_reads_a(op));
         pair t = term(op, gv, av, param_at(p, p_at + i * p_step, op_uses_param(op)));
-        bad |= bad_inputs(op, gv, av);
+        bad[k] |= bad_inputs(op, gv, av);
         first[i] += t.first;
         if (op_two_sums(op))
             second[i] += t.second;
     }
-    return bad;
+    return lane_any(bad);
 }
 
 /* Per-channel sums of term() over the positions of the sample at offset `at`,
@@ -550,61 +589,67 @@ static void gram_of_columns(const double *m, size_t rows, size_t cols, double *g
             gram[i * cols + j] = gram[j * cols + i];
 }
 
+/* Rows x and y of n values become c x - s y and s x + c y. */
+static void rotate_rows(double *x, double *y, size_t n, double c, double s)
+{
+    for (size_t k = 0; k < n; k++) {
+        double xk = x[k], yk = y[k];
+        x[k] = c * xk - s * yk;
+        y[k] = s * xk + c * yk;
+    }
+}
+
 /* Cyclic Jacobi on the symmetric d x d matrix a (destroyed): values[i] gets an
- * eigenvalue and column i of v (v[r * d + i]) its unit eigenvector. Each
- * rotation zeroes a[p][q] with the smaller rotation angle (Rutishauser). */
+ * eigenvalue and row i of v its unit eigenvector. Each rotation zeroes a[p][q]
+ * with the smaller angle (Rutishauser). Rows p and q of a and v are rotated in
+ * place, contiguously; columns p and q of a are then copied from the rows, which
+ * symmetry allows. The work is O(d^3) per sweep. */
 static void jacobi(double *a, size_t d, double *v, double *values)
 {
     for (size_t i = 0; i < d; i++)
         for (size_t j = 0; j < d; j++)
             v[i * d + j] = i == j ? 1.0 : 0.0;
     for (int sweep = 0; sweep < JACOBI_MAX_SWEEPS; sweep++) {
-        double off = 0.0, diagonal = 0.0;
+        double off = 0.0, off_abs = 0.0, diagonal = 0.0;
         for (size_t i = 0; i < d; i++) {
             diagonal += a[i * d + i] * a[i * d + i];
-            for (size_t j = i + 1; j < d; j++)
+            for (size_t j = i + 1; j < d; j++) {
                 off += a[i * d + j] * a[i * d + j];
+                off_abs += fabs(a[i * d + j]);
+            }
         }
         if (2.0 * off <= JACOBI_TOL * JACOBI_TOL * (2.0 * off + diagonal))
             break;
+        /* The first sweeps leave the small elements for later; after a few, an
+         * element too small to change either diagonal entry is dropped. */
+        double threshold = sweep < 3 ? 0.2 * off_abs / ((double)d * (double)d) : 0.0;
         for (size_t p = 0; p + 1 < d; p++) {
             for (size_t q = p + 1; q < d; q++) {
-                double apq = a[p * d + q];
-                if (apq == 0.0)
+                double *row_p = a + p * d, *row_q = a + q * d;
+                double apq = row_p[q], app = row_p[p], aqq = row_q[q], tiny = 100.0 * fabs(apq);
+                if (sweep > 3 && fabs(app) + tiny == fabs(app) && fabs(aqq) + tiny == fabs(aqq)) {
+                    row_p[q] = row_q[p] = 0.0;
                     continue;
-                double theta = (a[q * d + q] - a[p * d + p]) / (2.0 * apq);
+                }
+                if (fabs(apq) <= threshold || apq == 0.0)
+                    continue;
+                double theta = (aqq - app) / (2.0 * apq);
                 double t = (theta >= 0.0 ? 1.0 : -1.0) / (fabs(theta) + hypot(theta, 1.0));
                 double cs = 1.0 / hypot(t, 1.0), sn = t * cs;
-                for (size_t k = 0; k < d; k++) { /* columns p and q: A P */
-                    double akp = a[k * d + p], akq = a[k * d + q];
-                    a[k * d + p] = cs * akp - sn * akq;
-                    a[k * d + q] = sn * akp + cs * akq;
-                }
-                for (size_t k = 0; k < d; k++) { /* rows p and q: P^T (A P) */
-                    double apk = a[p * d + k], aqk = a[q * d + k];
-                    a[p * d + k] = cs * apk - sn * aqk;
-                    a[q * d + k] = sn * apk + cs * aqk;
-                }
-                a[p * d + q] = a[q * d + p] = 0.0;
+                rotate_rows(row_p, row_q, d, cs, sn);
+                row_p[p] = app - t * apq;
+                row_q[q] = aqq + t * apq;
+                row_p[q] = row_q[p] = 0.0;
                 for (size_t k = 0; k < d; k++) {
-                    double vkp = v[k * d + p], vkq = v[k * d + q];
-                    v[k * d + p] = cs * vkp - sn * vkq;
-                    v[k * d + q] = sn * vkp + cs * vkq;
+                    a[k * d + p] = row_p[k];
+                    a[k * d + q] = row_q[k];
                 }
+                rotate_rows(v + p * d, v + q * d, d, cs, sn);
             }
         }
     }
     for (size_t i = 0; i < d; i++)
         values[i] = a[i * d + i];
-}
-
-/* Column i of the d x d matrix v dotted with s. */
-static double dot_column(const double *v, size_t d, size_t i, const double *s)
-{
-    double sum = 0.0;
-    for (size_t r = 0; r < d; r++)
-        sum += v[r * d + i] * s[r];
-    return sum;
 }
 
 /* out = X s: each position's centred channel vector dotted with s. */
@@ -658,12 +703,12 @@ static void principal_projection(const double *x, int layout, size_t channels, s
     if (n_tied == 1) {
         if (by_channels) { /* v is the eigenvector itself */
             for (size_t c = 0; c < channels; c++)
-                ws->direction[c] = vec[c * d + top];
+                ws->direction[c] = vec[top * d + c];
             project(x, layout, channels, n, ws->direction, p);
         } else { /* X v = sigma u, u the eigenvector of X X^T, sigma^2 its value */
             double sigma = sqrt(largest);
             for (size_t i = 0; i < n; i++)
-                p[i] = sigma * vec[i * d + top];
+                p[i] = sigma * vec[top * d + i];
         }
         return;
     }
@@ -681,7 +726,7 @@ static void principal_projection(const double *x, int layout, size_t channels, s
         for (size_t i = 0; i < d; i++) {
             if (!tied(values[i], largest))
                 continue;
-            double coef = by_channels ? dot_column(vec, d, i, s) : dot_column(vec, d, i, ws->image);
+            double coef = dot(vec + i * d, by_channels ? s : ws->image, d);
             norm2 += by_channels ? coef * coef : coef * coef / values[i];
         }
         if (norm2 > ORTHOGONAL_TOL * ORTHOGONAL_TOL * s2)
@@ -694,9 +739,9 @@ static void principal_projection(const double *x, int layout, size_t channels, s
         for (size_t i = 0; i < d; i++) {
             if (!tied(values[i], largest))
                 continue;
-            double coef = dot_column(vec, d, i, s) * scale;
+            double coef = dot(vec + i * d, s, d) * scale;
             for (size_t c = 0; c < channels; c++)
-                v[c] += coef * vec[c * d + i];
+                v[c] += coef * vec[i * d + c];
         }
         project(x, layout, channels, n, v, p);
         return;
@@ -705,9 +750,9 @@ static void principal_projection(const double *x, int layout, size_t channels, s
     for (size_t i = 0; i < d; i++) {
         if (!tied(values[i], largest))
             continue;
-        double coef = dot_column(vec, d, i, ws->image) * scale;
+        double coef = dot(vec + i * d, ws->image, d) * scale;
         for (size_t r = 0; r < n; r++)
-            p[r] += coef * vec[r * d + i];
+            p[r] += coef * vec[i * d + r];
     }
 }
 

@@ -251,8 +251,10 @@ TRM_API int trm_colormap_apply(const float *values, size_t n, int colormap, uint
  *
  * With heat the colormap of @p cam (trm_colormap_apply()) and both heat and
  * image scaled to [0, 1], o = (1 - w) heat + w image per byte, then
- * o = o / max(o) over the whole image and out = floor(255 o); computed in
- * double. An all-black blend (max(o) = 0) stays black.
+ * o = o / max(o) over the whole image and out = floor(255 o), computed in
+ * double; a product within 1e-9 below an integer counts as that integer, so
+ * exact results such as 255 * (128/255) are not floored to the integer below.
+ * An all-black blend (max(o) = 0) stays black.
  * @param image_rgb 3 * @p n_pixels bytes, r, g, b per pixel.
  * @param cam @p n_pixels values in [0, 1] (clamped), one per pixel.
  * @param n_pixels Number of pixels; 0 writes nothing.
