@@ -3,8 +3,10 @@
 
 ``ConfusionMatrix`` accumulates predictions batch by batch and derives every
 per-class metric from it; ``trainmetrics.sklearn`` offers scikit-learn's
-functional API on top of it.
+functional API on top of it. ``cam`` computes class activation maps (the
+Grad-CAM family) and ``overlay`` draws them over an image.
 """
+from ._cam import CAM, cam, colormap, overlay
 from ._confusion import ConfusionMatrix
 from ._errors import (CorruptDataError, EmptyError, InvalidArgumentError, LabelError, MismatchError,
                       NonFiniteError, TrainmetricsError, TrainmetricsMemoryError, TrainmetricsOverflowError,
@@ -15,7 +17,7 @@ from ._lib import version as library_version
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfusionMatrix", "CorruptDataError", "EmptyError", "InvalidArgumentError", "LabelError",
+__all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InvalidArgumentError", "LabelError",
            "MismatchError", "NonFiniteError", "OverfitDetector", "TrainmetricsError", "TrainmetricsMemoryError",
-           "TrainmetricsOverflowError", "UndefinedMetricWarning", "VersionError", "library_path",
-           "library_version"]
+           "TrainmetricsOverflowError", "UndefinedMetricWarning", "VersionError", "cam", "colormap",
+           "library_path", "library_version", "overlay"]
