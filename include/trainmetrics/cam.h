@@ -30,12 +30,14 @@
  * denominator, or S_k + 1e-7 for XGrad-CAM), the term or weight is 0 instead of
  * Inf or NaN.
  *
- * The principal direction is computed in double with a cyclic Jacobi
- * eigen-solver on the smaller of the Gram matrices X^T X (channels x channels)
- * and X X^T (positions x positions), swept until the off-diagonal part is below
- * 1e-14 of the matrix norm. Its sign is fixed so that the entry of largest
- * magnitude of the projection is positive; entries within 1e-10 (relative) of
- * the largest count as equal, and the first of them in memory order decides.
+ * The principal direction is computed in double from the eigen-decomposition
+ * of the smaller of the Gram matrices X^T X (channels x channels) and X X^T
+ * (positions x positions), by Householder tridiagonalization and implicit QL
+ * iteration (EISPACK tred2/tql2): deterministic, and O(C n d + d^3) per sample
+ * for C channels, n positions and d = min(C, n). Its sign is fixed so that the
+ * entry of largest magnitude of the projection is positive; entries within
+ * 1e-10 (relative) of the largest count as equal, and the first of them in
+ * memory order decides.
  * When the top eigenvalue is not unique (eigenvalues within 1e-10 relative of
  * the largest are tied), v is the normalized orthogonal projection of the
  * all-ones channel vector onto the tied eigenvectors' span: the direction of
