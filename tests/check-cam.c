@@ -589,8 +589,7 @@ START_TEST(weights)
 {
     int layout = _i;
     const int methods[3] = { TRM_CAM_GRADCAM, TRM_CAM_GRADCAM_PLUS_PLUS, TRM_CAM_XGRADCAM };
-    /* the image sample, then the spectrum-shaped... both 2 x 2 here: the image and the
-     * image with the gradients negated (GRADCAM: -0.5 -0.25) */
+    /* two 2 x 2 samples: the image, and the image with its gradients negated */
     float a[16], g[16], a_cl[16], g_cl[16], w[4];
     for (size_t i = 0; i < 8; i++) {
         a[i] = a[8 + i] = IMG_A[i];
@@ -609,8 +608,9 @@ START_TEST(weights)
             memcpy(want, (const double[]){ 0.5, 0.25, -0.5, -0.25 }, sizeof want);
             break;
         case TRM_CAM_GRADCAM_PLUS_PLUS:
-            /* as expected_image; with -G the positive g are ch0: 1 (g=-1 flipped), ch1: 1:
-             * ch0: 1/(2 + 10 + 1e-6); ch1: g=1 (from -1) -> 1/(2 - 1 + 1e-6) */
+            /* sample 0 as expected_image. Sample 1, -G0 = -1 1 -2 0 and -G1 = -.5 -.5 1 -1:
+             * the only positive g is 1 in each channel, so w0 = 1/(2 + 10 + 1e-6) and
+             * w1 = 1/(2 - 1 + 1e-6) */
             want[0] = 1.0 / (12 + 1e-6) + 8.0 / (88 + 1e-6);
             want[1] = 2 * (0.125 / (0.375 + 1e-6)) + 1.0 / (1 + 1e-6);
             want[2] = 1.0 / (12 + 1e-6);
