@@ -7,6 +7,7 @@
 #define TRAINMETRICS_H
 
 #include "common.h"
+#include "cam.h"
 #include "confusion.h"
 #include "metrics.h"
 #include "multilabel.h"

@@ -2,21 +2,25 @@
 """trainmetrics: streaming training metrics computed by a native library.
 
 ``ConfusionMatrix`` accumulates predictions batch by batch and derives every
-per-class metric from it; ``trainmetrics.sklearn`` offers scikit-learn's
-functional API on top of it.
+per-class metric from it, and ``trainmetrics.sklearn`` offers scikit-learn's
+functional API on top of it; ``TopK``, ``Multilabel`` and ``RegressionErrors``
+are its siblings; ``OverfitDetector`` judges train/validation curves; ``cam``
+computes class activation maps (the Grad-CAM family) and ``overlay`` draws them
+over an image.
 """
 from ._accumulators import Multilabel, RegressionErrors, TopK
+from ._cam import CAM, cam, colormap, overlay
 from ._confusion import ConfusionMatrix
 from ._errors import (CorruptDataError, EmptyError, InvalidArgumentError, LabelError, MismatchError,
                       NonFiniteError, TrainmetricsError, TrainmetricsMemoryError, TrainmetricsOverflowError,
                       UndefinedMetricWarning, VersionError)
 from ._lib import path as library_path
-from ._overfit import OverfitDetector
 from ._lib import version as library_version
+from ._overfit import OverfitDetector
 
 __version__ = "0.1.0"
 
-__all__ = ["ConfusionMatrix", "CorruptDataError", "EmptyError", "InvalidArgumentError", "LabelError",
-           "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK", "TrainmetricsError", "TrainmetricsMemoryError",
-           "TrainmetricsOverflowError", "UndefinedMetricWarning", "VersionError", "library_path",
-           "library_version"]
+__all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InvalidArgumentError", "LabelError",
+           "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",
+           "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
+           "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]

@@ -20,8 +20,9 @@ def _candidates():
         return [explicit]
     checkout = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
     built = sorted(glob.glob(os.path.join(checkout, "build*", "lib", SONAME)))
-    # A sanitized build cannot be loaded into a stock interpreter.
-    built = [path for path in built if "sanitize" not in path]
+    # A sanitized build (build-sanitize in CI, build-asan by hand) cannot be loaded
+    # into a stock interpreter.
+    built = [path for path in built if "sanitize" not in path and "asan" not in path]
     return built + [SONAME]
 
 
@@ -87,6 +88,17 @@ _PROTOTYPES = {
     "trm_cohen_kappa": (C.c_int, [H, C.c_int, P(D)]),
     "trm_matthews_corrcoef": (C.c_int, [H, P(D)]),
     "trm_classification_report": (C.c_int, [H, P(C.c_char_p), C.c_int, VP, SZ, P(SZ)]),
+    "trm_cam_new": (C.c_int, [P(H), C.c_int, VP]),
+    "trm_cam_free": (None, [H]),
+    "trm_cam_set_layout": (C.c_int, [H, C.c_int]),
+    "trm_cam_set_relu": (C.c_int, [H, C.c_int]),
+    "trm_cam_set_normalize": (C.c_int, [H, C.c_int]),
+    "trm_cam_set_output_shape": (C.c_int, [H, SZ, P(SZ)]),
+    "trm_cam_output_size": (C.c_int, [H, SZ, P(SZ), P(SZ)]),
+    "trm_cam_compute_f32": (C.c_int, [H, VP, VP, SZ, SZ, SZ, P(SZ), VP]),
+    "trm_cam_weights_f32": (C.c_int, [H, VP, VP, SZ, SZ, SZ, P(SZ), VP]),
+    "trm_colormap_apply": (C.c_int, [VP, SZ, C.c_int, VP]),
+    "trm_cam_overlay_rgb8": (C.c_int, [VP, VP, SZ, C.c_int, C.c_float, VP]),
     "trm_overfit_new": (C.c_int, [P(H), VP]),
     "trm_overfit_free": (None, [H]),
     "trm_overfit_clone": (C.c_int, [P(H), H]),

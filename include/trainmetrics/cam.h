@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file cam.h
+ * @brief Class activation maps (Grad-CAM and its family) for 1-D spectra, 2-D
+ *        images and 3-D volumes, with resizing, colormaps and overlays.
+ *
+ * A map is computed from one layer's activations A and the gradients G of the
+ * target score with respect to them, both float tensors of batch x channels x
+ * spatial positions, in one of two layouts:
+ * - #TRM_LAYOUT_CHANNELS_FIRST: (N, C, d0[, d1[, d2]]), as PyTorch stores them;
+ * - #TRM_LAYOUT_CHANNELS_LAST: (N, d0[, d1[, d2]], C), as TensorFlow does.
+ *
+ * The spatial axes are row-major (the last one varies fastest) and so is every
+ * output map. With sums over channels k and spatial positions p, the raw map of
+ * a sample is (pytorch-grad-cam's formulas, for every rank):
+ * - #TRM_CAM_GRADCAM: sum_k w_k A_k with w_k = mean_p G_k;
+ * - #TRM_CAM_GRADCAM_PLUS_PLUS: sum_k w_k A_k with
+ *   w_k = sum_p relu(g) a, a = g^2 / (2 g^2 + S_k g^3 + 1e-6), S_k = sum_p A_k,
+ *   and a = 0 where g = 0;
+ * - #TRM_CAM_XGRADCAM: sum_k w_k A_k with w_k = sum_p G_k A_k / (S_k + 1e-7);
+ * - #TRM_CAM_HIRESCAM: sum_k G_k A_k, elementwise;
+ * - #TRM_CAM_GRADCAM_ELEMENTWISE: sum_k relu(G_k A_k);
+ * - #TRM_CAM_LAYERCAM: sum_k relu(G_k) A_k;
+ * - #TRM_CAM_EIGENCAM: the first principal component of A: the positions x
+ *   channels matrix X of the sample, each channel centred over the positions,
+ *   projected on its first right singular vector v (X v);
+ * - #TRM_CAM_EIGENGRADCAM: the same for the elementwise product G A.
+ *
+ * Where pytorch-grad-cam would divide by an exact zero (a Grad-CAM++
+ * denominator, or S_k + 1e-7 for XGrad-CAM), the term or weight is 0 instead of
+ * Inf or NaN.
+ *
+ * The principal direction is computed in double from the eigen-decomposition
+ * of the smaller of the Gram matrices X^T X (channels x channels) and X X^T
+ * (positions x positions), by Householder tridiagonalization and implicit QL
+ * iteration (EISPACK tred2/tql2): deterministic, and O(C n d + d^3) per sample
+ * for C channels, n positions and d = min(C, n). Its sign is fixed so that the
+ * entry of largest magnitude of the projection is positive; entries within
+ * 1e-10 (relative) of the largest count as equal, and the first of them in
+ * memory order decides.
+ * When the top eigenvalue is not unique (eigenvalues within 1e-10 relative of
+ * the largest are tied), v is the normalized orthogonal projection of the
+ * all-ones channel vector onto the tied eigenvectors' span: the direction of
+ * that space closest to an equal weighting of the channels. If the ones vector
+ * is orthogonal to that span (its projection below 1e-8 of its norm), the
+ * first unit vector e_k (lowest channel k) with a projection above that bound
+ * is used instead. An all-zero X gives an all-zero map.
+ *
+ * Then, for each sample in turn:
+ * 1. ReLU, unless turned off with trm_cam_set_relu();
+ * 2. min-max normalization (x - min) / (max - min + 1e-7), unless turned off
+ *    with trm_cam_set_normalize(); a constant map becomes all zeros;
+ * 3. a linear resize to the shape set with trm_cam_set_output_shape(), if any.
+ *
+ * The resize is separable (one axis at a time) and equals PyTorch's
+ * `interpolate(..., mode='linear' / 'bilinear' / 'trilinear',
+ * align_corners=False)`: along an axis of n input and m output samples, output
+ * j reads the input at x = (j + 0.5) n / m - 0.5, clamped to [0, n - 1], as
+ * (1 - f) in[i] + f in[i + 1] with i = floor(x), f = x - i (and f = 0, i = n - 1
+ * at the upper end).
+ *
+ * Everything is accumulated in double and rounded to float once. A handle keeps
+ * a workspace that grows with the largest shapes it has seen; calls of the
+ * same or smaller shapes do not allocate. A handle is used by one thread at a
+ * time; distinct handles are independent.
+ */
+#ifndef TRAINMETRICS_CAM_H
+#define TRAINMETRICS_CAM_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Opaque class-activation-map calculator. */
+typedef struct trm_cam trm_cam;
+
+/** Methods, chosen at creation (see the file description for the formulas). */
+enum {
+    TRM_CAM_GRADCAM = 0,             /**< Grad-CAM: channel weights are the mean gradients. */
+    TRM_CAM_GRADCAM_PLUS_PLUS = 1,   /**< Grad-CAM++ (pytorch-grad-cam's closed form). */
+    TRM_CAM_XGRADCAM = 2,            /**< XGrad-CAM: activation-normalized gradient weights. */
+    TRM_CAM_HIRESCAM = 3,            /**< HiResCAM: sum over channels of G * A. */
+    TRM_CAM_GRADCAM_ELEMENTWISE = 4, /**< Sum over channels of relu(G * A). */
+    TRM_CAM_LAYERCAM = 5,            /**< LayerCAM: sum over channels of relu(G) * A. */
+    TRM_CAM_EIGENCAM = 6,            /**< Eigen-CAM: first principal component of A; no gradients. */
+    TRM_CAM_EIGENGRADCAM = 7         /**< First principal component of G * A. */
+};
+
+/** Memory layout of the activation and gradient tensors. */
+enum {
+    TRM_LAYOUT_CHANNELS_FIRST = 0, /**< (N, C, spatial...), the default. */
+    TRM_LAYOUT_CHANNELS_LAST = 1   /**< (N, spatial..., C). */
+};
+
+/** Normalization of each map (trm_cam_set_normalize()). */
+enum {
+    TRM_CAM_NORMALIZE_NONE = 0,  /**< Raw values. */
+    TRM_CAM_NORMALIZE_MINMAX = 1 /**< (x - min) / (max - min + 1e-7) per map, the default. */
+};
+
+/** Colormaps of trm_colormap_apply() and trm_cam_overlay_rgb8(). */
+enum {
+    TRM_COLORMAP_JET = 0,     /**< OpenCV's COLORMAP_JET. */
+    TRM_COLORMAP_VIRIDIS = 1, /**< matplotlib's viridis (equal to OpenCV's COLORMAP_VIRIDIS). */
+    TRM_COLORMAP_INFERNO = 2, /**< matplotlib's inferno (equal to OpenCV's COLORMAP_INFERNO). */
+    TRM_COLORMAP_GRAY = 3     /**< r = g = b = floor(255 v). */
+};
+
+/**
+ * @brief Create a calculator for one method, channels-first, with ReLU and
+ *        min-max normalization on and no resizing.
+ * @param out Receives the new handle; untouched on failure.
+ * @param method One of the TRM_CAM_* methods.
+ * @param alloc Memory hooks, or NULL for malloc/free; the workspace is
+ *        allocated through them too.
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL @p out, an unknown method or an
+ *         allocator with a NULL hook; #TRM_E_NOMEM.
+ */
+TRM_API int trm_cam_new(trm_cam **out, int method, const trm_allocator *alloc);
+
+/**
+ * @brief Release a calculator and its workspace.
+ * @param c The handle, or NULL (then nothing happens).
+ */
+TRM_API void trm_cam_free(trm_cam *c);
+
+/**
+ * @brief Choose the layout of the tensors given to the compute functions.
+ * @param c The calculator.
+ * @param layout #TRM_LAYOUT_CHANNELS_FIRST (default) or #TRM_LAYOUT_CHANNELS_LAST.
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL handle or an unknown layout.
+ */
+TRM_API int trm_cam_set_layout(trm_cam *c, int layout);
+
+/**
+ * @brief Turn the ReLU applied to each raw map on or off.
+ * @param c The calculator.
+ * @param enabled 1 (default) or 0.
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL handle or @p enabled not 0/1.
+ */
+TRM_API int trm_cam_set_relu(trm_cam *c, int enabled);
+
+/**
+ * @brief Choose the normalization of each map.
+ * @param c The calculator.
+ * @param mode #TRM_CAM_NORMALIZE_MINMAX (default) or #TRM_CAM_NORMALIZE_NONE.
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL handle or an unknown mode.
+ */
+TRM_API int trm_cam_set_normalize(trm_cam *c, int mode);
+
+/**
+ * @brief Resize every map to a fixed shape, or keep the feature resolution.
+ *
+ * The shape's rank must equal the rank of the tensors given later to
+ * trm_cam_compute_f32(), which otherwise fails with #TRM_E_MISMATCH.
+ * @param c The calculator.
+ * @param ndim 0 to clear the shape (maps keep the feature resolution), or 1..3.
+ * @param dims @p ndim output sizes, each >= 1, row-major like the spatial axes;
+ *        may be NULL when @p ndim is 0.
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL handle, @p ndim above 3, NULL
+ *         @p dims with @p ndim > 0 or a zero size; #TRM_E_OVERFLOW when a map
+ *         of that shape does not fit in memory sizes. On failure the previous
+ *         shape is kept.
+ */
+TRM_API int trm_cam_set_output_shape(trm_cam *c, size_t ndim, const size_t *dims);
+
+/**
+ * @brief Number of floats one output map has for inputs of a given spatial shape.
+ * @param c The calculator.
+ * @param ndim Rank of the inputs, 1..3.
+ * @param spatial The @p ndim spatial sizes of the inputs, each >= 1.
+ * @param n_out Receives the product of the output shape if one is set, else of
+ *        @p spatial; untouched on failure.
+ * @return #TRM_OK; #TRM_E_INVALID for NULL pointers, @p ndim outside 1..3 or a
+ *         zero size; #TRM_E_MISMATCH when an output shape of another rank is
+ *         set; #TRM_E_OVERFLOW when the size does not fit in memory sizes.
+ */
+TRM_API int trm_cam_output_size(const trm_cam *c, size_t ndim, const size_t *spatial, size_t *n_out);
+
+/**
+ * @brief Compute the maps of a batch.
+ *
+ * The whole batch is checked before anything is written: a NaN or an infinity
+ * rejects it, and trm_last_error() names the first sample holding one and, in
+ * it, the first non-finite activation in memory order, else the first
+ * non-finite gradient, with its sample, channel and spatial position.
+ * @param c The calculator (its workspace may grow).
+ * @param activations batch x channels x positions floats in the handle's layout.
+ * @param gradients Gradients of the target score, same shape and layout; may be
+ *        NULL for #TRM_CAM_EIGENCAM, which never reads them.
+ * @param batch Number of samples N, >= 1.
+ * @param channels Number of channels C, >= 1.
+ * @param ndim Number of spatial axes, 1..3.
+ * @param spatial The @p ndim spatial sizes, each >= 1.
+ * @param out batch x trm_cam_output_size() floats: the maps in sample order,
+ *        each row-major; untouched on failure.
+ * @return #TRM_OK; #TRM_E_INVALID for NULL pointers (gradients included, except
+ *         for #TRM_CAM_EIGENCAM), @p ndim outside 1..3 or a zero size;
+ *         #TRM_E_MISMATCH when the output shape has another rank than @p ndim;
+ *         #TRM_E_OVERFLOW when a size does not fit in memory sizes, or, without
+ *         normalization, a map value exceeds the float range;
+ *         #TRM_E_NONFINITE for a NaN or an infinity in the inputs;
+ *         #TRM_E_NOMEM when the workspace cannot grow.
+ */
+TRM_API int trm_cam_compute_f32(trm_cam *c, const float *activations, const float *gradients, size_t batch,
+                                size_t channels, size_t ndim, const size_t *spatial, float *out);
+
+/**
+ * @brief The channel weights w_k of the weighting methods (GRADCAM,
+ *        GRADCAM_PLUS_PLUS, XGRADCAM), before ReLU and normalization.
+ * @param c The calculator (its workspace may grow).
+ * @param activations batch x channels x positions floats in the handle's layout.
+ * @param gradients Gradients of the target score, same shape and layout.
+ * @param batch Number of samples N, >= 1.
+ * @param channels Number of channels C, >= 1.
+ * @param ndim Number of spatial axes, 1..3.
+ * @param spatial The @p ndim spatial sizes, each >= 1.
+ * @param weights batch x channels floats, row-major; untouched on failure.
+ * @return #TRM_OK; #TRM_E_INVALID for NULL pointers, @p ndim outside 1..3, a
+ *         zero size or a method without channel weights; #TRM_E_OVERFLOW when
+ *         a size does not fit in memory sizes or a weight exceeds the float
+ *         range; #TRM_E_NONFINITE for a NaN or an infinity in the inputs;
+ *         #TRM_E_NOMEM.
+ */
+TRM_API int trm_cam_weights_f32(trm_cam *c, const float *activations, const float *gradients, size_t batch,
+                                size_t channels, size_t ndim, const size_t *spatial, float *weights);
+
+/**
+ * @brief Map values to RGB colors.
+ *
+ * A value v is clamped to [0, 1] and looked up at index i = floor(255 v) of a
+ * 256-entry table, as OpenCV's applyColorMap on uint8(255 v) does. JET is
+ * OpenCV's COLORMAP_JET: at x = i / 255, r = clip(min(4x - 1.5, 4.5 - 4x)),
+ * g = clip(min(4x - 0.5, 3.5 - 4x)), b = clip(min(4x + 0.5, 2.5 - 4x)), each
+ * clipped to [0, 1], times 255 and rounded half to even; at i = 159 blue is 1
+ * (not 2) as in OpenCV, whose table stores 2.5 - 4 * 159 / 255 just below
+ * 1.5 / 255. VIRIDIS and INFERNO are matplotlib's tables times 255, rounded.
+ * @param values @p n values.
+ * @param n Number of values; 0 writes nothing.
+ * @param colormap One of the TRM_COLORMAP_* values.
+ * @param rgb 3 * @p n bytes: r, g, b per value; untouched on failure.
+ * @return #TRM_OK; #TRM_E_INVALID for NULL pointers or an unknown colormap;
+ *         #TRM_E_NONFINITE for a NaN or an infinite value (the first is named);
+ *         #TRM_E_OVERFLOW when 3 * @p n overflows.
+ */
+TRM_API int trm_colormap_apply(const float *values, size_t n, int colormap, uint8_t *rgb);
+
+/**
+ * @brief Blend a colored map over an RGB image, as pytorch-grad-cam's
+ *        `show_cam_on_image(image / 255, cam, use_rgb=True, image_weight=w)`.
+ *
+ * With heat the colormap of @p cam (trm_colormap_apply()) and both heat and
+ * image scaled to [0, 1], o = (1 - w) heat + w image per byte, then
+ * o = o / max(o) over the whole image and out = floor(255 o), computed in
+ * double; a product within 1e-9 below an integer counts as that integer, so
+ * exact results such as 255 * (128/255) are not floored to the integer below.
+ * An all-black blend (max(o) = 0) stays black.
+ * @param image_rgb 3 * @p n_pixels bytes, r, g, b per pixel.
+ * @param cam @p n_pixels values in [0, 1] (clamped), one per pixel.
+ * @param n_pixels Number of pixels; 0 writes nothing.
+ * @param colormap One of the TRM_COLORMAP_* values.
+ * @param image_weight w, in [0, 1].
+ * @param rgb_out 3 * @p n_pixels bytes; may be @p image_rgb itself; untouched
+ *        on failure.
+ * @return #TRM_OK; #TRM_E_INVALID for NULL pointers, an unknown colormap or
+ *         @p image_weight outside [0, 1] (NaN included); #TRM_E_NONFINITE for
+ *         a NaN or an infinity in @p cam; #TRM_E_OVERFLOW when 3 * @p n_pixels
+ *         overflows.
+ */
+TRM_API int trm_cam_overlay_rgb8(const uint8_t *image_rgb, const float *cam, size_t n_pixels, int colormap,
+                                 float image_weight, uint8_t *rgb_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRAINMETRICS_CAM_H */

@@ -1,0 +1,1143 @@
+/* SPDX-License-Identifier: MIT */
+/* Class activation maps. A call runs in two phases so that a failing call
+ * writes nothing: phase 1 computes every sample's raw map (after ReLU) into the
+ * workspace, checking the inputs for NaN/Inf inside the same loops that read
+ * them; phase 2 normalizes, resizes and writes the maps to the caller's buffer.
+ * The workspace belongs to the handle and only grows, so calls with the same
+ * shapes never allocate. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common-private.h"
+#include "resample-private.h"
+#include "trainmetrics/cam.h"
+
+#define MAX_DIMS TRM__RESAMPLE_MAX_DIMS
+
+/* pytorch-grad-cam's epsilons. */
+#define PLUS_PLUS_EPS 1e-6
+#define XGRADCAM_EPS 1e-7
+#define MINMAX_EPS 1e-7
+
+/* Eigen-CAM: the QL iteration takes an off-diagonal entry below QL_EPS of the
+ * matrix's scale as zero (the cap on iterations per eigenvalue is never reached
+ * in practice: QL converges cubically). Eigenvalues within TIE_TOL
+ * (relative) of the largest are tied, and so are projection entries within
+ * TIE_TOL of the largest magnitude; a candidate vector counts as orthogonal to
+ * the tied eigenspace when its projection is below ORTHOGONAL_TOL of its norm. */
+#define QL_EPS 0x1p-52
+#define QL_MAX_ITERATIONS 64
+#define TIE_TOL 1e-10
+#define ORTHOGONAL_TOL 1e-8
+
+/* Partial sums per reduction: fixed-order lanes that the compiler can keep in
+ * vector registers, where a single running sum would serialize the loop. */
+#define LANES 8
+
+/* The kernels take the operation and its flags as constant arguments; inlining
+ * them into each call site turns those into specialised loops. */
+#if defined(__GNUC__)
+#define KERNEL static inline __attribute__((always_inline))
+#else
+#define KERNEL static inline
+#endif
+
+/* GCC -O3 unrolls a loop over the LANES lanes completely before its vectorizer
+ * runs and then vectorizes neither that loop nor the one around it; kept as a
+ * loop, the lane loop is vectorized at -O2 and -O3 alike. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define LANE_LOOP _Pragma("GCC unroll 1")
+#else
+#define LANE_LOOP
+#endif
+
+struct trm_cam {
+    trm_allocator alloc;       /* copy of the creator's hooks; alloc == NULL means malloc */
+    int method;                /* TRM_CAM_*, fixed at creation */
+    int layout;                /* TRM_LAYOUT_CHANNELS_FIRST or TRM_LAYOUT_CHANNELS_LAST */
+    int relu;                  /* 0 or 1 */
+    int normalize;             /* TRM_CAM_NORMALIZE_NONE or TRM_CAM_NORMALIZE_MINMAX */
+    size_t out_ndim;           /* 0: maps keep the feature resolution; else 1 .. MAX_DIMS */
+    size_t out_dims[MAX_DIMS]; /* the first out_ndim are >= 1, their product times
+                                  sizeof(float) fits in size_t */
+    void *work;                /* work_size bytes from alloc, NULL while 0; scratch whose
+                                  contents mean nothing between calls */
+    size_t work_size;          /* only grows */
+};
+
+/* The shapes of one call, validated. */
+typedef struct shape {
+    size_t batch, channels, ndim;
+    size_t dims[MAX_DIMS];     /* spatial sizes, each >= 1 */
+    size_t n;                  /* positions per map, the product of dims */
+    size_t per_sample;         /* channels * n: the floats of one sample in each tensor */
+    size_t out_dims[MAX_DIMS]; /* the handle's output shape, or dims */
+    size_t out_n;              /* floats per output map */
+    bool resize;               /* out_dims differ from dims */
+} shape;
+
+/* Pointers into the handle's workspace for one call; members a call does not
+ * need are NULL. */
+typedef struct workspace {
+    double *maps;             /* compute: batch x n raw maps; weights: batch x channels weights */
+    double *w, *sum1, *sum2;  /* channels each: weights and per-channel sums of one sample */
+    double *centred;          /* Eigen: the sample's channels x positions matrix, centred */
+    double *gram, *vectors;   /* Eigen: d x d each, d = min(channels, n) */
+    double *values;           /* Eigen: d eigenvalues */
+    double *off_diagonal;     /* Eigen: d, the tridiagonal form's subdiagonal */
+    double *direction;        /* Eigen: channels; a candidate vector for a tie */
+    double *image;            /* Eigen: n; that candidate mapped to positions */
+    trm__lerp *lerps;         /* resize tables */
+    double *scratch[2];       /* resize intermediates */
+    size_t n_lerps, scratch_doubles;
+    trm__resample resample;
+} workspace;
+
+/* ---- options ----------------------------------------------------------------- */
+
+static bool known_method(int method)
+{
+    return method >= TRM_CAM_GRADCAM && method <= TRM_CAM_EIGENGRADCAM;
+}
+
+static bool weighting_method(int method)
+{
+    return method == TRM_CAM_GRADCAM || method == TRM_CAM_GRADCAM_PLUS_PLUS || method == TRM_CAM_XGRADCAM;
+}
+
+static bool eigen_method(int method)
+{
+    return method == TRM_CAM_EIGENCAM || method == TRM_CAM_EIGENGRADCAM;
+}
+
+static bool reads_gradients(int method)
+{
+    return method != TRM_CAM_EIGENCAM;
+}
+
+/* ---- shapes ------------------------------------------------------------------ */
+
+/* Formats a flat position index as the spatial multi-index "(i0, i1, i2)". */
+static void format_position(char *buf, size_t cap, const shape *sh, size_t position)
+{
+    size_t index[MAX_DIMS];
+    for (size_t k = sh->ndim; k-- > 0;) {
+        index[k] = position % sh->dims[k];
+        position /= sh->dims[k];
+    }
+    if (sh->ndim == 1)
+        snprintf(buf, cap, "(%zu)", index[0]);
+    else if (sh->ndim == 2)
+        snprintf(buf, cap, "(%zu, %zu)", index[0], index[1]);
+    else
+        snprintf(buf, cap, "(%zu, %zu, %zu)", index[0], index[1], index[2]);
+}
+
+/* The spatial part shared by every shaped call: rank, sizes, positions per map
+ * and, for a call that writes maps, the output map from the handle's shape. */
+static int check_spatial(const char *func, const trm_cam *c, size_t ndim, const size_t *spatial, bool maps_out,
+                         shape *sh)
+{
+    size_t bytes;
+    if (ndim < 1 || ndim > MAX_DIMS)
+        return trm__fail(TRM_E_INVALID, func, "ndim = %zu is outside [1, %d]", ndim, MAX_DIMS);
+    sh->ndim = ndim;
+    sh->n = 1;
+    for (size_t k = 0; k < ndim; k++) {
+        if (spatial[k] == 0)
+            return trm__fail(TRM_E_INVALID, func, "spatial[%zu] is 0", k);
+        sh->dims[k] = spatial[k];
+    }
+    for (size_t k = 0; k < ndim; k++)
+        if (trm__mul_overflows(sh->n, spatial[k], &sh->n) || trm__mul_overflows(sh->n, sizeof(double), &bytes))
+            return trm__fail(TRM_E_OVERFLOW, func, "the spatial sizes up to spatial[%zu] = %zu overflow size_t",
+                             k, spatial[k]);
+    bool shaped = maps_out && c->out_ndim != 0;
+    if (shaped && c->out_ndim != ndim)
+        return trm__fail(TRM_E_MISMATCH, func, "the output shape has %zu axes, the inputs have %zu",
+                         c->out_ndim, ndim);
+    sh->out_n = 1;
+    sh->resize = false;
+    for (size_t k = 0; k < ndim; k++) {
+        sh->out_dims[k] = shaped ? c->out_dims[k] : sh->dims[k];
+        sh->out_n *= sh->out_dims[k]; /* fits: checked by trm_cam_set_output_shape */
+        sh->resize |= sh->out_dims[k] != sh->dims[k];
+    }
+    return TRM_OK;
+}
+
+/* Everything about the arguments of a compute or weights call except the
+ * contents of the tensors. */
+static int check_call(const char *func, const trm_cam *c, size_t batch, size_t channels, size_t ndim,
+                      const size_t *spatial, bool maps_out, shape *sh)
+{
+    size_t floats, bytes;
+    if (batch == 0)
+        return trm__fail(TRM_E_INVALID, func, "batch is 0");
+    if (channels == 0)
+        return trm__fail(TRM_E_INVALID, func, "channels is 0");
+    int rc = check_spatial(func, c, ndim, spatial, maps_out, sh);
+    if (rc != TRM_OK)
+        return rc;
+    sh->batch = batch;
+    sh->channels = channels;
+    if (trm__mul_overflows(channels, sh->n, &sh->per_sample) ||
+        trm__mul_overflows(batch, sh->per_sample, &floats) || trm__mul_overflows(floats, sizeof(float), &bytes))
+        return trm__fail(TRM_E_OVERFLOW, func, "%zu samples of %zu channels x %zu positions overflow size_t",
+                         batch, channels, sh->n);
+    if (maps_out &&
+        (trm__mul_overflows(batch, sh->out_n, &floats) || trm__mul_overflows(floats, sizeof(float), &bytes)))
+        return trm__fail(TRM_E_OVERFLOW, func, "%zu output maps of %zu floats overflow size_t", batch, sh->out_n);
+    return TRM_OK;
+}
+
+/* ---- workspace --------------------------------------------------------------- */
+
+/* Hands out 16-byte aligned regions of a block of `size` bytes; with base NULL
+ * it only measures. */
+typedef struct carver {
+    char *base;
+    size_t size;
+    bool overflow;
+} carver;
+
+static void *carve(carver *cv, size_t count, size_t count2, size_t elem)
+{
+    size_t bytes, end;
+    if (trm__mul_overflows(count, count2, &bytes) || trm__mul_overflows(bytes, elem, &bytes) ||
+        trm__add_overflows(bytes, 15, &bytes) || trm__add_overflows(cv->size, bytes & ~(size_t)15, &end)) {
+        cv->overflow = true;
+        return NULL;
+    }
+    void *at = cv->base ? cv->base + cv->size : NULL;
+    cv->size = end;
+    return at;
+}
+
+/* Lays out what a call needs in `base` (or only measures with base NULL);
+ * returns false when a size overflows. */
+static bool lay_out(const trm_cam *c, const shape *sh, bool maps_out, char *base, workspace *ws, size_t *size)
+{
+    carver cv = { base, 0, false };
+    size_t channels = sh->channels, n = sh->n;
+    *ws = (workspace){ 0 };
+    ws->maps = carve(&cv, sh->batch, maps_out ? n : channels, sizeof(double));
+    ws->w = carve(&cv, channels, 1, sizeof(double));
+    ws->sum1 = carve(&cv, channels, 1, sizeof(double));
+    ws->sum2 = carve(&cv, channels, 1, sizeof(double));
+    if (maps_out && eigen_method(c->method)) {
+        size_t d = channels < n ? channels : n;
+        ws->centred = carve(&cv, channels, n, sizeof(double));
+        ws->gram = carve(&cv, d, d, sizeof(double));
+        ws->vectors = carve(&cv, d, d, sizeof(double));
+        ws->values = carve(&cv, d, 1, sizeof(double));
+        ws->off_diagonal = carve(&cv, d, 1, sizeof(double));
+        ws->direction = carve(&cv, channels, 1, sizeof(double));
+        ws->image = carve(&cv, n, 1, sizeof(double));
+    }
+    if (sh->resize) {
+        if (!trm__resample_sizes(sh->ndim, sh->dims, sh->out_dims, &ws->n_lerps, &ws->scratch_doubles))
+            return false;
+        ws->lerps = carve(&cv, ws->n_lerps, 1, sizeof(trm__lerp));
+        ws->scratch[0] = carve(&cv, ws->scratch_doubles, 1, sizeof(double));
+        ws->scratch[1] = carve(&cv, ws->scratch_doubles, 1, sizeof(double));
+    }
+    *size = cv.size;
+    return !cv.overflow;
+}
+
+/* Points ws into the handle's workspace, growing it first if the call needs
+ * more; the old block is kept when the allocator fails. */
+static int reserve(const char *func, trm_cam *c, const shape *sh, bool maps_out, workspace *ws)
+{
+    size_t need = 0;
+    if (!lay_out(c, sh, maps_out, NULL, ws, &need))
+        return trm__fail(TRM_E_OVERFLOW, func, "the workspace for %zu samples of %zu channels x %zu positions "
+                         "overflows size_t", sh->batch, sh->channels, sh->n);
+    if (need > c->work_size) {
+        void *grown = trm__alloc(&c->alloc, need);
+        if (grown == NULL)
+            return trm__fail(TRM_E_NOMEM, func, "cannot allocate a workspace of %zu bytes", need);
+        trm__free(&c->alloc, c->work);
+        c->work = grown;
+        c->work_size = need;
+    }
+    lay_out(c, sh, maps_out, c->work, ws, &need);
+    if (sh->resize)
+        trm__resample_plan(&ws->resample, sh->ndim, sh->dims, sh->out_dims, ws->lerps, ws->scratch[0],
+                           ws->scratch[1]);
+    return TRM_OK;
+}
+
+/* ---- kernels ----------------------------------------------------------------- */
+
+/* What one pass computes from a gradient g, an activation a and a per-channel
+ * parameter p (S = the channel's sum of activations, or its weight w). */
+enum op {
+    OP_SUM_G,          /* g */
+    OP_SUM_A,          /* a */
+    OP_SUM_GA_AND_A,   /* g a, and a as a second sum (XGrad-CAM) */
+    OP_SUM_PLUS_PLUS,  /* relu(g) g^2 / (2 g^2 + S g^3 + eps); 0 where g = 0 or the
+                          denominator is 0 (Grad-CAM++) */
+    OP_WEIGHTED,       /* w a */
+    OP_HIRES,          /* g a */
+    OP_ELEMENTWISE,    /* relu(g a) */
+    OP_LAYER           /* relu(g) a */
+};
+
+typedef struct pair {
+    double first, second;
+} pair;
+
+KERNEL bool op_reads_g(enum op op)
+{
+    return op != OP_SUM_A && op != OP_WEIGHTED;
+}
+
+KERNEL bool op_reads_a(enum op op)
+{
+    return op != OP_SUM_G && op != OP_SUM_PLUS_PLUS;
+}
+
+KERNEL bool op_uses_param(enum op op)
+{
+    return op == OP_SUM_PLUS_PLUS || op == OP_WEIGHTED;
+}
+
+KERNEL bool op_two_sums(enum op op)
+{
+    return op == OP_SUM_GA_AND_A;
+}
+
+/* max(x, 0) without a comparison: x + |x| is 2x or +0 exactly (values stay far
+ * below DBL_MAX / 2), and the form needs no branch, so the loops around it
+ * vectorize under the default -ftrapping-math. */
+KERNEL double relu(double x)
+{
+    return 0.5 * (x + fabs(x));
+}
+
+KERNEL pair term(enum op op, double g, double a, double p)
+{
+    switch (op) {
+    case OP_SUM_G: return (pair){ g, 0.0 };
+    case OP_SUM_A: return (pair){ a, 0.0 };
+    case OP_SUM_GA_AND_A: return (pair){ g * a, a };
+    case OP_SUM_PLUS_PLUS: {
+        /* relu(g) g^2 = relu(g)^3, and with relu(g) = 0 the quotient is 0 / 1e-6 */
+        double r = relu(g), r2 = r * r, r3 = r2 * r, den = 2.0 * r2 + p * r3 + PLUS_PLUS_EPS;
+        double zero = (double)(den == 0.0); /* arithmetic, not a select, so it vectorizes */
+        return (pair){ (1.0 - zero) * (r3 / (den + zero)), 0.0 };
+    }
+    case OP_WEIGHTED: return (pair){ p * a, 0.0 };
+    case OP_HIRES: return (pair){ g * a, 0.0 };
+    case OP_ELEMENTWISE: return (pair){ relu(g * a), 0.0 };
+    default: return (pair){ relu(g) * a, 0.0 }; /* OP_LAYER */
+    }
+}
+
+/* NaN fails the comparison, so one test covers NaN and both infinities. */
+static inline unsigned not_finite(float x)
+{
+    return !(fabsf(x) <= FLT_MAX);
+}
+
+/* The arrays an op does not read may be NULL, so they are indexed only when read. */
+KERNEL float load(const float *x, size_t i, bool read)
+{
+    return read ? x[i] : 0.0f;
+}
+
+KERNEL double param_at(const double *p, size_t i, bool used)
+{
+    return used ? p[i] : 0.0;
+}
+
+KERNEL unsigned bad_inputs(enum op op, float g, float a)
+{
+    return (op_reads_g(op) ? not_finite(g) : 0u) | (op_reads_a(op) ? not_finite(a) : 0u);
+}
+
+static inline double lane_total(const double *s)
+{
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+static inline unsigned lane_any(const unsigned *flags)
+{
+    unsigned any = 0;
+    for (size_t k = 0; k < LANES; k++)
+        any |= flags[k];
+    return any;
+}
+
+/* Both kernels below run in blocks of LANES elements with one partial sum and
+ * one non-finite flag per lane: an inner loop of constant trip count is what
+ * GCC vectorizes at -O2, and per-lane flags keep the float checks in step with
+ * the double arithmetic. */
+
+/* *first (and *second) = sum over i < n of term(g[at + i], a[at + i],
+ * p[p_at + i * p_step]); returns nonzero when a value read is not finite. */
+KERNEL unsigned reduce(enum op op, const float *restrict g, const float *restrict a, size_t at,
+                       const double *restrict p, size_t p_at, size_t p_step, size_t n, double *restrict first,
+                       double *restrict second)
+{
+    double s1[LANES] = { 0 }, s2[LANES] = { 0 };
+    unsigned bad[LANES] = { 0 };
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        LANE_LOOP
+        for (size_t k = 0; k < LANES; k++) {
+            float gv = load(g, at + i + k, op_reads_g(op)), av = load(a, at + i + k, op_reads_a(op));
+            pair t = term(op, gv, av, param_at(p, p_at + (i + k) * p_step, op_uses_param(op)));
+            bad[k] |= bad_inputs(op, gv, av);
+            s1[k] += t.first;
+            s2[k] += t.second;
+        }
+    }
+    for (size_t k = 0; i < n; i++, k++) {
+        float gv = load(g, at + i, op_reads_g(op)), av = load(a, at + i, op_reads_a(op));
+        pair t = term(op, gv, av, param_at(p, p_at + i * p_step, op_uses_param(op)));
+        bad[k] |= bad_inputs(op, gv, av);
+        s1[k] += t.first;
+        s2[k] += t.second;
+    }
+    *first = lane_total(s1);
+    if (op_two_sums(op))
+        *second = lane_total(s2);
+    return lane_any(bad);
+}
+
+/* first[i] (and second[i]) += term(g[at + i], a[at + i], p[p_at + i * p_step])
+ * for i < n; returns nonzero when a value read is not finite. */
+KERNEL unsigned accumulate(enum op op, const float *restrict g, const float *restrict a, size_t at,
+                           const double *restrict p, size_t p_at, size_t p_step, size_t n,
+                           double *restrict first, double *restrict second)
+{
+    unsigned bad[LANES] = { 0 };
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        LANE_LOOP
+        for (size_t k = 0; k < LANES; k++) {
+            float gv = load(g, at + i + k, op_reads_g(op)), av = load(a, at + i + k, op_reads_a(op));
+            pair t = term(op, gv, av, param_at(p, p_at + (i + k) * p_step, op_uses_param(op)));
+            bad[k] |= bad_inputs(op, gv, av);
+            first[i + k] += t.first;
+            if (op_two_sums(op))
+                second[i + k] += t.second;
+        }
+    }
+    for (size_t k = 0; i < n; i++, k++) {
+        float gv = load(g, at + i, op_reads_g(op)), av = load(a, at + i, op_reads_a(op));
+        pair t = term(op, gv, av, param_at(p, p_at + i * p_step, op_uses_param(op)));
+        bad[k] |= bad_inputs(op, gv, av);
+        first[i] += t.first;
+        if (op_two_sums(op))
+            second[i] += t.second;
+    }
+    return lane_any(bad);
+}
+
+/* Per-channel sums of term() over the positions of the sample at offset `at`,
+ * with the channel's p[c]. Channels-first reduces each contiguous channel row;
+ * channels-last walks the positions and adds each contiguous channel vector
+ * into the C sums, so no loop strides across channels. */
+KERNEL unsigned channel_sums(enum op op, int layout, const float *g, const float *a, size_t at, const double *p,
+                             size_t channels, size_t n, double *first, double *second)
+{
+    unsigned bad = 0;
+    if (layout == TRM_LAYOUT_CHANNELS_FIRST) {
+        for (size_t c = 0; c < channels; c++)
+            bad |= reduce(op, g, a, at + c * n, p, c, 0, n, first + c, op_two_sums(op) ? second + c : NULL);
+        return bad;
+    }
+    memset(first, 0, channels * sizeof(double));
+    if (op_two_sums(op))
+        memset(second, 0, channels * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        bad |= accumulate(op, g, a, at + i * channels, p, 0, 1, channels, first, second);
+    return bad;
+}
+
+/* map[i] = sum over channels c of term() at position i, with the channel's
+ * p[c]: channels-first adds each contiguous channel row into the map,
+ * channels-last reduces each position's contiguous channel vector. */
+KERNEL unsigned channel_map(enum op op, int layout, const float *g, const float *a, size_t at, const double *p,
+                            size_t channels, size_t n, double *map)
+{
+    unsigned bad = 0;
+    if (layout == TRM_LAYOUT_CHANNELS_FIRST) {
+        memset(map, 0, n * sizeof(double));
+        for (size_t c = 0; c < channels; c++)
+            bad |= accumulate(op, g, a, at + c * n, p, c, 0, n, map, NULL);
+        return bad;
+    }
+    for (size_t i = 0; i < n; i++)
+        bad |= reduce(op, g, a, at + i * channels, p, 0, 1, channels, map + i, NULL);
+    return bad;
+}
+
+/* ---- channel weights ------------------------------------------------------------ */
+
+/* w[c] of the weighting methods for the sample at offset `at`; returns nonzero
+ * when the sample holds a non-finite value. */
+static unsigned channel_weights(const trm_cam *c, const shape *sh, const float *g, const float *a, size_t at,
+                                workspace *ws, double *w)
+{
+    size_t channels = sh->channels, n = sh->n;
+    unsigned bad;
+    switch (c->method) {
+    case TRM_CAM_GRADCAM:
+        bad = channel_sums(OP_SUM_G, c->layout, g, a, at, NULL, channels, n, ws->sum1, NULL);
+        for (size_t k = 0; k < channels; k++)
+            w[k] = ws->sum1[k] / (double)n;
+        return bad;
+    case TRM_CAM_XGRADCAM:
+        bad = channel_sums(OP_SUM_GA_AND_A, c->layout, g, a, at, NULL, channels, n, ws->sum1, ws->sum2);
+        for (size_t k = 0; k < channels; k++) {
+            double den = ws->sum2[k] + XGRADCAM_EPS;
+            w[k] = den != 0.0 ? ws->sum1[k] / den : 0.0;
+        }
+        return bad;
+    default: /* TRM_CAM_GRADCAM_PLUS_PLUS: the sums of activations come first */
+        bad = channel_sums(OP_SUM_A, c->layout, g, a, at, NULL, channels, n, ws->sum2, NULL);
+        return bad | channel_sums(OP_SUM_PLUS_PLUS, c->layout, g, a, at, ws->sum2, channels, n, w, NULL);
+    }
+}
+
+/* ---- Eigen-CAM ------------------------------------------------------------------ */
+
+static double dot(const double *x, const double *y, size_t n)
+{
+    double s[LANES] = { 0 };
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (size_t k = 0; k < LANES; k++)
+            s[k] += x[i + k] * y[i + k];
+    for (size_t k = 0; i < n; i++, k++)
+        s[k] += x[i] * y[i];
+    return lane_total(s);
+}
+
+/* x[i] = a (EIGENCAM) or g a (EIGENGRADCAM) over the whole sample, in its layout. */
+KERNEL unsigned gather(bool with_g, const float *g, const float *a, size_t at, size_t count, double *x)
+{
+    unsigned bad = 0;
+    for (size_t i = 0; i < count; i++) {
+        float av = a[at + i], gv = load(g, at + i, with_g);
+        bad |= not_finite(av) | (with_g ? not_finite(gv) : 0u);
+        x[i] = with_g ? (double)gv * av : (double)av;
+    }
+    return bad;
+}
+
+static double sum_of(const double *x, size_t n)
+{
+    double s[LANES] = { 0 };
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES)
+        for (size_t k = 0; k < LANES; k++)
+            s[k] += x[i + k];
+    for (size_t k = 0; i < n; i++, k++)
+        s[k] += x[i];
+    return lane_total(s);
+}
+
+/* Subtracts each channel's mean over the positions; sums holds C doubles. */
+static void centre(double *x, int layout, size_t channels, size_t n, double *sums)
+{
+    if (layout == TRM_LAYOUT_CHANNELS_FIRST) {
+        for (size_t c = 0; c < channels; c++) {
+            double *row = x + c * n, mean = sum_of(row, n) / (double)n;
+            for (size_t i = 0; i < n; i++)
+                row[i] -= mean;
+        }
+        return;
+    }
+    memset(sums, 0, channels * sizeof(double));
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < channels; c++)
+            sums[c] += x[i * channels + c];
+    for (size_t c = 0; c < channels; c++)
+        sums[c] /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < channels; c++)
+            x[i * channels + c] -= sums[c];
+}
+
+/* gram = m m^T for m of `rows` rows of `cols` (dot products of rows). */
+static void gram_of_rows(const double *m, size_t rows, size_t cols, double *gram)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (size_t j = i; j < rows; j++)
+            gram[i * rows + j] = gram[j * rows + i] = dot(m + i * cols, m + j * cols, cols);
+}
+
+/* gram = m^T m for m of `rows` rows of `cols` (a sum of outer products of rows). */
+static void gram_of_columns(const double *m, size_t rows, size_t cols, double *gram)
+{
+    memset(gram, 0, cols * cols * sizeof(double));
+    for (size_t r = 0; r < rows; r++) {
+        const double *row = m + r * cols;
+        for (size_t i = 0; i < cols; i++) {
+            double *out = gram + i * cols, mi = row[i];
+            for (size_t j = i; j < cols; j++)
+                out[j] += mi * row[j];
+        }
+    }
+    for (size_t i = 0; i < cols; i++)
+        for (size_t j = 0; j < i; j++)
+            gram[i * cols + j] = gram[j * cols + i];
+}
+
+/* Householder reduction of the symmetric d x d matrix v to tridiagonal form
+ * (EISPACK tred2, as in JAMA): on return v holds the orthogonal Q with
+ * Q^T A Q tridiagonal, diag its diagonal and off[1 .. d-1] its subdiagonal
+ * (off[0] = 0). About (8/3) d^3 operations. */
+static void tridiagonalize(double *v, size_t d, double *diag, double *off)
+{
+#define V(i, j) v[(i) * d + (j)]
+    for (size_t j = 0; j < d; j++)
+        diag[j] = V(d - 1, j);
+    for (size_t i = d - 1; i > 0; i--) {
+        double scale = 0.0, h = 0.0;
+        for (size_t k = 0; k < i; k++)
+            scale += fabs(diag[k]);
+        if (scale == 0.0) {
+            off[i] = diag[i - 1];
+            for (size_t j = 0; j < i; j++) {
+                diag[j] = V(i - 1, j);
+                V(i, j) = 0.0;
+                V(j, i) = 0.0;
+            }
+        } else {
+            for (size_t k = 0; k < i; k++) {
+                diag[k] /= scale;
+                h += diag[k] * diag[k];
+            }
+            double f = diag[i - 1], g = sqrt(h);
+            if (f > 0.0)
+                g = -g;
+            off[i] = scale * g;
+            h -= f * g;
+            diag[i - 1] = f - g;
+            for (size_t j = 0; j < i; j++)
+                off[j] = 0.0;
+            for (size_t j = 0; j < i; j++) {
+                f = diag[j];
+                V(j, i) = f;
+                g = off[j] + V(j, j) * f;
+                for (size_t k = j + 1; k < i; k++) {
+                    g += V(k, j) * diag[k];
+                    off[k] += V(k, j) * f;
+                }
+                off[j] = g;
+            }
+            f = 0.0;
+            for (size_t j = 0; j < i; j++) {
+                off[j] /= h;
+                f += off[j] * diag[j];
+            }
+            double hh = f / (h + h);
+            for (size_t j = 0; j < i; j++)
+                off[j] -= hh * diag[j];
+            for (size_t j = 0; j < i; j++) {
+                f = diag[j];
+                g = off[j];
+                for (size_t k = j; k < i; k++)
+                    V(k, j) -= f * off[k] + g * diag[k];
+                diag[j] = V(i - 1, j);
+                V(i, j) = 0.0;
+            }
+        }
+        diag[i] = h;
+    }
+    for (size_t i = 0; i + 1 < d; i++) { /* accumulate the transformations */
+        V(d - 1, i) = V(i, i);
+        V(i, i) = 1.0;
+        double h = diag[i + 1];
+        if (h != 0.0) {
+            for (size_t k = 0; k <= i; k++)
+                diag[k] = V(k, i + 1) / h;
+            for (size_t j = 0; j <= i; j++) {
+                double g = 0.0;
+                for (size_t k = 0; k <= i; k++)
+                    g += V(k, i + 1) * V(k, j);
+                for (size_t k = 0; k <= i; k++)
+                    V(k, j) -= g * diag[k];
+            }
+        }
+        for (size_t k = 0; k <= i; k++)
+            V(k, i + 1) = 0.0;
+    }
+    for (size_t j = 0; j < d; j++) {
+        diag[j] = V(d - 1, j);
+        V(d - 1, j) = 0.0;
+    }
+    V(d - 1, d - 1) = 1.0;
+    off[0] = 0.0;
+#undef V
+}
+
+/* Rows x and y of n values become c x - s y and s x + c y. */
+static void rotate_rows(double *x, double *y, size_t n, double c, double s)
+{
+    for (size_t k = 0; k < n; k++) {
+        double xk = x[k], yk = y[k];
+        x[k] = c * xk - s * yk;
+        y[k] = s * xk + c * yk;
+    }
+}
+
+/* Implicit QL with Wilkinson shifts on the tridiagonal matrix (EISPACK tql2, as
+ * in JAMA): diag receives the eigenvalues and row i of w, which holds Q^T on
+ * entry, the unit eigenvector of diag[i]. Off-diagonal entries below 2^-52 of
+ * the largest |diag| + |off| seen are taken as zero; the iteration cap is never
+ * reached in practice (about two iterations per eigenvalue). */
+static void tridiagonal_ql(double *diag, double *off, size_t d, double *w)
+{
+    for (size_t i = 1; i < d; i++)
+        off[i - 1] = off[i];
+    off[d - 1] = 0.0;
+    double shift = 0.0, largest = 0.0;
+    for (size_t l = 0; l < d; l++) {
+        largest = fmax(largest, fabs(diag[l]) + fabs(off[l]));
+        size_t m = l;
+        while (m + 1 < d && !(fabs(off[m]) <= QL_EPS * largest))
+            m++;
+        for (int iter = 0; m > l && iter < QL_MAX_ITERATIONS && !(fabs(off[l]) <= QL_EPS * largest); iter++) {
+            double g = diag[l], p = (diag[l + 1] - g) / (2.0 * off[l]), r = hypot(p, 1.0);
+            if (p < 0.0)
+                r = -r;
+            diag[l] = off[l] / (p + r);
+            diag[l + 1] = off[l] * (p + r);
+            double dl1 = diag[l + 1], h = g - diag[l];
+            for (size_t i = l + 2; i < d; i++)
+                diag[i] -= h;
+            shift += h;
+            p = diag[m];
+            double c = 1.0, c2 = 1.0, c3 = 1.0, el1 = off[l + 1], s = 0.0, s2 = 0.0;
+            for (size_t i = m; i-- > l;) {
+                c3 = c2;
+                c2 = c;
+                s2 = s;
+                g = c * off[i];
+                h = c * p;
+                r = hypot(p, off[i]);
+                off[i + 1] = s * r;
+                s = off[i] / r;
+                c = p / r;
+                p = c * diag[i] - s * g;
+                diag[i + 1] = h + s * (c * g + s * diag[i]);
+                rotate_rows(w + i * d, w + (i + 1) * d, d, c, s);
+            }
+            p = -s * s2 * c3 * el1 * off[l] / dl1;
+            off[l] = s * p;
+            diag[l] = c * p;
+        }
+        diag[l] += shift;
+        off[l] = 0.0;
+    }
+}
+
+/* The eigen-decomposition of the symmetric d x d matrix a (destroyed):
+ * values[i] and row i of vectors are an eigenpair; off holds d scratch doubles. */
+static void symmetric_eigen(double *a, size_t d, double *vectors, double *values, double *off)
+{
+    tridiagonalize(a, d, values, off);
+    for (size_t i = 0; i < d; i++) /* rows of Q^T, so QL rotates contiguous rows */
+        for (size_t j = 0; j < d; j++)
+            vectors[i * d + j] = a[j * d + i];
+    tridiagonal_ql(values, off, d, vectors);
+}
+
+/* out = X s: each position's centred channel vector dotted with s. */
+static void project(const double *x, int layout, size_t channels, size_t n, const double *s, double *out)
+{
+    if (layout == TRM_LAYOUT_CHANNELS_FIRST) {
+        memset(out, 0, n * sizeof(double));
+        for (size_t c = 0; c < channels; c++) {
+            const double *row = x + c * n;
+            for (size_t i = 0; i < n; i++)
+                out[i] += s[c] * row[i];
+        }
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = dot(x + i * channels, s, channels);
+}
+
+/* Candidate k of the tie rule: k = 0 is the all-ones channel vector, k >= 1
+ * the unit vector of channel k - 1. Returns |s|^2. */
+static double candidate(double *s, size_t channels, size_t k)
+{
+    for (size_t c = 0; c < channels; c++)
+        s[c] = k == 0 ? 1.0 : (double)(c + 1 == k);
+    return k == 0 ? (double)channels : 1.0;
+}
+
+static bool tied(double value, double top)
+{
+    return top - value <= TIE_TOL * top;
+}
+
+/* The projection p = X v of the centred sample on its principal direction v,
+ * before the sign rule. vectors/values hold the eigen-decomposition of X^T X
+ * (by_channels) or of X X^T. */
+static void principal_projection(const double *x, int layout, size_t channels, size_t n, bool by_channels,
+                                 workspace *ws, double *p)
+{
+    size_t d = by_channels ? channels : n, top = 0, n_tied = 0;
+    const double *vec = ws->vectors, *values = ws->values;
+    for (size_t i = 1; i < d; i++)
+        if (values[i] > values[top])
+            top = i;
+    double largest = values[top];
+    if (!(largest > 0.0)) { /* X = 0: every channel is constant over the positions */
+        memset(p, 0, n * sizeof(double));
+        return;
+    }
+    for (size_t i = 0; i < d; i++)
+        n_tied += tied(values[i], largest);
+    if (n_tied == 1) {
+        if (by_channels) { /* v is the eigenvector itself */
+            for (size_t c = 0; c < channels; c++)
+                ws->direction[c] = vec[top * d + c];
+            project(x, layout, channels, n, ws->direction, p);
+        } else { /* X v = sigma u, u the eigenvector of X X^T, sigma^2 its value */
+            double sigma = sqrt(largest);
+            for (size_t i = 0; i < n; i++)
+                p[i] = sigma * vec[top * d + i];
+        }
+        return;
+    }
+    /* A tie: v = P s / |P s| for the first candidate s not orthogonal to the tied
+     * eigenspace, P its orthogonal projector. By channels, P s = sum_i v_i (v_i . s).
+     * By positions, with u_i = X v_i / sigma_i: X P s = sum_i u_i (u_i . X s) and
+     * |P s|^2 = sum_i (u_i . X s)^2 / sigma_i^2. Some unit vector always qualifies:
+     * the squared projections of all of them add up to n_tied >= 2. */
+    double *s = ws->direction, norm2 = 0.0;
+    for (size_t k = 0; k <= channels; k++) {
+        double s2 = candidate(s, channels, k);
+        if (!by_channels)
+            project(x, layout, channels, n, s, ws->image);
+        norm2 = 0.0;
+        for (size_t i = 0; i < d; i++) {
+            if (!tied(values[i], largest))
+                continue;
+            double coef = dot(vec + i * d, by_channels ? s : ws->image, d);
+            norm2 += by_channels ? coef * coef : coef * coef / values[i];
+        }
+        if (norm2 > ORTHOGONAL_TOL * ORTHOGONAL_TOL * s2)
+            break;
+    }
+    double scale = 1.0 / sqrt(norm2);
+    if (by_channels) {
+        double *v = ws->image; /* holds C here: by channels, channels <= n */
+        memset(v, 0, channels * sizeof(double));
+        for (size_t i = 0; i < d; i++) {
+            if (!tied(values[i], largest))
+                continue;
+            double coef = dot(vec + i * d, s, d) * scale;
+            for (size_t c = 0; c < channels; c++)
+                v[c] += coef * vec[i * d + c];
+        }
+        project(x, layout, channels, n, v, p);
+        return;
+    }
+    memset(p, 0, n * sizeof(double));
+    for (size_t i = 0; i < d; i++) {
+        if (!tied(values[i], largest))
+            continue;
+        double coef = dot(vec + i * d, ws->image, d) * scale;
+        for (size_t r = 0; r < n; r++)
+            p[r] += coef * vec[i * d + r];
+    }
+}
+
+/* Makes the entry of largest magnitude positive; entries within TIE_TOL of it
+ * count as equal and the first of them decides. */
+static void fix_sign(double *p, size_t n)
+{
+    double largest = 0.0;
+    for (size_t i = 0; i < n; i++)
+        largest = fmax(largest, fabs(p[i]));
+    size_t first = 0;
+    while (first < n && fabs(p[first]) < largest * (1.0 - TIE_TOL))
+        first++;
+    if (largest > 0.0 && p[first] < 0.0)
+        for (size_t i = 0; i < n; i++)
+            p[i] = -p[i];
+}
+
+static unsigned eigen_map(const trm_cam *c, const shape *sh, const float *g, const float *a, size_t at,
+                          workspace *ws, double *map)
+{
+    size_t channels = sh->channels, n = sh->n;
+    double *x = ws->centred;
+    unsigned bad = c->method == TRM_CAM_EIGENGRADCAM ? gather(true, g, a, at, sh->per_sample, x)
+                                                     : gather(false, g, a, at, sh->per_sample, x);
+    if (bad)
+        return bad;
+    centre(x, c->layout, channels, n, ws->sum1);
+    /* The Gram matrix of the smaller side: X^T X is C x C, X X^T is n x n. In the
+     * layout's storage m, X^T X = m m^T channels-first and m^T m channels-last. */
+    bool by_channels = channels <= n;
+    size_t d = by_channels ? channels : n;
+    size_t rows = c->layout == TRM_LAYOUT_CHANNELS_FIRST ? channels : n, cols = sh->per_sample / rows;
+    if (by_channels == (c->layout == TRM_LAYOUT_CHANNELS_FIRST))
+        gram_of_rows(x, rows, cols, ws->gram);
+    else
+        gram_of_columns(x, rows, cols, ws->gram);
+    symmetric_eigen(ws->gram, d, ws->vectors, ws->values, ws->off_diagonal);
+    principal_projection(x, c->layout, channels, n, by_channels, ws, map);
+    fix_sign(map, n);
+    return 0;
+}
+
+/* ---- the pipeline --------------------------------------------------------------- */
+
+/* The raw map of the sample at offset `at`; returns nonzero when the sample
+ * holds a non-finite value (the map is then meaningless). */
+static unsigned raw_map(const trm_cam *c, const shape *sh, const float *g, const float *a, size_t at,
+                        workspace *ws, double *map)
+{
+    size_t channels = sh->channels, n = sh->n;
+    unsigned bad;
+    switch (c->method) {
+    case TRM_CAM_GRADCAM:
+    case TRM_CAM_GRADCAM_PLUS_PLUS:
+    case TRM_CAM_XGRADCAM:
+        bad = channel_weights(c, sh, g, a, at, ws, ws->w);
+        return bad | channel_map(OP_WEIGHTED, c->layout, g, a, at, ws->w, channels, n, map);
+    case TRM_CAM_HIRESCAM: return channel_map(OP_HIRES, c->layout, g, a, at, NULL, channels, n, map);
+    case TRM_CAM_GRADCAM_ELEMENTWISE:
+        return channel_map(OP_ELEMENTWISE, c->layout, g, a, at, NULL, channels, n, map);
+    case TRM_CAM_LAYERCAM: return channel_map(OP_LAYER, c->layout, g, a, at, NULL, channels, n, map);
+    default: return eigen_map(c, sh, g, a, at, ws, map);
+    }
+}
+
+/* Names the first non-finite input of sample s: activations before gradients,
+ * each in memory order. */
+static int report_nonfinite(const char *func, const trm_cam *c, const shape *sh, const float *a, const float *g,
+                            size_t s)
+{
+    const float *arrays[2] = { a, reads_gradients(c->method) ? g : NULL };
+    const char *names[2] = { "activations", "gradients" };
+    for (size_t t = 0; t < 2; t++) {
+        if (arrays[t] == NULL)
+            continue;
+        for (size_t i = s * sh->per_sample; i < (s + 1) * sh->per_sample; i++) {
+            if (!not_finite(arrays[t][i]))
+                continue;
+            size_t within = i - s * sh->per_sample, channel, position;
+            if (c->layout == TRM_LAYOUT_CHANNELS_FIRST) {
+                channel = within / sh->n;
+                position = within % sh->n;
+            } else {
+                channel = within % sh->channels;
+                position = within / sh->channels;
+            }
+            char where[80];
+            format_position(where, sizeof where, sh, position);
+            return trm__fail(TRM_E_NONFINITE, func, "%s[%zu] = %g is not finite (sample %zu, channel %zu, "
+                             "position %s)", names[t], i, (double)arrays[t][i], s, channel, where);
+        }
+    }
+    return trm__fail(TRM_E_NONFINITE, func, "sample %zu holds a non-finite value", s);
+}
+
+/* Without normalization the raw values are the output, so they must fit a float. */
+static int check_float_range(const char *func, const shape *sh, const double *map, size_t s)
+{
+    for (size_t i = 0; i < sh->n; i++) {
+        if (fabs(map[i]) <= FLT_MAX)
+            continue;
+        char where[80];
+        format_position(where, sizeof where, sh, i);
+        return trm__fail(TRM_E_OVERFLOW, func, "sample %zu: the map value %g at position %s exceeds the float "
+                         "range; normalize the maps", s, map[i], where);
+    }
+    return TRM_OK;
+}
+
+/* pytorch-grad-cam's scale_cam_image: (x - min) / (max - min + 1e-7). */
+static void normalize_minmax(double *map, size_t n)
+{
+    double low = map[0], high = map[0];
+    for (size_t i = 1; i < n; i++) {
+        low = fmin(low, map[i]);
+        high = fmax(high, map[i]);
+    }
+    double range = high - low + MINMAX_EPS;
+    for (size_t i = 0; i < n; i++)
+        map[i] = (map[i] - low) / range;
+}
+
+static void finish_map(const trm_cam *c, const shape *sh, const workspace *ws, double *map, float *dst)
+{
+    if (c->normalize == TRM_CAM_NORMALIZE_MINMAX)
+        normalize_minmax(map, sh->n);
+    if (sh->resize) {
+        trm__resample_f32(&ws->resample, map, dst);
+        return;
+    }
+    for (size_t i = 0; i < sh->n; i++)
+        dst[i] = (float)map[i];
+}
+
+/* ---- public functions ---------------------------------------------------------------- */
+
+int trm_cam_new(trm_cam **out, int method, const trm_allocator *alloc)
+{
+    trm_allocator hooks;
+    TRM_REQUIRE(out);
+    if (!known_method(method))
+        return TRM_FAIL(TRM_E_INVALID, "unknown method %d", method);
+    if (!trm__allocator_copy(&hooks, alloc))
+        return TRM_FAIL(TRM_E_INVALID, "allocator has a NULL alloc or free hook");
+    trm_cam *c = trm__alloc(&hooks, sizeof *c);
+    if (c == NULL)
+        return TRM_FAIL(TRM_E_NOMEM, "cannot allocate a CAM calculator");
+    *c = (trm_cam){ .alloc = hooks,
+                    .method = method,
+                    .layout = TRM_LAYOUT_CHANNELS_FIRST,
+                    .relu = 1,
+                    .normalize = TRM_CAM_NORMALIZE_MINMAX };
+    *out = c;
+    return TRM_OK;
+}
+
+void trm_cam_free(trm_cam *c)
+{
+    if (c) {
+        trm_allocator hooks = c->alloc;
+        trm__free(&hooks, c->work);
+        trm__free(&hooks, c);
+    }
+}
+
+int trm_cam_set_layout(trm_cam *c, int layout)
+{
+    TRM_REQUIRE(c);
+    if (layout != TRM_LAYOUT_CHANNELS_FIRST && layout != TRM_LAYOUT_CHANNELS_LAST)
+        return TRM_FAIL(TRM_E_INVALID, "unknown layout %d", layout);
+    c->layout = layout;
+    return TRM_OK;
+}
+
+int trm_cam_set_relu(trm_cam *c, int enabled)
+{
+    TRM_REQUIRE(c);
+    if (enabled != 0 && enabled != 1)
+        return TRM_FAIL(TRM_E_INVALID, "enabled = %d must be 0 or 1", enabled);
+    c->relu = enabled;
+    return TRM_OK;
+}
+
+int trm_cam_set_normalize(trm_cam *c, int mode)
+{
+    TRM_REQUIRE(c);
+    if (mode != TRM_CAM_NORMALIZE_NONE && mode != TRM_CAM_NORMALIZE_MINMAX)
+        return TRM_FAIL(TRM_E_INVALID, "unknown normalization %d", mode);
+    c->normalize = mode;
+    return TRM_OK;
+}
+
+int trm_cam_set_output_shape(trm_cam *c, size_t ndim, const size_t *dims)
+{
+    size_t n = 1, bytes;
+    TRM_REQUIRE(c);
+    if (ndim > MAX_DIMS)
+        return TRM_FAIL(TRM_E_INVALID, "ndim = %zu is above %d", ndim, MAX_DIMS);
+    if (ndim > 0)
+        TRM_REQUIRE(dims);
+    for (size_t k = 0; k < ndim; k++)
+        if (dims[k] == 0)
+            return TRM_FAIL(TRM_E_INVALID, "dims[%zu] is 0", k);
+    for (size_t k = 0; k < ndim; k++)
+        if (trm__mul_overflows(n, dims[k], &n) || trm__mul_overflows(n, sizeof(float), &bytes))
+            return TRM_FAIL(TRM_E_OVERFLOW, "the output sizes up to dims[%zu] = %zu overflow size_t", k, dims[k]);
+    c->out_ndim = ndim;
+    for (size_t k = 0; k < MAX_DIMS; k++)
+        c->out_dims[k] = k < ndim ? dims[k] : 0;
+    return TRM_OK;
+}
+
+int trm_cam_output_size(const trm_cam *c, size_t ndim, const size_t *spatial, size_t *n_out)
+{
+    shape sh;
+    TRM_REQUIRE(c);
+    TRM_REQUIRE(spatial);
+    TRM_REQUIRE(n_out);
+    int rc = check_spatial(__func__, c, ndim, spatial, true, &sh);
+    if (rc != TRM_OK)
+        return rc;
+    *n_out = sh.out_n;
+    return TRM_OK;
+}
+
+int trm_cam_compute_f32(trm_cam *c, const float *activations, const float *gradients, size_t batch,
+                        size_t channels, size_t ndim, const size_t *spatial, float *out)
+{
+    shape sh;
+    workspace ws;
+    TRM_REQUIRE(c);
+    TRM_REQUIRE(activations);
+    if (reads_gradients(c->method))
+        TRM_REQUIRE(gradients);
+    TRM_REQUIRE(spatial);
+    TRM_REQUIRE(out);
+    int rc = check_call(__func__, c, batch, channels, ndim, spatial, true, &sh);
+    if (rc == TRM_OK)
+        rc = reserve(__func__, c, &sh, true, &ws);
+    if (rc != TRM_OK)
+        return rc;
+    const float *g = reads_gradients(c->method) ? gradients : NULL;
+    for (size_t s = 0; s < batch; s++) {
+        double *map = ws.maps + s * sh.n;
+        if (raw_map(c, &sh, g, activations, s * sh.per_sample, &ws, map))
+            return report_nonfinite(__func__, c, &sh, activations, g, s);
+        if (c->relu)
+            for (size_t i = 0; i < sh.n; i++)
+                map[i] = relu(map[i]);
+        if (c->normalize == TRM_CAM_NORMALIZE_NONE && (rc = check_float_range(__func__, &sh, map, s)) != TRM_OK)
+            return rc;
+    }
+    for (size_t s = 0; s < batch; s++)
+        finish_map(c, &sh, &ws, ws.maps + s * sh.n, out + s * sh.out_n);
+    return TRM_OK;
+}
+
+int trm_cam_weights_f32(trm_cam *c, const float *activations, const float *gradients, size_t batch,
+                        size_t channels, size_t ndim, const size_t *spatial, float *weights)
+{
+    shape sh;
+    workspace ws;
+    TRM_REQUIRE(c);
+    if (!weighting_method(c->method))
+        return TRM_FAIL(TRM_E_INVALID, "method %d has no channel weights (only GRADCAM, GRADCAM_PLUS_PLUS "
+                        "and XGRADCAM do)", c->method);
+    TRM_REQUIRE(activations);
+    TRM_REQUIRE(gradients);
+    TRM_REQUIRE(spatial);
+    TRM_REQUIRE(weights);
+    int rc = check_call(__func__, c, batch, channels, ndim, spatial, false, &sh);
+    if (rc == TRM_OK)
+        rc = reserve(__func__, c, &sh, false, &ws);
+    if (rc != TRM_OK)
+        return rc;
+    for (size_t s = 0; s < batch; s++)
+        if (channel_weights(c, &sh, gradients, activations, s * sh.per_sample, &ws, ws.maps + s * channels))
+            return report_nonfinite(__func__, c, &sh, activations, gradients, s);
+    for (size_t i = 0; i < batch * channels; i++)
+        if (!(fabs(ws.maps[i]) <= FLT_MAX))
+            return TRM_FAIL(TRM_E_OVERFLOW, "the weight %g of sample %zu, channel %zu exceeds the float range",
+                            ws.maps[i], i / channels, i % channels);
+    for (size_t i = 0; i < batch * channels; i++)
+        weights[i] = (float)ws.maps[i];
+    return TRM_OK;
+}
