@@ -51,7 +51,8 @@ def labels(n, k, seed):
 
 def report(case, contenders, items, unit):
     base = contenders[0][1]
-    line = f"{case:<34}" + "".join(f"  {name} {items / seconds / 1e9:7.3f} G{unit}/s" + (
+    scale, prefix = (1e9, "G") if unit == "samples" else (1e3, "k")
+    line = f"{case:<34}" + "".join(f"  {name} {items / seconds / scale:7.3f} {prefix}{unit}/s" + (
         f" ({seconds / base:6.1f}x slower)" if name != contenders[0][0] else "") for name, seconds in contenders)
     print(line, flush=True)
 
@@ -90,10 +91,55 @@ def compare_confusion():
         report(f"confusion int32 K={k}", contenders, n, "samples")
 
 
+def numpy_gradcam(a, g, out_shape):
+    """The NumPy formulation: pooled gradients weight the maps, ReLU, min-max per sample."""
+    weights = g.mean(axis=(2, 3), keepdims=True)
+    maps = np.maximum((weights * a).sum(axis=1), 0)
+    low = maps.min(axis=(1, 2), keepdims=True)
+    maps = (maps - low) / (maps.max(axis=(1, 2), keepdims=True) - low + 1e-7)
+    return maps
+
+
+def torch_gradcam(a, g, out_shape):
+    """pytorch-grad-cam's formulation in torch, with F.interpolate for the resize."""
+    weights = g.mean(dim=(2, 3), keepdim=True)
+    maps = torch.relu((weights * a).sum(dim=1))
+    low = maps.amin(dim=(1, 2), keepdim=True)
+    maps = (maps - low) / (maps.amax(dim=(1, 2), keepdim=True) - low + 1e-7)
+    if out_shape is not None:
+        maps = torch.nn.functional.interpolate(maps[:, None], size=out_shape, mode="bilinear",
+                                               align_corners=False)[:, 0]
+    return maps
+
+
+def compare_cam():
+    shapes = [(32, 2048, 7, 7), (32, 512, 14, 14), (8, 256, 56, 56)]
+    for shape in shapes:
+        batch = 2 if QUICK else shape[0]
+        rng = np.random.default_rng(1)
+        a = rng.random((batch,) + shape[1:], dtype=np.float32)
+        g = rng.standard_normal((batch,) + shape[1:], dtype=np.float32)
+        for out_shape in (None, (224, 224)):
+            options = {} if out_shape is None else {"output_shape": out_shape}
+            engine = trainmetrics.CAM("gradcam", **options)
+            ours = engine(a, g)
+            contenders = [("trainmetrics", best_seconds(lambda: engine(a, g)))]
+            if out_shape is None:
+                assert np.allclose(numpy_gradcam(a, g, None), ours, atol=1e-4)
+                contenders.append(("numpy", best_seconds(lambda: numpy_gradcam(a, g, None), repetitions=3)))
+            if torch is not None:
+                ta, tg = torch.from_numpy(a), torch.from_numpy(g)
+                assert np.allclose(torch_gradcam(ta, tg, out_shape).numpy(), ours, atol=1e-4)
+                contenders.append(("torch", best_seconds(lambda: torch_gradcam(ta, tg, out_shape), repetitions=3)))
+            name = f"GRADCAM {shape[1:]} x{batch}" + (" -> 224x224" if out_shape else "")
+            report(name, contenders, batch, "maps")
+
+
 def main():
     print(f"trainmetrics {trainmetrics.library_version} ({trainmetrics.library_path}), NumPy {np.__version__}"
           + (f", PyTorch {torch.__version__} (1 thread)" if torch is not None else ""))
     compare_confusion()
+    compare_cam()
     return 0
 
 
