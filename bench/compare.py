@@ -53,7 +53,8 @@ def report(case, contenders, items, unit):
     base = contenders[0][1]
     scale, prefix = (1e9, "G") if unit == "samples" else (1e3, "k")
     line = f"{case:<34}" + "".join(f"  {name} {items / seconds / scale:7.3f} {prefix}{unit}/s" + (
-        f" ({seconds / base:6.1f}x slower)" if name != contenders[0][0] else "") for name, seconds in contenders)
+        f" (trainmetrics {seconds / base:5.1f}x as fast)" if name != contenders[0][0] else "")
+        for name, seconds in contenders)
     print(line, flush=True)
 
 
