@@ -483,7 +483,7 @@ KERNEL unsigned channel_map(enum op op, int layout, const float *g, const float 
 
 /* w[c] of the weighting methods for the sample at offset `at`; returns nonzero
  * when the sample holds a non-finite value. */
-static unsigned channel_weights(const trm_cam *c, const shape *sh, const float *g, const float *a, size_t at,
+TRM__DISPATCH static unsigned channel_weights(const trm_cam *c, const shape *sh, const float *g, const float *a, size_t at,
                                 workspace *ws, double *w)
 {
     size_t channels = sh->channels, n = sh->n;
@@ -901,7 +901,7 @@ static unsigned eigen_map(const trm_cam *c, const shape *sh, const float *g, con
 
 /* The raw map of the sample at offset `at`; returns nonzero when the sample
  * holds a non-finite value (the map is then meaningless). */
-static unsigned raw_map(const trm_cam *c, const shape *sh, const float *g, const float *a, size_t at,
+TRM__DISPATCH static unsigned raw_map(const trm_cam *c, const shape *sh, const float *g, const float *a, size_t at,
                         workspace *ws, double *map)
 {
     size_t channels = sh->channels, n = sh->n;
@@ -977,7 +977,7 @@ static void normalize_minmax(double *map, size_t n)
         map[i] = (map[i] - low) / range;
 }
 
-static void finish_map(const trm_cam *c, const shape *sh, const workspace *ws, double *map, float *dst)
+TRM__DISPATCH static void finish_map(const trm_cam *c, const shape *sh, const workspace *ws, double *map, float *dst)
 {
     if (c->normalize == TRM_CAM_NORMALIZE_MINMAX)
         normalize_minmax(map, sh->n);

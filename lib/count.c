@@ -8,6 +8,7 @@
  * own way: the binary and small-K paths count into local sums that reach the
  * matrix only at the end, and the large-K path counts in place and, on the rare
  * failure, walks the blocks already counted again to take their counts back. */
+#include "common-private.h"
 #include "count-private.h"
 
 #define BLOCK ((size_t)2048)
@@ -201,7 +202,7 @@ KERNEL size_t count_typed(uint64_t *counts, size_t k, const trm__pairs *p,
     return count_in_place(counts, k, p, type, kept);
 }
 
-size_t trm__count_pairs(uint64_t *counts, size_t k, const trm__pairs *pairs, void *scratch, uint64_t *kept)
+TRM__DISPATCH size_t trm__count_pairs(uint64_t *counts, size_t k, const trm__pairs *pairs, void *scratch, uint64_t *kept)
 {
     switch (pairs->type) {
     case TRM__LABEL_U8: return count_typed(counts, k, pairs, scratch, kept, TRM__LABEL_U8);
