@@ -180,8 +180,8 @@ static int check_weights(const char *func, const trm_confusion *cm, const void *
  *   as NumPy and PyTorch) works on order keys: the bits read as a signed
  *   integer, with the magnitude flipped for negative values, order exactly like
  *   the floats; moving the negative keys up by one also gives -0 the key of +0,
- *   since the two compare equal. The maximum is an integer loop; its value
- *   is then found by an ordinary comparison. */
+ *   since the two compare equal. The maximum key is one integer loop, and the
+ *   lowest index holding it a second one (a minimum, so it vectorizes too). */
 #define DEFINE_ROW_KERNELS(suffix, T, KEY, KEY_MAX, EXPONENT, INDEX)               \
     static inline KEY row_key_##suffix(const T *row, size_t j)                    \
     {                                                                             \
@@ -207,13 +207,11 @@ static int check_weights(const char *func, const trm_confusion *cm, const void *
             KEY key = row_key_##suffix(row, j);                                   \
             top = key > top ? key : top;                                          \
         }                                                                         \
-        T best; /* the key back to a value: -0 and +0 then compare equal */        \
-        KEY flip = (KEY)((top >> (8 * sizeof top - 1)) & KEY_MAX);                \
-        top = (KEY)((top - (flip & 1)) ^ flip);                                   \
-        memcpy(&best, &top, sizeof best);                                         \
         INDEX index = (INDEX)k; /* lanes as wide as T: K*K cells fit in memory */ \
-        for (size_t j = k; j-- > 0;)                                              \
-            index = row[j] == best ? (INDEX)j : index;                            \
+        for (INDEX j = 0; j < (INDEX)k; j++) {                                    \
+            INDEX at = row_key_##suffix(row, j) == top ? j : (INDEX)k;            \
+            index = at < index ? at : index;                                      \
+        }                                                                         \
         return index;                                                             \
     }
 DEFINE_ROW_KERNELS(f32, float, int32_t, INT32_MAX, (int32_t)0x7f800000, uint32_t)
@@ -404,6 +402,71 @@ static inline int update_weighted(const char *func, trm_confusion *cm, const voi
     return update_pairs(func, cm, y_true, y_pred, weights, n, type);
 }
 
+/* One pass over memory for unweighted matrices: the rows are taken in blocks
+ * of about ARGMAX_BLOCK_BYTES of scores, small enough that a block validated
+ * is still in L1/L2 when it is counted. A bad block makes the blocks already
+ * counted be taken back (integer counts undo exactly), and the caller then
+ * names the first offending element with check_score_rows(). */
+#define ARGMAX_BLOCK_BYTES ((size_t)32768)
+
+#define ARGMAX_KERNEL static inline __attribute__((always_inline))
+
+ARGMAX_KERNEL bool score_block_bad(const trm_confusion *cm, const int32_t *y_true, const void *scores,
+                                   size_t start, size_t end, size_t stride, enum score_type type,
+                                   uint64_t *used)
+{
+    uint64_t bad = 0, count = 0;
+    for (size_t i = start; i < end; i++) {
+        uint64_t use = counted(cm, y_true[i]);
+        uint64_t nonfinite = use && row_nonfinite(scores, i * stride, cm->k, type);
+        bad |= use & (outside(y_true[i], cm->k) | nonfinite);
+        count += use;
+    }
+    *used += count;
+    return bad != 0;
+}
+
+/* Adds `delta` (1, or UINT64_MAX to take a count back) to the cell of each row. */
+ARGMAX_KERNEL void count_score_block(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t start,
+                                     size_t end, size_t stride, enum score_type type, uint64_t delta)
+{
+    size_t k = cm->k;
+    for (size_t i = start; i < end; i++)
+        if (counted(cm, y_true[i]))
+            cm->counts[(size_t)y_true[i] * k + argmax_row(scores, i * stride, k, type)] += delta;
+}
+
+/* Returns true with *kept set when every row was counted; otherwise false with
+ * *checked the end of the block holding the first bad row, and the counts as
+ * they were. */
+ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t n,
+                                      size_t stride, enum score_type type, uint64_t *kept, size_t *checked)
+{
+    size_t row_bytes = type == SCORE_F32 ? sizeof(float) : sizeof(double);
+    size_t rows = stride < ARGMAX_BLOCK_BYTES / row_bytes ? ARGMAX_BLOCK_BYTES / (stride * row_bytes) : 1;
+    uint64_t used = 0;
+    for (size_t start = 0; start < n;) {
+        size_t end = n - start > rows ? start + rows : n;
+        if (score_block_bad(cm, y_true, scores, start, end, stride, type, &used)) {
+            count_score_block(cm, y_true, scores, 0, start, stride, type, UINT64_MAX);
+            *checked = end;
+            return false;
+        }
+        count_score_block(cm, y_true, scores, start, end, stride, type, 1);
+        start = end;
+    }
+    *kept = used;
+    return true;
+}
+
+TRM__DISPATCH static bool count_argmax(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t n,
+                                       size_t stride, enum score_type type, uint64_t *kept, size_t *checked)
+{
+    if (type == SCORE_F32)
+        return count_argmax_typed(cm, y_true, scores, n, stride, SCORE_F32, kept, checked);
+    return count_argmax_typed(cm, y_true, scores, n, stride, SCORE_F64, kept, checked);
+}
+
 static inline int update_argmax(const char *func, trm_confusion *cm, const int32_t *y_true,
                                 const void *scores, size_t n, size_t row_stride, enum score_type type)
 {
@@ -417,6 +480,16 @@ static inline int update_argmax(const char *func, trm_confusion *cm, const int32
                          cm->k);
     if (trm__mul_overflows(n, row_stride, &span))
         return trm__fail(TRM_E_OVERFLOW, func, "%zu rows of stride %zu overflow size_t", n, row_stride);
+    /* Plain counts take the one-pass kernel when the batch cannot overflow the
+     * total; weighted cells keep two passes, since adding and taking back a
+     * float weight need not restore it exactly. */
+    if (cm->counts && n <= UINT64_MAX - cm->total) {
+        size_t checked = n;
+        if (!count_argmax(cm, y_true, scores, n, row_stride, type, &kept, &checked))
+            return check_score_rows(func, cm, y_true, scores, checked, row_stride, cm->k, type, &kept);
+        cm->total += kept;
+        return TRM_OK;
+    }
     int rc = check_score_rows(func, cm, y_true, scores, n, row_stride, cm->k, type, &kept);
     if (rc == TRM_OK)
         rc = check_room(func, cm, kept, (double)kept);

@@ -714,6 +714,53 @@ START_TEST(argmax_bad_stride_or_label)
 }
 END_TEST
 
+/* Checks the message before the snapshot comparison, which itself sets an error. */
+static void late_failure(trm_confusion *cm, enum score_type type, const int32_t *y, const double *s, size_t n,
+                         int code, const char *needle)
+{
+    size_t size = 0;
+    uint8_t *before = snapshot(cm, &size);
+    ck_assert_fails(code, argmax_as(cm, type, y, s, n, ARGMAX_K));
+    assert_mentions(needle);
+    ck_assert_unchanged(cm, before, size);
+    free(before);
+}
+
+/* Batches of many cache blocks: a bad row late in the batch, after earlier
+ * blocks were counted, must still leave the matrix as it was and name the
+ * first offending element. */
+START_TEST(argmax_late_failure_takes_back)
+{
+    enum score_type type = (enum score_type)_i;
+    enum { N = 20000, LATE = 17001 };
+    int32_t *y = malloc(N * sizeof *y);
+    double *s = malloc(N * ARGMAX_K * sizeof *s);
+    ck_assert_ptr_nonnull(y);
+    ck_assert_ptr_nonnull(s);
+    for (size_t i = 0; i < N; i++) {
+        y[i] = (int32_t)(i % ARGMAX_K);
+        for (size_t j = 0; j < ARGMAX_K; j++)
+            s[i * ARGMAX_K + j] = (double)((i * 7 + j * 5) % 11);
+    }
+    trm_confusion *cm = make(ARGMAX_K, 0);
+    ck_assert_ok(argmax_as(cm, type, y, s, N, ARGMAX_K));
+    assert_total(cm, (double)N);
+
+    s[LATE * ARGMAX_K + 2] = NAN;
+    s[(LATE + 1) * ARGMAX_K] = INFINITY;
+    late_failure(cm, type, y, s, N, TRM_E_NONFINITE, "scores[17001][2]");
+    s[LATE * ARGMAX_K + 2] = 1.0;
+    s[(LATE + 1) * ARGMAX_K] = 1.0;
+    y[LATE + 2] = ARGMAX_K;
+    late_failure(cm, type, y, s, N, TRM_E_LABEL, "y_true[17003]");
+    y[N - 1] = -1;
+    late_failure(cm, type, y, s, N, TRM_E_LABEL, "y_true[17003]");
+    free(y);
+    free(s);
+    trm_confusion_free(cm);
+}
+END_TEST
+
 START_TEST(argmax_span_overflow)
 {
     /* (SIZE_MAX/2) rows of stride 3 need more than SIZE_MAX elements; the call
@@ -1403,6 +1450,7 @@ static Suite *confusion_suite(void)
     tcase_add_loop_test(tc, argmax_dense_rows, F32, F64 + 1);
     tcase_add_loop_test(tc, argmax_nonfinite_rejected, F32, F64 + 1);
     tcase_add_loop_test(tc, argmax_bad_stride_or_label, F32, F64 + 1);
+    tcase_add_loop_test(tc, argmax_late_failure_takes_back, F32, F64 + 1);
     tcase_add_test(tc, argmax_span_overflow);
     tcase_add_loop_test(tc, argmax_ignored_rows_not_read, F32, F64 + 1);
     tcase_add_loop_test(tc, threshold_strict, F32, F64 + 1);
