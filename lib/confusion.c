@@ -173,15 +173,17 @@ static int check_weights(const char *func, const trm_confusion *cm, const void *
     return TRM_OK;
 }
 
-/* Row kernels for score updates, one pair per float type, stamped out by one
- * macro. Both work on the bits, so they vectorize without fast-math:
+/* Row kernels for score updates, one set per float type, stamped out by one
+ * macro. They work on the bits, so they vectorize without fast-math:
  * - a value is non-finite exactly when its exponent bits are all ones;
  * - for rows already known to be finite, the argmax (ties to the lowest index,
  *   as NumPy and PyTorch) works on order keys: the bits read as a signed
  *   integer, with the magnitude flipped for negative values, order exactly like
  *   the floats; moving the negative keys up by one also gives -0 the key of +0,
  *   since the two compare equal. The maximum key is one integer loop, and the
- *   lowest index holding it a second one (a minimum, so it vectorizes too). */
+ *   lowest index holding it a second one (a minimum, so it vectorizes too);
+ * - scan_row() runs the check and the maximum in one loop, for the one-pass
+ *   path that only counts its argmax once the whole block proved finite. */
 #define DEFINE_ROW_KERNELS(suffix, T, KEY, KEY_MAX, EXPONENT, INDEX)               \
     static inline KEY row_key_##suffix(const T *row, size_t j)                    \
     {                                                                             \
@@ -213,6 +215,23 @@ static int check_weights(const char *func, const trm_confusion *cm, const void *
             index = at < index ? at : index;                                      \
         }                                                                         \
         return index;                                                             \
+    }                                                                             \
+    static inline bool scan_row_##suffix(const T *row, size_t k, size_t *pred)    \
+    {                                                                             \
+        KEY top = row_key_##suffix(row, 0), bad = 0;                              \
+        for (size_t j = 0; j < k; j++) {                                          \
+            KEY bits, key = row_key_##suffix(row, j);                             \
+            memcpy(&bits, row + j, sizeof bits);                                  \
+            bad |= (KEY)((bits & EXPONENT) == EXPONENT);                          \
+            top = key > top ? key : top;                                          \
+        }                                                                         \
+        INDEX index = (INDEX)k;                                                   \
+        for (INDEX j = 0; j < (INDEX)k; j++) {                                    \
+            INDEX at = row_key_##suffix(row, j) == top ? j : (INDEX)k;            \
+            index = at < index ? at : index;                                      \
+        }                                                                         \
+        *pred = index;                                                            \
+        return bad != 0;                                                          \
     }
 DEFINE_ROW_KERNELS(f32, float, int32_t, INT32_MAX, (int32_t)0x7f800000, uint32_t)
 DEFINE_ROW_KERNELS(f64, double, int64_t, INT64_MAX, (int64_t)0x7ff0000000000000, uint64_t)
@@ -221,6 +240,14 @@ static inline bool row_nonfinite(const void *scores, size_t row, size_t k, enum 
 {
     return type == SCORE_F32 ? row_nonfinite_f32((const float *)scores + row, k)
                              : row_nonfinite_f64((const double *)scores + row, k);
+}
+
+/* Checks one row and finds its argmax in the same read: whether it holds a
+ * non-finite score (*pred then means nothing). */
+static inline bool scan_row(const void *scores, size_t row, size_t k, size_t *pred, enum score_type type)
+{
+    return type == SCORE_F32 ? scan_row_f32((const float *)scores + row, k, pred)
+                             : scan_row_f64((const double *)scores + row, k, pred);
 }
 
 static inline size_t argmax_row(const void *scores, size_t row, size_t k, enum score_type type)
@@ -408,23 +435,9 @@ static inline int update_weighted(const char *func, trm_confusion *cm, const voi
  * counted be taken back (integer counts undo exactly), and the caller then
  * names the first offending element with check_score_rows(). */
 #define ARGMAX_BLOCK_BYTES ((size_t)32768)
+#define ARGMAX_BLOCK_ROWS ((size_t)1024)
 
 #define ARGMAX_KERNEL static inline __attribute__((always_inline))
-
-ARGMAX_KERNEL bool score_block_bad(const trm_confusion *cm, const int32_t *y_true, const void *scores,
-                                   size_t start, size_t end, size_t stride, enum score_type type,
-                                   uint64_t *used)
-{
-    uint64_t bad = 0, count = 0;
-    for (size_t i = start; i < end; i++) {
-        uint64_t use = counted(cm, y_true[i]);
-        uint64_t nonfinite = use && row_nonfinite(scores, i * stride, cm->k, type);
-        bad |= use & (outside(y_true[i], cm->k) | nonfinite);
-        count += use;
-    }
-    *used += count;
-    return bad != 0;
-}
 
 /* Adds `delta` (1, or UINT64_MAX to take a count back) to the cell of each row. */
 ARGMAX_KERNEL void count_score_block(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t start,
@@ -438,21 +451,36 @@ ARGMAX_KERNEL void count_score_block(trm_confusion *cm, const int32_t *y_true, c
 
 /* Returns true with *kept set when every row was counted; otherwise false with
  * *checked the end of the block holding the first bad row, and the counts as
- * they were. */
+ * they were. A block's rows are validated and their argmaxes found in the same
+ * read; the argmaxes wait in pred until the whole block is known good. */
 ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t n,
                                       size_t stride, enum score_type type, uint64_t *kept, size_t *checked)
 {
+    size_t pred[ARGMAX_BLOCK_ROWS], k = cm->k;
     size_t row_bytes = type == SCORE_F32 ? sizeof(float) : sizeof(double);
     size_t rows = stride < ARGMAX_BLOCK_BYTES / row_bytes ? ARGMAX_BLOCK_BYTES / (stride * row_bytes) : 1;
+    rows = rows < ARGMAX_BLOCK_ROWS ? rows : ARGMAX_BLOCK_ROWS;
     uint64_t used = 0;
     for (size_t start = 0; start < n;) {
         size_t end = n - start > rows ? start + rows : n;
-        if (score_block_bad(cm, y_true, scores, start, end, stride, type, &used)) {
+        uint64_t bad = 0, count = 0;
+        for (size_t i = start; i < end; i++) {
+            uint64_t use = counted(cm, y_true[i]);
+            bad |= use & outside(y_true[i], k);
+            count += use;
+        }
+        used += count;
+        for (size_t i = start; i < end; i++)
+            if (counted(cm, y_true[i]))
+                bad |= scan_row(scores, i * stride, k, pred + (i - start), type);
+        if (bad) {
             count_score_block(cm, y_true, scores, 0, start, stride, type, UINT64_MAX);
             *checked = end;
             return false;
         }
-        count_score_block(cm, y_true, scores, start, end, stride, type, 1);
+        for (size_t i = start; i < end; i++)
+            if (counted(cm, y_true[i]))
+                cm->counts[(size_t)y_true[i] * k + pred[i - start]]++;
         start = end;
     }
     *kept = used;
