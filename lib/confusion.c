@@ -175,15 +175,16 @@ static int check_weights(const char *func, const trm_confusion *cm, const void *
 
 /* Row kernels for score updates, one set per float type, stamped out by one
  * macro. They work on the bits, so they vectorize without fast-math:
- * - a value is non-finite exactly when its exponent bits are all ones;
- * - for rows already known to be finite, the argmax (ties to the lowest index,
+ * - a value is non-finite exactly when its exponent bits are all ones, that
+ *   is when its magnitude bits read as an integer reach EXPONENT, so a row
+ *   scan need only keep its largest magnitude;
+ * - for finite rows, the argmax (ties to the lowest index,
  *   as NumPy and PyTorch) works on order keys: the bits read as a signed
  *   integer, with the magnitude flipped for negative values, order exactly like
  *   the floats; moving the negative keys up by one also gives -0 the key of +0,
  *   since the two compare equal. The maximum key is one integer loop, and the
- *   lowest index holding it a second one (a minimum, so it vectorizes too);
- * - scan_row() runs the check and the maximum in one loop, for the one-pass
- *   path that only counts its argmax once the whole block proved finite. */
+ *   lowest index holding it a second one (a minimum, so it vectorizes too).
+ * scan_row() checks a row and finds its maximum in the same loop. */
 #define DEFINE_ROW_KERNELS(suffix, T, KEY, KEY_MAX, EXPONENT, INDEX)               \
     static inline KEY row_key_##suffix(const T *row, size_t j)                    \
     {                                                                             \
@@ -202,11 +203,15 @@ static int check_weights(const char *func, const trm_confusion *cm, const void *
         }                                                                         \
         return bad != 0;                                                          \
     }                                                                             \
-    static inline size_t row_argmax_##suffix(const T *row, size_t k)              \
+    /* Whether the row holds a non-finite value; else *pred is its argmax. */     \
+    static inline bool scan_row_##suffix(const T *row, size_t k, size_t *pred)    \
     {                                                                             \
-        KEY top = row_key_##suffix(row, 0);                                       \
-        for (size_t j = 1; j < k; j++) {                                          \
-            KEY key = row_key_##suffix(row, j);                                   \
+        KEY top = row_key_##suffix(row, 0), high = 0;                             \
+        for (size_t j = 0; j < k; j++) {                                          \
+            KEY bits, key = row_key_##suffix(row, j);                             \
+            memcpy(&bits, row + j, sizeof bits);                                  \
+            bits &= KEY_MAX;                                                      \
+            high = bits > high ? bits : high;                                     \
             top = key > top ? key : top;                                          \
         }                                                                         \
         INDEX index = (INDEX)k; /* lanes as wide as T: K*K cells fit in memory */ \
@@ -214,24 +219,8 @@ static int check_weights(const char *func, const trm_confusion *cm, const void *
             INDEX at = row_key_##suffix(row, j) == top ? j : (INDEX)k;            \
             index = at < index ? at : index;                                      \
         }                                                                         \
-        return index;                                                             \
-    }                                                                             \
-    static inline bool scan_row_##suffix(const T *row, size_t k, size_t *pred)    \
-    {                                                                             \
-        KEY top = row_key_##suffix(row, 0), bad = 0;                              \
-        for (size_t j = 0; j < k; j++) {                                          \
-            KEY bits, key = row_key_##suffix(row, j);                             \
-            memcpy(&bits, row + j, sizeof bits);                                  \
-            bad |= (KEY)((bits & EXPONENT) == EXPONENT);                          \
-            top = key > top ? key : top;                                          \
-        }                                                                         \
-        INDEX index = (INDEX)k;                                                   \
-        for (INDEX j = 0; j < (INDEX)k; j++) {                                    \
-            INDEX at = row_key_##suffix(row, j) == top ? j : (INDEX)k;            \
-            index = at < index ? at : index;                                      \
-        }                                                                         \
         *pred = index;                                                            \
-        return bad != 0;                                                          \
+        return high >= EXPONENT;                                                  \
     }
 DEFINE_ROW_KERNELS(f32, float, int32_t, INT32_MAX, (int32_t)0x7f800000, uint32_t)
 DEFINE_ROW_KERNELS(f64, double, int64_t, INT64_MAX, (int64_t)0x7ff0000000000000, uint64_t)
@@ -250,10 +239,12 @@ static inline bool scan_row(const void *scores, size_t row, size_t k, size_t *pr
                              : scan_row_f64((const double *)scores + row, k, pred);
 }
 
+/* The argmax of a row known to be finite. */
 static inline size_t argmax_row(const void *scores, size_t row, size_t k, enum score_type type)
 {
-    return type == SCORE_F32 ? row_argmax_f32((const float *)scores + row, k)
-                             : row_argmax_f64((const double *)scores + row, k);
+    size_t pred;
+    scan_row(scores, row, k, &pred, type);
+    return pred;
 }
 
 /* Rows of `width` scores `stride` apart, one per true label; rows whose label is
