@@ -376,7 +376,8 @@ static inline unsigned lane_any(const unsigned *flags)
 /* Both kernels below run in blocks of LANES elements with one partial sum and
  * one non-finite flag per lane: an inner loop of constant trip count is what
  * GCC vectorizes at -O2, and per-lane flags keep the float checks in step with
- * the double arithmetic. */
+ * the double arithmetic. The tail keeps its flag in a scalar: scalar stores
+ * into the lane flags, read back as one vector, would stall on every row. */
 
 /* *first (and *second) = sum over i < n of term(g[at + i], a[at + i],
  * p[p_at + i * p_step]); returns nonzero when a value read is not finite. */
@@ -397,17 +398,18 @@ KERNEL unsigned reduce(enum op op, const float *restrict g, const float *restric
             s2[k] += t.second;
         }
     }
+    unsigned tail_bad = 0;
     for (size_t k = 0; i < n; i++, k++) {
         float gv = load(g, at + i, op_reads_g(op)), av = load(a, at + i, op_reads_a(op));
         pair t = term(op, gv, av, param_at(p, p_at + i * p_step, op_uses_param(op)));
-        bad[k] |= bad_inputs(op, gv, av);
+        tail_bad |= bad_inputs(op, gv, av);
         s1[k] += t.first;
         s2[k] += t.second;
     }
     *first = lane_total(s1);
     if (op_two_sums(op))
         *second = lane_total(s2);
-    return lane_any(bad);
+    return lane_any(bad) | tail_bad;
 }
 
 /* first[i] (and second[i]) += term(g[at + i], a[at + i], p[p_at + i * p_step])
@@ -429,15 +431,16 @@ KERNEL unsigned accumulate(enum op op, const float *restrict g, const float *res
                 second[i + k] += t.second;
         }
     }
-    for (size_t k = 0; i < n; i++, k++) {
+    unsigned tail_bad = 0;
+    for (; i < n; i++) {
         float gv = load(g, at + i, op_reads_g(op)), av = load(a, at + i, op_reads_a(op));
         pair t = term(op, gv, av, param_at(p, p_at + i * p_step, op_uses_param(op)));
-        bad[k] |= bad_inputs(op, gv, av);
+        tail_bad |= bad_inputs(op, gv, av);
         first[i] += t.first;
         if (op_two_sums(op))
             second[i] += t.second;
     }
-    return lane_any(bad);
+    return lane_any(bad) | tail_bad;
 }
 
 /* Per-channel sums of term() over the positions of the sample at offset `at`,
