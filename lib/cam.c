@@ -281,7 +281,8 @@ enum op {
     OP_SUM_GA_AND_A,   /* g a, and a as a second sum (XGrad-CAM) */
     OP_SUM_PLUS_PLUS,  /* relu(g) g^2 / (2 g^2 + S g^3 + eps); 0 where g = 0 or the
                           denominator is 0 (Grad-CAM++) */
-    OP_WEIGHTED,       /* w a */
+    OP_WEIGHTED,       /* w a, for weights of magnitude at most MAX_CHECKED_WEIGHT */
+    OP_WEIGHTED_LARGE, /* w a, for any finite weights */
     OP_HIRES,          /* g a */
     OP_ELEMENTWISE,    /* relu(g a) */
     OP_LAYER           /* relu(g) a */
@@ -293,7 +294,7 @@ typedef struct pair {
 
 KERNEL bool op_reads_g(enum op op)
 {
-    return op != OP_SUM_A && op != OP_WEIGHTED;
+    return op != OP_SUM_A && op != OP_WEIGHTED && op != OP_WEIGHTED_LARGE;
 }
 
 KERNEL bool op_reads_a(enum op op)
@@ -303,7 +304,19 @@ KERNEL bool op_reads_a(enum op op)
 
 KERNEL bool op_uses_param(enum op op)
 {
-    return op == OP_SUM_PLUS_PLUS || op == OP_WEIGHTED;
+    return op == OP_SUM_PLUS_PLUS || op == OP_WEIGHTED || op == OP_WEIGHTED_LARGE;
+}
+
+/* Sums and products of floats, and products of a float with a weight of at
+ * most MAX_CHECKED_WEIGHT, stay far inside the double range, while a NaN or an
+ * infinity read makes the sums it enters non-finite for good (Inf * 0 is NaN,
+ * Inf - Inf is NaN). For these ops the finished sums are checked instead of
+ * every input, which takes the test out of the inner loops. */
+#define MAX_CHECKED_WEIGHT 0x1p64
+
+KERNEL bool op_checks_sums(enum op op)
+{
+    return op == OP_SUM_G || op == OP_SUM_A || op == OP_SUM_GA_AND_A || op == OP_WEIGHTED || op == OP_HIRES;
 }
 
 KERNEL bool op_two_sums(enum op op)
@@ -331,7 +344,8 @@ KERNEL pair term(enum op op, double g, double a, double p)
         double zero = (double)(den == 0.0); /* arithmetic, not a select, so it vectorizes */
         return (pair){ (1.0 - zero) * (r3 / (den + zero)), 0.0 };
     }
-    case OP_WEIGHTED: return (pair){ p * a, 0.0 };
+    case OP_WEIGHTED:
+    case OP_WEIGHTED_LARGE: return (pair){ p * a, 0.0 };
     case OP_HIRES: return (pair){ g * a, 0.0 };
     case OP_ELEMENTWISE: return (pair){ relu(g * a), 0.0 };
     default: return (pair){ relu(g) * a, 0.0 }; /* OP_LAYER */
@@ -357,7 +371,18 @@ KERNEL double param_at(const double *p, size_t i, bool used)
 
 KERNEL unsigned bad_inputs(enum op op, float g, float a)
 {
+    if (op_checks_sums(op))
+        return 0u;
     return (op_reads_g(op) ? not_finite(g) : 0u) | (op_reads_a(op) ? not_finite(a) : 0u);
+}
+
+/* Whether any of x[0 .. n) is NaN or infinite. */
+static inline unsigned any_not_finite(const double *x, size_t n)
+{
+    unsigned bad = 0;
+    for (size_t i = 0; i < n; i++)
+        bad |= !(fabs(x[i]) <= DBL_MAX);
+    return bad;
 }
 
 static inline double lane_total(const double *s)
@@ -454,13 +479,15 @@ KERNEL unsigned channel_sums(enum op op, int layout, const float *g, const float
     if (layout == TRM_LAYOUT_CHANNELS_FIRST) {
         for (size_t c = 0; c < channels; c++)
             bad |= reduce(op, g, a, at + c * n, p, c, 0, n, first + c, op_two_sums(op) ? second + c : NULL);
-        return bad;
+    } else {
+        memset(first, 0, channels * sizeof(double));
+        if (op_two_sums(op))
+            memset(second, 0, channels * sizeof(double));
+        for (size_t i = 0; i < n; i++)
+            bad |= accumulate(op, g, a, at + i * channels, p, 0, 1, channels, first, second);
     }
-    memset(first, 0, channels * sizeof(double));
-    if (op_two_sums(op))
-        memset(second, 0, channels * sizeof(double));
-    for (size_t i = 0; i < n; i++)
-        bad |= accumulate(op, g, a, at + i * channels, p, 0, 1, channels, first, second);
+    if (op_checks_sums(op))
+        bad |= any_not_finite(first, channels) | (op_two_sums(op) ? any_not_finite(second, channels) : 0u);
     return bad;
 }
 
@@ -475,10 +502,12 @@ KERNEL unsigned channel_map(enum op op, int layout, const float *g, const float 
         memset(map, 0, n * sizeof(double));
         for (size_t c = 0; c < channels; c++)
             bad |= accumulate(op, g, a, at + c * n, p, c, 0, n, map, NULL);
-        return bad;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            bad |= reduce(op, g, a, at + i * channels, p, 0, 1, channels, map + i, NULL);
     }
-    for (size_t i = 0; i < n; i++)
-        bad |= reduce(op, g, a, at + i * channels, p, 0, 1, channels, map + i, NULL);
+    if (op_checks_sums(op))
+        bad |= any_not_finite(map, n);
     return bad;
 }
 
@@ -902,6 +931,14 @@ static unsigned eigen_map(const trm_cam *c, const shape *sh, const float *g, con
 
 /* ---- the pipeline --------------------------------------------------------------- */
 
+static bool weights_bounded(const double *w, size_t channels)
+{
+    unsigned small = 1;
+    for (size_t c = 0; c < channels; c++)
+        small &= fabs(w[c]) <= MAX_CHECKED_WEIGHT;
+    return small;
+}
+
 /* The raw map of the sample at offset `at`; returns nonzero when the sample
  * holds a non-finite value (the map is then meaningless). */
 TRM__DISPATCH static unsigned raw_map(const trm_cam *c, const shape *sh, const float *g, const float *a, size_t at,
@@ -914,7 +951,9 @@ TRM__DISPATCH static unsigned raw_map(const trm_cam *c, const shape *sh, const f
     case TRM_CAM_GRADCAM_PLUS_PLUS:
     case TRM_CAM_XGRADCAM:
         bad = channel_weights(c, sh, g, a, at, ws, ws->w);
-        return bad | channel_map(OP_WEIGHTED, c->layout, g, a, at, ws->w, channels, n, map);
+        if (weights_bounded(ws->w, channels))
+            return bad | channel_map(OP_WEIGHTED, c->layout, g, a, at, ws->w, channels, n, map);
+        return bad | channel_map(OP_WEIGHTED_LARGE, c->layout, g, a, at, ws->w, channels, n, map);
     case TRM_CAM_HIRESCAM: return channel_map(OP_HIRES, c->layout, g, a, at, NULL, channels, n, map);
     case TRM_CAM_GRADCAM_ELEMENTWISE:
         return channel_map(OP_ELEMENTWISE, c->layout, g, a, at, NULL, channels, n, map);

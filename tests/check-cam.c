@@ -898,8 +898,11 @@ START_TEST(bad_compute_nonfinite)
     const size_t at_cf = 14, at_cl = 8 + 2 * 2 + 1; /* channels-last: sample 1, position 2, channel 1 */
     size_t at = layout ? at_cl : at_cf;
     for (int method = 0; method < N_METHODS; method++) {
-        for (int which = 0; which < 2; which++) {
-            if (method == TRM_CAM_EIGENCAM && which == 1)
+        for (int which = 0; which < 6; which++) {
+            /* NaN, +Inf and -Inf in each tensor: the kernels that check sums
+             * instead of inputs must see every one of them */
+            static const float bad_values[3] = { NAN, INFINITY, -INFINITY };
+            if (method == TRM_CAM_EIGENCAM && which % 2 == 1)
                 continue; /* it never reads gradients */
             float a_in[16], g_in[16];
             if (layout) {
@@ -909,11 +912,11 @@ START_TEST(bad_compute_nonfinite)
                 memcpy(a_in, a, sizeof a);
                 memcpy(g_in, g, sizeof g);
             }
-            (which ? g_in : a_in)[at] = which ? INFINITY : NAN;
+            (which % 2 ? g_in : a_in)[at] = bad_values[which / 2];
             trm_cam *c = make(method, layout, 1, 1);
             FAILS_UNTOUCHED(TRM_E_NONFINITE, trm_cam_compute_f32(c, a_in, g_in, 2, 2, 2, IMG_DIMS, out), out, 8);
             const char *e = trm_last_error();
-            ck_assert_msg(strstr(e, which ? "gradients[" : "activations[") != NULL, "%s: %s",
+            ck_assert_msg(strstr(e, which % 2 ? "gradients[" : "activations[") != NULL, "%s: %s",
                           method_names[method], e);
             ck_assert_msg(strstr(e, "sample 1, channel 1, position (1, 0)") != NULL, "%s: %s",
                           method_names[method], e);
