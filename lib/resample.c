@@ -75,37 +75,53 @@ void trm__resample_plan(trm__resample *r, size_t ndim, const size_t *in, const s
     }
 }
 
-/* One axis: src is (outer, n, inner), dst (outer, m, inner). Along the last axis
+/* One axis: src is (outer, n, inner), the output (outer, m, inner), as doubles
+ * in dst or, for the last pass, as floats in fdst (the other is NULL; callers
+ * pass a constant NULL, so the test folds away). Along the last axis
  * (inner = 1) each output gathers two inputs; along the others it blends two
  * contiguous rows of `inner` values, which vectorizes. */
-static void resample_axis(const double *src, double *dst, size_t outer, size_t n, size_t m, size_t inner,
-                          const trm__lerp *table)
+static inline __attribute__((always_inline)) void resample_axis(const double *src, double *dst, float *fdst,
+                                                                size_t outer, size_t n, size_t m, size_t inner,
+                                                                const trm__lerp *table)
 {
     for (size_t o = 0; o < outer; o++) {
         const double *in = src + o * n * inner;
-        double *res = dst + o * m * inner;
+        size_t at = o * m * inner;
         if (inner == 1) {
-            for (size_t j = 0; j < m; j++)
-                res[j] = (1.0 - table[j].frac) * in[table[j].lo] + table[j].frac * in[table[j].hi];
+            for (size_t j = 0; j < m; j++) {
+                double v = (1.0 - table[j].frac) * in[table[j].lo] + table[j].frac * in[table[j].hi];
+                if (fdst)
+                    fdst[at + j] = (float)v;
+                else
+                    dst[at + j] = v;
+            }
             continue;
         }
         for (size_t j = 0; j < m; j++) {
             const double *a = in + table[j].lo * inner, *b = in + table[j].hi * inner;
             double f = table[j].frac, g = 1.0 - f;
-            double *row = res + j * inner;
-            for (size_t i = 0; i < inner; i++)
-                row[i] = g * a[i] + f * b[i];
+            size_t row = at + j * inner;
+            if (fdst)
+                for (size_t i = 0; i < inner; i++)
+                    fdst[row + i] = (float)(g * a[i] + f * b[i]);
+            else
+                for (size_t i = 0; i < inner; i++)
+                    dst[row + i] = g * a[i] + f * b[i];
         }
     }
 }
 
-void trm__resample_f32(const trm__resample *r, const double *src, float *dst)
+/* The last pass rounds straight into the caller's floats, with no extra pass
+ * over a double intermediate. */
+TRM__DISPATCH void trm__resample_f32(const trm__resample *r, const double *src, float *dst)
 {
-    size_t cur[TRM__RESAMPLE_MAX_DIMS];
+    size_t cur[TRM__RESAMPLE_MAX_DIMS], last = 0;
     const double *from = src;
     int next = 0;
     for (size_t k = 0; k < r->ndim; k++)
         cur[k] = r->in[k];
+    while (r->table[last] == NULL) /* the plan resizes at least one axis */
+        last++;
     for (size_t k = r->ndim; k-- > 0;) {
         if (r->table[k] == NULL)
             continue;
@@ -114,14 +130,13 @@ void trm__resample_f32(const trm__resample *r, const double *src, float *dst)
             outer *= cur[a];
         for (size_t a = k + 1; a < r->ndim; a++)
             inner *= cur[a];
-        resample_axis(from, r->scratch[next], outer, cur[k], r->out[k], inner, r->table[k]);
+        if (k == last) {
+            resample_axis(from, NULL, dst, outer, cur[k], r->out[k], inner, r->table[k]);
+            return;
+        }
+        resample_axis(from, r->scratch[next], NULL, outer, cur[k], r->out[k], inner, r->table[k]);
         from = r->scratch[next];
         next ^= 1;
         cur[k] = r->out[k];
     }
-    size_t total = 1;
-    for (size_t k = 0; k < r->ndim; k++)
-        total *= r->out[k];
-    for (size_t i = 0; i < total; i++)
-        dst[i] = (float)from[i];
 }
