@@ -491,6 +491,20 @@ KERNEL unsigned channel_sums(enum op op, int layout, const float *g, const float
     return bad;
 }
 
+/* map[i] += the weighted sum of four consecutive channel rows: one pass over
+ * the map for four channels quarters its loads and stores, and keeps four
+ * input streams in flight. It pays on long rows only (bench: 56x56 gains
+ * about 15%, 14x14 loses as much), hence the bound. */
+#define FOUR_ROWS_FROM ((size_t)1024)
+
+KERNEL void add_four_weighted(const float *restrict rows, size_t n, const double *restrict w,
+                              double *restrict map)
+{
+    const float *a0 = rows, *a1 = a0 + n, *a2 = a1 + n, *a3 = a2 + n;
+    for (size_t i = 0; i < n; i++)
+        map[i] += (w[0] * a0[i] + w[1] * a1[i]) + (w[2] * a2[i] + w[3] * a3[i]);
+}
+
 /* map[i] = sum over channels c of term() at position i, with the channel's
  * p[c]: channels-first adds each contiguous channel row into the map,
  * channels-last reduces each position's contiguous channel vector. */
@@ -500,7 +514,11 @@ KERNEL unsigned channel_map(enum op op, int layout, const float *g, const float 
     unsigned bad = 0;
     if (layout == TRM_LAYOUT_CHANNELS_FIRST) {
         memset(map, 0, n * sizeof(double));
-        for (size_t c = 0; c < channels; c++)
+        size_t c = 0;
+        if (op == OP_WEIGHTED && n >= FOUR_ROWS_FROM) /* its inputs need no check (op_checks_sums) */
+            for (; c + 4 <= channels; c += 4)
+                add_four_weighted(a + at + c * n, n, p + c, map);
+        for (; c < channels; c++)
             bad |= accumulate(op, g, a, at + c * n, p, c, 0, n, map, NULL);
     } else {
         for (size_t i = 0; i < n; i++)
