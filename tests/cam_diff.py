@@ -203,6 +203,7 @@ SHAPES = [  # (batch, channels, spatial, output shapes to try)
     (1, 2, (1, 5), [(), (3, 5)]),
     (2, 4, (3, 5, 4), [(), (6, 2, 9), (3, 5, 4)]),
     (1, 40, (2, 3, 2), [(), (4, 4, 4)]),
+    (2, 6, (40, 32), [(), (64, 48)]),  # long rows: the four-channel weighted pass, then a tail
 ]
 for method, (batch, channels, spatial, outs), layout in itertools.product(range(8), SHAPES, (FIRST, LAST)):
     signed_a = method != PLUS_PLUS  # Grad-CAM++ is meant for (post-ReLU) non-negative activations
