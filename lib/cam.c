@@ -90,8 +90,8 @@ typedef struct workspace {
     double *direction;        /* Eigen: channels; a candidate vector for a tie */
     double *image;            /* Eigen: n; that candidate mapped to positions */
     trm__lerp *lerps;         /* resize tables */
-    double *scratch[2];       /* resize intermediates */
-    size_t n_lerps, scratch_doubles;
+    float *scratch[2];        /* resize intermediates */
+    size_t n_lerps, scratch_floats;
     trm__resample resample;
 } workspace;
 
@@ -238,11 +238,11 @@ static bool lay_out(const trm_cam *c, const shape *sh, bool maps_out, char *base
         ws->image = carve(&cv, n, 1, sizeof(double));
     }
     if (sh->resize) {
-        if (!trm__resample_sizes(sh->ndim, sh->dims, sh->out_dims, &ws->n_lerps, &ws->scratch_doubles))
+        if (!trm__resample_sizes(sh->ndim, sh->dims, sh->out_dims, &ws->n_lerps, &ws->scratch_floats))
             return false;
         ws->lerps = carve(&cv, ws->n_lerps, 1, sizeof(trm__lerp));
-        ws->scratch[0] = carve(&cv, ws->scratch_doubles, 1, sizeof(double));
-        ws->scratch[1] = carve(&cv, ws->scratch_doubles, 1, sizeof(double));
+        ws->scratch[0] = carve(&cv, ws->scratch_floats, 1, sizeof(float));
+        ws->scratch[1] = carve(&cv, ws->scratch_floats, 1, sizeof(float));
     }
     *size = cv.size;
     return !cv.overflow;

@@ -23,22 +23,24 @@ typedef struct trm__resample {
     size_t ndim;
     size_t in[TRM__RESAMPLE_MAX_DIMS], out[TRM__RESAMPLE_MAX_DIMS];
     trm__lerp *table[TRM__RESAMPLE_MAX_DIMS]; /* out[k] entries, NULL where in[k] == out[k] */
-    double *scratch[2];                       /* scratch_doubles() each */
+    float *scratch[2];                        /* scratch_floats each */
 } trm__resample;
 
 /* Sizes of the caller-provided memory: the lerp entries of all tables, and the
- * doubles of each scratch buffer (the largest intermediate map). false when a
+ * floats of each scratch buffer (the input or the largest intermediate map,
+ * whichever is larger). false when a
  * size overflows size_t. */
 bool trm__resample_sizes(size_t ndim, const size_t *in, const size_t *out, size_t *n_lerps,
-                         size_t *scratch_doubles);
+                         size_t *scratch_floats);
 
 /* Fills r for the given shapes: lerps points to n_lerps entries and scratch_a,
- * scratch_b to scratch_doubles each, as trm__resample_sizes() gave. */
+ * scratch_b to scratch_floats each, as trm__resample_sizes() gave. */
 void trm__resample_plan(trm__resample *r, size_t ndim, const size_t *in, const size_t *out, trm__lerp *lerps,
-                        double *scratch_a, double *scratch_b);
+                        float *scratch_a, float *scratch_b);
 
-/* Resizes src (the product of in[] values) into dst (the product of out[]),
- * rounding to float once at the end. */
+/* Resizes src (the product of in[] values) into dst (the product of out[]);
+ * the map is rounded to float first and interpolated in float, as PyTorch
+ * interpolates float tensors. */
 void trm__resample_f32(const trm__resample *r, const double *src, float *dst);
 
 #endif /* TRM_RESAMPLE_PRIVATE_H */

@@ -3,8 +3,8 @@
  * axis first, each pass reading a precomputed (lo, hi, frac) table, so a 3-D
  * resize costs three 1-D passes instead of eight reads per output. In exact
  * arithmetic this is PyTorch's trilinear (bilinear, linear) interpolation with
- * align_corners=False; in double it agrees with PyTorch's float result to
- * float rounding. */
+ * align_corners=False; like PyTorch on float tensors it runs in float, so the
+ * inner loops take eight lanes per AVX2 vector. */
 #include "resample-private.h"
 
 #include "common-private.h"
@@ -38,11 +38,13 @@ static bool product(const size_t *dims, size_t ndim, size_t *out)
 }
 
 bool trm__resample_sizes(size_t ndim, const size_t *in, const size_t *out, size_t *n_lerps,
-                         size_t *scratch_doubles)
+                         size_t *scratch_floats)
 {
     size_t cur[TRM__RESAMPLE_MAX_DIMS], lerps = 0, largest = 0, size;
     for (size_t k = 0; k < ndim; k++)
         cur[k] = in[k];
+    if (!product(in, ndim, &largest))
+        return false;
     for (size_t k = ndim; k-- > 0;) {
         if (in[k] == out[k])
             continue;
@@ -53,12 +55,12 @@ bool trm__resample_sizes(size_t ndim, const size_t *in, const size_t *out, size_
             largest = size;
     }
     *n_lerps = lerps;
-    *scratch_doubles = largest;
+    *scratch_floats = largest;
     return true;
 }
 
 void trm__resample_plan(trm__resample *r, size_t ndim, const size_t *in, const size_t *out, trm__lerp *lerps,
-                        double *scratch_a, double *scratch_b)
+                        float *scratch_a, float *scratch_b)
 {
     r->ndim = ndim;
     r->scratch[0] = scratch_a;
@@ -75,53 +77,49 @@ void trm__resample_plan(trm__resample *r, size_t ndim, const size_t *in, const s
     }
 }
 
-/* One axis: src is (outer, n, inner), the output (outer, m, inner), as doubles
- * in dst or, for the last pass, as floats in fdst (the other is NULL; callers
- * pass a constant NULL, so the test folds away). Along the last axis
- * (inner = 1) each output gathers two inputs; along the others it blends two
- * contiguous rows of `inner` values, which vectorizes. */
-static inline __attribute__((always_inline)) void resample_axis(const double *src, double *dst, float *fdst,
-                                                                size_t outer, size_t n, size_t m, size_t inner,
+/* One axis: src is (outer, n, inner), dst (outer, m, inner). Along the last
+ * axis (inner = 1) each output gathers two inputs; along the others it blends
+ * two contiguous rows of `inner` values, which vectorizes. Inlined, so the
+ * loops get the caller's AVX2 clone. */
+static inline __attribute__((always_inline)) void resample_axis(const float *src, float *dst, size_t outer,
+                                                                size_t n, size_t m, size_t inner,
                                                                 const trm__lerp *table)
 {
     for (size_t o = 0; o < outer; o++) {
-        const double *in = src + o * n * inner;
-        size_t at = o * m * inner;
+        const float *in = src + o * n * inner;
+        float *res = dst + o * m * inner;
         if (inner == 1) {
             for (size_t j = 0; j < m; j++) {
-                double v = (1.0 - table[j].frac) * in[table[j].lo] + table[j].frac * in[table[j].hi];
-                if (fdst)
-                    fdst[at + j] = (float)v;
-                else
-                    dst[at + j] = v;
+                float f = (float)table[j].frac;
+                res[j] = (1.0f - f) * in[table[j].lo] + f * in[table[j].hi];
             }
             continue;
         }
         for (size_t j = 0; j < m; j++) {
-            const double *a = in + table[j].lo * inner, *b = in + table[j].hi * inner;
-            double f = table[j].frac, g = 1.0 - f;
-            size_t row = at + j * inner;
-            if (fdst)
-                for (size_t i = 0; i < inner; i++)
-                    fdst[row + i] = (float)(g * a[i] + f * b[i]);
-            else
-                for (size_t i = 0; i < inner; i++)
-                    dst[row + i] = g * a[i] + f * b[i];
+            const float *a = in + table[j].lo * inner, *b = in + table[j].hi * inner;
+            float f = (float)table[j].frac, g = 1.0f - f;
+            float *row = res + j * inner;
+            for (size_t i = 0; i < inner; i++)
+                row[i] = g * a[i] + f * b[i];
         }
     }
 }
 
-/* The last pass rounds straight into the caller's floats, with no extra pass
- * over a double intermediate. */
+/* The passes ping-pong between the two scratch buffers, the first holding the
+ * map rounded to float; the last pass writes the caller's floats directly. */
 TRM__DISPATCH void trm__resample_f32(const trm__resample *r, const double *src, float *dst)
 {
-    size_t cur[TRM__RESAMPLE_MAX_DIMS], last = 0;
-    const double *from = src;
-    int next = 0;
-    for (size_t k = 0; k < r->ndim; k++)
+    size_t cur[TRM__RESAMPLE_MAX_DIMS], last = 0, total = 1;
+    for (size_t k = 0; k < r->ndim; k++) {
         cur[k] = r->in[k];
+        total *= r->in[k];
+    }
+    for (size_t i = 0; i < total; i++)
+        r->scratch[0][i] = (float)src[i];
     while (r->table[last] == NULL) /* the plan resizes at least one axis */
         last++;
+    const float *from = r->scratch[0];
+    int next = 1;
     for (size_t k = r->ndim; k-- > 0;) {
         if (r->table[k] == NULL)
             continue;
@@ -130,12 +128,9 @@ TRM__DISPATCH void trm__resample_f32(const trm__resample *r, const double *src, 
             outer *= cur[a];
         for (size_t a = k + 1; a < r->ndim; a++)
             inner *= cur[a];
-        if (k == last) {
-            resample_axis(from, NULL, dst, outer, cur[k], r->out[k], inner, r->table[k]);
-            return;
-        }
-        resample_axis(from, r->scratch[next], NULL, outer, cur[k], r->out[k], inner, r->table[k]);
-        from = r->scratch[next];
+        float *to = k == last ? dst : r->scratch[next];
+        resample_axis(from, to, outer, cur[k], r->out[k], inner, r->table[k]);
+        from = to;
         next ^= 1;
         cur[k] = r->out[k];
     }
