@@ -949,6 +949,7 @@ static unsigned eigen_map(const trm_cam *c, const shape *sh, const float *g, con
 
 /* ---- the pipeline --------------------------------------------------------------- */
 
+/* Whether every weight is small enough for OP_WEIGHTED (see op_checks_sums). */
 static bool weights_bounded(const double *w, size_t channels)
 {
     unsigned small = 1;

@@ -421,10 +421,12 @@ static inline int update_weighted(const char *func, trm_confusion *cm, const voi
 }
 
 /* One pass over memory for unweighted matrices: the rows are taken in blocks
- * of about ARGMAX_BLOCK_BYTES of scores, small enough that a block validated
- * is still in L1/L2 when it is counted. A bad block makes the blocks already
- * counted be taken back (integer counts undo exactly), and the caller then
- * names the first offending element with check_score_rows(). */
+ * of about ARGMAX_BLOCK_BYTES of scores (at most ARGMAX_BLOCK_ROWS rows); each
+ * row is checked and its argmax found in the same read, and the block is
+ * counted once all its rows proved good. A bad block makes the blocks already
+ * counted be taken back (their argmaxes found again; integer counts undo
+ * exactly), and the caller then names the first offending element with
+ * check_score_rows(). */
 #define ARGMAX_BLOCK_BYTES ((size_t)32768)
 #define ARGMAX_BLOCK_ROWS ((size_t)1024)
 
