@@ -378,7 +378,7 @@ static inline int update_pairs(const char *func, trm_confusion *cm, const void *
     TRM_REQUIRE_IN(func, y_pred);
     /* Plain counts take the one-pass kernels; the exact total is only known
      * afterwards, so a batch that could overflow it takes the checked path. */
-    if (cm->counts && weights == NULL && n <= UINT64_MAX - cm->total) {
+    if (cm->counts && weights == NULL && cm->k <= TRM__COUNT_MAX_K && n <= UINT64_MAX - cm->total) {
         trm__pairs pairs = { y_true, y_pred, n, (enum trm__label_type)type, cm->has_ignore, cm->ignore };
         size_t bad = trm__count_pairs(cm->counts, cm->k, &pairs, cm->scratch, &kept);
         if (bad < n)

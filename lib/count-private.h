@@ -17,6 +17,9 @@ enum trm__label_type { TRM__LABEL_U8, TRM__LABEL_U16, TRM__LABEL_I32, TRM__LABEL
 #define TRM__COUNT_SCRATCH(k) \
     ((k) * (k) <= TRM__SMALL_CELLS ? (k) * (k) * (4 * sizeof(uint32_t) + sizeof(uint64_t)) : 0)
 
+/* Wider matrices (32 GiB of cells and more) take a plain two-pass path. */
+#define TRM__COUNT_MAX_K ((size_t)1 << 16)
+
 typedef struct trm__pairs {
     const void *y_true, *y_pred;
     size_t n;
@@ -29,6 +32,7 @@ typedef struct trm__pairs {
  * *kept to the number of pairs counted; otherwise returns the index of the
  * first pair with a label outside [0, K) and the counts are as they were.
  * scratch holds TRM__COUNT_SCRATCH(k) bytes, 16-byte aligned, or is NULL.
+ * K is at most TRM__COUNT_MAX_K, so that cells number in 32 bits.
  * The caller guarantees the total cannot overflow by n more counts. */
 size_t trm__count_pairs(uint64_t *counts, size_t k, const trm__pairs *pairs, void *scratch, uint64_t *kept);
 

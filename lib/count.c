@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Label-pair counting in one pass over memory.
  *
- * The batch is walked in blocks small enough to stay in L1: a block is first
- * validated (an OR over branch-free range tests, which vectorizes) and then
- * counted while it is still cached, so the labels are read from memory once.
+ * The batch is walked in blocks small enough to stay in L1: one vectorized
+ * loop over a block tests the labels (an OR over branch-free range tests) and
+ * numbers each pair's cell; the cells are then counted while the labels of the
+ * next block are prefetched, so memory and counting overlap and the labels
+ * are read from memory once.
  * A bad pair must leave the counts unchanged; each path ensures that in its
  * own way: the binary and small-K paths count into local sums that reach the
  * matrix only at the end, and the large-K path counts in place and, on the rare
@@ -37,11 +39,6 @@ static inline bool skipped(const trm__pairs *p, int64_t true_label)
     return p->has_ignore && true_label == p->ignore;
 }
 
-KERNEL size_t cell_of(const trm__pairs *p, size_t k, size_t i, enum trm__label_type type)
-{
-    return (size_t)trm__load_label(p->y_true, i, type) * k + (size_t)trm__load_label(p->y_pred, i, type);
-}
-
 /* Index of the first bad pair of [start, end), or end. */
 KERNEL size_t first_bad(const trm__pairs *p, size_t k, size_t start, size_t end,
                                enum trm__label_type type)
@@ -52,38 +49,6 @@ KERNEL size_t first_bad(const trm__pairs *p, size_t k, size_t start, size_t end,
             return i;
     }
     return end;
-}
-
-/* Whether [start, end) holds a bad pair; *used counts the pairs not skipped.
- * Without an ignore label every pair counts and labels of up to 32 bits are
- * tested as uint32 (negatives wrap above 2^31, past any usable limit), which
- * the vectorizer handles in 32-bit lanes. */
-KERNEL bool block_is_bad(const trm__pairs *p, size_t k, size_t start, size_t end,
-                                enum trm__label_type type, uint64_t *used)
-{
-    if (p->has_ignore) {
-        uint64_t bad = 0, count = 0;
-        for (size_t i = start; i < end; i++) {
-            int64_t t = trm__load_label(p->y_true, i, type), q = trm__load_label(p->y_pred, i, type);
-            uint64_t use = t != p->ignore;
-            bad |= use & (outside(t, k) | outside(q, k));
-            count += use;
-        }
-        *used += count;
-        return bad != 0;
-    }
-    *used += end - start;
-    if (type == TRM__LABEL_I64) {
-        uint64_t bad = 0;
-        for (size_t i = start; i < end; i++)
-            bad |= outside(trm__load_label(p->y_true, i, type), k) | outside(trm__load_label(p->y_pred, i, type), k);
-        return bad != 0;
-    }
-    uint32_t limit = k < ((size_t)1 << 31) ? (uint32_t)k : (uint32_t)1 << 31, bad = 0;
-    for (size_t i = start; i < end; i++)
-        bad |= ((uint32_t)trm__load_label(p->y_true, i, type) >= limit) |
-               ((uint32_t)trm__load_label(p->y_pred, i, type) >= limit);
-    return bad != 0;
 }
 
 /* K = 2 without an ignore label: the four cells follow from three sums (true
@@ -124,6 +89,91 @@ KERNEL size_t count_binary(uint64_t *counts, const trm__pairs *p, enum trm__labe
     return p->n;
 }
 
+/* Numbers the cells of the pairs of [start, end) into cells, leaving skipped
+ * pairs out, and returns how many it wrote; *bad says whether a counted pair
+ * has a label outside [0, K). Without an ignore label every pair counts and
+ * labels of up to 32 bits are tested as uint32 (negatives wrap above 2^31,
+ * past K), so the loop vectorizes in 32-bit lanes. */
+KERNEL size_t block_cells(const trm__pairs *p, size_t k, size_t start, size_t end, enum trm__label_type type,
+                          uint32_t *cells, bool *bad)
+{
+    size_t m = 0;
+    if (p->has_ignore) {
+        uint64_t out = 0;
+        for (size_t i = start; i < end; i++) {
+            int64_t t = trm__load_label(p->y_true, i, type), q = trm__load_label(p->y_pred, i, type);
+            uint64_t use = t != p->ignore;
+            out |= use & (outside(t, k) | outside(q, k));
+            /* Skipped pairs are written and then overwritten: no branch to mispredict. */
+            cells[m] = (uint32_t)t * (uint32_t)k + (uint32_t)q;
+            m += use;
+        }
+        *bad = out != 0;
+        return m;
+    }
+    uint64_t out = 0;
+    uint32_t limit = (uint32_t)k, out32 = 0;
+    for (size_t i = start; i < end; i++, m++) {
+        int64_t t = trm__load_label(p->y_true, i, type), q = trm__load_label(p->y_pred, i, type);
+        if (type == TRM__LABEL_I64)
+            out |= outside(t, k) | outside(q, k);
+        else
+            out32 |= ((uint32_t)t >= limit) | ((uint32_t)q >= limit);
+        cells[m] = (uint32_t)t * (uint32_t)k + (uint32_t)q;
+    }
+    *bad = (out | out32) != 0;
+    return m;
+}
+
+/* Counting a block is compute bound and leaves the memory system idle, so
+ * while it runs the labels of the next block are fetched: line `line` of each
+ * label array, past the block that starts at `next` and ends at `next_end`. */
+KERNEL void prefetch_line(const trm__pairs *p, size_t next, size_t next_end, size_t line,
+                          enum trm__label_type type)
+{
+    size_t size = type == TRM__LABEL_U8 ? 1 : type == TRM__LABEL_U16 ? 2 : type == TRM__LABEL_I32 ? 4 : 8;
+    size_t offset = next * size + line * 64;
+    if (offset < next_end * size) {
+        __builtin_prefetch((const char *)p->y_true + offset);
+        __builtin_prefetch((const char *)p->y_pred + offset);
+    }
+}
+
+/* Cells taken between two prefetches: 64 bytes of int32 labels. */
+#define CHUNK ((size_t)16)
+
+/* Adds delta to the matrix cell of each of the m cells. */
+KERNEL void add_in_place(uint64_t *counts, const uint32_t *cells, size_t m, uint64_t delta,
+                         const trm__pairs *p, size_t next, size_t next_end, enum trm__label_type type)
+{
+    for (size_t c = 0; c < m; c += CHUNK) {
+        prefetch_line(p, next, next_end, c / CHUNK, type);
+        size_t stop = m - c < CHUNK ? m : c + CHUNK;
+        for (size_t j = c; j < stop; j++)
+            counts[cells[j]] += delta;
+    }
+}
+
+/* Counts the m cells into four 32-bit sub-histograms `stride` apart, taking
+ * consecutive cells in turn, so runs of the same cell (the diagonal, mostly)
+ * do not wait on each other's store-to-load latency. */
+KERNEL void add_to_subs(uint32_t *sub, size_t stride, const uint32_t *cell, size_t m, const trm__pairs *p,
+                        size_t next, size_t next_end, enum trm__label_type type)
+{
+    for (size_t c = 0; c < m; c += CHUNK) {
+        prefetch_line(p, next, next_end, c / CHUNK, type);
+        size_t j = c, stop = m - c < CHUNK ? m : c + CHUNK;
+        for (; j + 4 <= stop; j += 4) {
+            sub[cell[j]]++;
+            sub[stride + cell[j + 1]]++;
+            sub[2 * stride + cell[j + 2]]++;
+            sub[3 * stride + cell[j + 3]]++;
+        }
+        for (; j < stop; j++)
+            sub[cell[j]]++;
+    }
+}
+
 static void fold(uint32_t *sub, uint64_t *folded, size_t cells)
 {
     for (size_t c = 0; c < cells; c++) {
@@ -132,60 +182,56 @@ static void fold(uint32_t *sub, uint64_t *folded, size_t cells)
     }
 }
 
-/* Small K: four 32-bit sub-histograms take consecutive pairs in turn, so runs
- * of the same cell (the diagonal, mostly) do not wait on each other's
- * store-to-load latency. */
+/* Small K: the counts go to sub-histograms in the scratch and reach the matrix
+ * only at the end. */
 KERNEL size_t count_small(uint64_t *counts, size_t k, const trm__pairs *p, void *scratch,
                                  enum trm__label_type type, uint64_t *kept)
 {
-    size_t cells = k * k;
+    size_t n_cells = k * k;
     uint32_t *sub = scratch;
-    uint64_t *folded = (uint64_t *)(sub + 4 * cells), used = 0;
-    for (size_t c = 0; c < 4 * cells; c++)
+    uint64_t *folded = (uint64_t *)(sub + 4 * n_cells), used = 0;
+    uint32_t cells[BLOCK];
+    for (size_t c = 0; c < 4 * n_cells; c++)
         sub[c] = 0;
-    for (size_t c = 0; c < cells; c++)
+    for (size_t c = 0; c < n_cells; c++)
         folded[c] = 0;
     for (size_t start = 0; start < p->n; start = block_end(start, p->n)) {
         size_t end = block_end(start, p->n);
-        if (block_is_bad(p, k, start, end, type, &used))
+        bool bad;
+        size_t m = block_cells(p, k, start, end, type, cells, &bad);
+        if (bad)
             return first_bad(p, k, start, end, type);
-        size_t i = start;
-        if (!p->has_ignore)
-            for (; i + 4 <= end; i += 4) {
-                sub[cell_of(p, k, i, type)]++;
-                sub[cells + cell_of(p, k, i + 1, type)]++;
-                sub[2 * cells + cell_of(p, k, i + 2, type)]++;
-                sub[3 * cells + cell_of(p, k, i + 3, type)]++;
-            }
-        for (; i < end; i++)
-            if (!skipped(p, trm__load_label(p->y_true, i, type)))
-                sub[cell_of(p, k, i, type)]++;
+        used += m;
+        add_to_subs(sub, n_cells, cells, m, p, end, block_end(end, p->n), type);
         if (end % FOLD_EVERY == 0)
-            fold(sub, folded, cells);
+            fold(sub, folded, n_cells);
     }
-    fold(sub, folded, cells);
-    for (size_t c = 0; c < cells; c++)
+    fold(sub, folded, n_cells);
+    for (size_t c = 0; c < n_cells; c++)
         counts[c] += folded[c];
     *kept = used;
     return p->n;
 }
 
 /* Large K: count in place; a failure takes back the blocks already counted. */
-KERNEL size_t count_in_place(uint64_t *counts, size_t k, const trm__pairs *p,
-                                    enum trm__label_type type, uint64_t *kept)
+KERNEL size_t count_in_place(uint64_t *counts, size_t k, const trm__pairs *p, enum trm__label_type type,
+                             uint64_t *kept)
 {
     uint64_t used = 0;
+    uint32_t cells[BLOCK];
     for (size_t start = 0; start < p->n; start = block_end(start, p->n)) {
         size_t end = block_end(start, p->n);
-        if (block_is_bad(p, k, start, end, type, &used)) {
-            for (size_t i = 0; i < start; i++)
-                if (!skipped(p, trm__load_label(p->y_true, i, type)))
-                    counts[cell_of(p, k, i, type)]--;
+        bool bad;
+        size_t m = block_cells(p, k, start, end, type, cells, &bad);
+        if (bad) {
+            for (size_t back = 0; back < start; back = block_end(back, p->n)) {
+                m = block_cells(p, k, back, block_end(back, p->n), type, cells, &bad);
+                add_in_place(counts, cells, m, UINT64_MAX, p, 0, 0, type);
+            }
             return first_bad(p, k, start, end, type);
         }
-        for (size_t i = start; i < end; i++)
-            if (!skipped(p, trm__load_label(p->y_true, i, type)))
-                counts[cell_of(p, k, i, type)]++;
+        used += m;
+        add_in_place(counts, cells, m, 1, p, end, block_end(end, p->n), type);
     }
     *kept = used;
     return p->n;
