@@ -36,6 +36,31 @@ typedef struct trm__pairs {
  * The caller guarantees the total cannot overflow by n more counts. */
 size_t trm__count_pairs(uint64_t *counts, size_t k, const trm__pairs *pairs, void *scratch, uint64_t *kept);
 
+/* K = 2: the four cells of n pairs from the number of true ones, predicted
+ * ones and pairs of ones. */
+static inline void trm__add_binary_sums(uint64_t *counts, uint64_t n, uint64_t trues, uint64_t preds, uint64_t both)
+{
+    counts[3] += both;
+    counts[2] += trues - both;
+    counts[1] += preds - both;
+    counts[0] += n - trues - preds + both;
+}
+
+/* Pairs are validated and counted in blocks of this many. */
+#define TRM__COUNT_BLOCK ((size_t)2048)
+
+/* 2 <= K <= 16 without an ignore label, on CPUs with AVX-512 BW and VBMI2: the
+ * same contract as trm__count_pairs(), except that a failure returns the
+ * start of the block of TRM__COUNT_BLOCK pairs holding the first bad pair. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+#define TRM__HAVE_AVX512_COUNT 1
+#define TRM__AVX512_MAX_K ((size_t)16)
+bool trm__count_avx512_usable(void);
+size_t trm__count_pairs_avx512(uint64_t *counts, size_t k, const trm__pairs *pairs, uint64_t *kept);
+#else
+#define TRM__HAVE_AVX512_COUNT 0
+#endif
+
 static inline int64_t trm__load_label(const void *labels, size_t i, enum trm__label_type type)
 {
     switch (type) {

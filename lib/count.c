@@ -13,7 +13,7 @@
 #include "common-private.h"
 #include "count-private.h"
 
-#define BLOCK ((size_t)2048)
+#define BLOCK TRM__COUNT_BLOCK
 
 /* Every kernel is inlined into count_typed(), where the label type is a
  * constant: the type switch of each load then folds away and the loops are
@@ -81,10 +81,7 @@ KERNEL size_t count_binary(uint64_t *counts, const trm__pairs *p, enum trm__labe
         preds += p_sum;
         both += tp_sum;
     }
-    counts[3] += both;
-    counts[2] += trues - both;
-    counts[1] += preds - both;
-    counts[0] += p->n - trues - preds + both;
+    trm__add_binary_sums(counts, p->n, trues, preds, both);
     *kept = p->n;
     return p->n;
 }
@@ -241,6 +238,12 @@ KERNEL size_t count_typed(uint64_t *counts, size_t k, const trm__pairs *p,
                                                                  void *scratch, uint64_t *kept,
                                                                  enum trm__label_type type)
 {
+#if TRM__HAVE_AVX512_COUNT
+    if (k <= TRM__AVX512_MAX_K && !p->has_ignore && p->n >= BLOCK && trm__count_avx512_usable()) {
+        size_t bad_block = trm__count_pairs_avx512(counts, k, p, kept);
+        return bad_block == p->n ? p->n : first_bad(p, k, bad_block, block_end(bad_block, p->n), type);
+    }
+#endif
     if (k == 2 && !p->has_ignore)
         return count_binary(counts, p, type, kept);
     if (scratch && p->n >= 4 * k * k)

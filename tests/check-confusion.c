@@ -1405,6 +1405,57 @@ START_TEST(every_counting_path)
 }
 END_TEST
 
+/* Small K is counted with labels narrowed to bytes where the CPU allows: a
+ * label that narrows to a valid class (256 as u16, -256 as int32, 2^32 as
+ * int64) must still be refused, wherever it sits in a 64-pair vector, and the
+ * counts must match a plain loop for K from 3 to 16 and batch tails of any
+ * length. */
+START_TEST(small_k_counts_and_refuses_aliases)
+{
+    enum label_type type = (enum label_type)_i;
+    static const size_t ks[] = { 3, 10, 16 };
+    static const int64_t alias_for[] = { 255, 256, -256, (int64_t)1 << 32 };
+    enum { N = 2 * 2048 + 101 };
+    int64_t *t = malloc(N * sizeof *t), *p = malloc(N * sizeof *p);
+    uint64_t want[16 * 16], got[16 * 16];
+    ck_assert(t && p);
+    for (size_t ki = 0; ki < 3; ki++) {
+        size_t k = ks[ki];
+        for (size_t n = N - 70; n <= N; n += 7) {
+            trm_confusion *cm = make(k, 0);
+            for (size_t i = 0; i < n; i++) {
+                t[i] = (int64_t)((i * 5 + i / 3) % k);
+                p[i] = (int64_t)(i % 4 ? (size_t)t[i] : (i * 11) % k);
+            }
+            memset(want, 0, sizeof want);
+            for (size_t i = 0; i < n; i++)
+                want[t[i] * (int64_t)k + p[i]]++;
+            ck_assert_ok(update_as(cm, type, t, p, n));
+            ck_assert_ok(trm_confusion_counts(cm, got));
+            ck_assert_msg(memcmp(got, want, k * k * sizeof *got) == 0, "K=%zu n=%zu: counts differ", k, n);
+
+            size_t size = 0;
+            uint8_t *before = snapshot(cm, &size);
+            const size_t at[] = { 0, 63, 2048 + 64, n - 1 };
+            for (size_t a = 0; a < 4; a++) {
+                int64_t *side = a % 2 ? p : t, saved = side[at[a]];
+                side[at[a]] = alias_for[type];
+                ck_assert_fails(TRM_E_LABEL, update_as(cm, type, t, p, n));
+                char where[32];
+                snprintf(where, sizeof where, "%s[%zu]", a % 2 ? "y_pred" : "y_true", at[a]);
+                assert_mentions(where);
+                ck_assert_unchanged(cm, before, size);
+                side[at[a]] = saved;
+            }
+            free(before);
+            trm_confusion_free(cm);
+        }
+    }
+    free(t);
+    free(p);
+}
+END_TEST
+
 /* ---- suite ---------------------------------------------------------------------- */
 
 static Suite *confusion_suite(void)
@@ -1476,6 +1527,7 @@ static Suite *confusion_suite(void)
     tc = tcase_create("validation");
     tcase_add_loop_test(tc, bad_label_rejects_batch, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, every_counting_path, 0, N_LABEL_TYPES);
+    tcase_add_loop_test(tc, small_k_counts_and_refuses_aliases, 0, N_LABEL_TYPES);
     tcase_add_test(tc, argmax_float_order);
     tcase_add_loop_test(tc, first_bad_label_is_named, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, ignored_pairs_are_not_reported, 0, N_LABEL_TYPES);
