@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "argmax-private.h"
 #include "codec-private.h"
 #include "common-private.h"
 #include "confusion-private.h"
@@ -449,31 +450,48 @@ ARGMAX_KERNEL void count_score_block(trm_confusion *cm, const int32_t *y_true, c
 ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t n,
                                       size_t stride, enum score_type type, uint64_t *kept, size_t *checked)
 {
-    size_t pred[ARGMAX_BLOCK_ROWS], k = cm->k;
+    size_t cells[ARGMAX_BLOCK_ROWS], k = cm->k;
     size_t row_bytes = type == SCORE_F32 ? sizeof(float) : sizeof(double);
     size_t rows = stride < ARGMAX_BLOCK_BYTES / row_bytes ? ARGMAX_BLOCK_BYTES / (stride * row_bytes) : 1;
     rows = rows < ARGMAX_BLOCK_ROWS ? rows : ARGMAX_BLOCK_ROWS;
     uint64_t used = 0;
+#if TRM__HAVE_AVX2_ARGMAX
+    trm__row_filter filter = { cm->has_ignore, cm->ignore };
+    bool fast = type == SCORE_F32 && k >= TRM__AVX2_ARGMAX_MIN_K && trm__argmax_avx2_usable();
+#endif
     for (size_t start = 0; start < n;) {
         size_t end = n - start > rows ? start + rows : n;
-        uint64_t bad = 0, count = 0;
-        for (size_t i = start; i < end; i++) {
-            uint64_t use = counted(cm, y_true[i]);
-            bad |= use & outside(y_true[i], k);
-            count += use;
-        }
-        used += count;
+        uint64_t bad = 0;
         for (size_t i = start; i < end; i++)
-            if (counted(cm, y_true[i]))
-                bad |= scan_row(scores, i * stride, k, pred + (i - start), type);
-        if (bad) {
+            bad |= counted(cm, y_true[i]) & outside(y_true[i], k);
+        /* The cells of the counted rows, in order; only a block whose labels
+         * are all good is scanned, so each cell is inside the matrix. */
+        size_t m = 0;
+        bool nonfinite_found = false;
+        if (!bad) {
+#if TRM__HAVE_AVX2_ARGMAX
+            if (fast)
+                m = trm__argmax_cells_f32_avx2(scores, stride, k, y_true, start, end, &filter, cells,
+                                               &nonfinite_found);
+            else
+#endif
+                for (size_t i = start; i < end; i++) {
+                    size_t pred;
+                    if (!counted(cm, y_true[i]))
+                        continue;
+                    nonfinite_found |= scan_row(scores, i * stride, k, &pred, type);
+                    cells[m++] = (size_t)y_true[i] * k + pred;
+                }
+        }
+        if (bad || nonfinite_found) {
             count_score_block(cm, y_true, scores, 0, start, stride, type, UINT64_MAX);
             *checked = end;
             return false;
         }
-        for (size_t i = start; i < end; i++)
-            if (counted(cm, y_true[i]))
-                cm->counts[(size_t)y_true[i] * k + pred[i - start]]++;
+        uint64_t *counts = cm->counts;
+        for (size_t j = 0; j < m; j++)
+            counts[cells[j]]++;
+        used += m;
         start = end;
     }
     *kept = used;

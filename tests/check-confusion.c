@@ -1357,6 +1357,61 @@ START_TEST(argmax_float_order)
 }
 END_TEST
 
+/* Argmax rows of every width from 2 to 40 scores (short rows, long rows with
+ * and without a remainder) and padded strides, with ties everywhere: scores
+ * come from a handful of values, -0 and +0 among them. The oracle is the
+ * plain first-index-of-the-maximum loop. A non-finite score at any position
+ * of a late row must leave the matrix unchanged and be named. */
+START_TEST(argmax_every_width)
+{
+    static const float values[] = { -2.0f, -0.0f, 0.0f, 1.5f, 3.0f };
+    enum { N = 700, MAX_K = 40 };
+    float *scores = malloc(N * (MAX_K + 3) * sizeof *scores);
+    int32_t y_true[N];
+    uint64_t want[MAX_K * MAX_K], got[MAX_K * MAX_K];
+    uint64_t seed = 12345;
+    ck_assert(scores);
+    for (size_t k = 2; k <= MAX_K; k++) {
+        for (size_t pad = 0; pad <= 3; pad += 3) {
+            size_t stride = k + pad;
+            trm_confusion *cm = make(k, 0);
+            memset(want, 0, sizeof want);
+            for (size_t i = 0; i < N; i++) {
+                y_true[i] = (int32_t)(i % k);
+                size_t best = 0;
+                for (size_t j = 0; j < stride; j++) {
+                    seed = seed * 6364136223846793005u + 1442695040888963407u;
+                    scores[i * stride + j] = values[(seed >> 33) % 5];
+                    if (j < k && scores[i * stride + j] > scores[i * stride + best])
+                        best = j;
+                }
+                want[(size_t)y_true[i] * k + best]++;
+            }
+            ck_assert_ok(trm_confusion_update_argmax_f32(cm, y_true, scores, N, stride));
+            ck_assert_ok(trm_confusion_counts(cm, got));
+            ck_assert_msg(memcmp(got, want, k * k * sizeof *got) == 0, "K=%zu stride=%zu: counts differ", k, stride);
+
+            size_t size = 0;
+            uint8_t *before = snapshot(cm, &size);
+            size_t row = N - 1 - k % 3;
+            for (size_t j = 0; j < k; j++) {
+                float saved = scores[row * stride + j];
+                scores[row * stride + j] = j % 2 ? INFINITY : NAN;
+                ck_assert_fails(TRM_E_NONFINITE, trm_confusion_update_argmax_f32(cm, y_true, scores, N, stride));
+                char where[48];
+                snprintf(where, sizeof where, "scores[%zu][%zu]", row, j);
+                assert_mentions(where);
+                ck_assert_unchanged(cm, before, size);
+                scores[row * stride + j] = saved;
+            }
+            free(before);
+            trm_confusion_free(cm);
+        }
+    }
+    free(scores);
+}
+END_TEST
+
 /* The update kernels take different paths by K (two classes, a few classes,
  * many classes) and by the ignore label; each must count exactly what a plain
  * loop counts, and leave the matrix untouched when a late block holds a bad
@@ -1528,6 +1583,7 @@ static Suite *confusion_suite(void)
     tcase_add_loop_test(tc, bad_label_rejects_batch, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, every_counting_path, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, small_k_counts_and_refuses_aliases, 0, N_LABEL_TYPES);
+    tcase_add_test(tc, argmax_every_width);
     tcase_add_test(tc, argmax_float_order);
     tcase_add_loop_test(tc, first_bad_label_is_named, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, ignored_pairs_are_not_reported, 0, N_LABEL_TYPES);

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* The vectorized argmax of float32 score rows behind
+ * trm_confusion_update_argmax_f32, on CPUs with AVX2. */
+#ifndef TRM_ARGMAX_PRIVATE_H
+#define TRM_ARGMAX_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Rows whose true label equals ignore (when has_ignore) are skipped unread. */
+typedef struct trm__row_filter {
+    bool has_ignore;
+    int64_t ignore;
+} trm__row_filter;
+
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+#define TRM__HAVE_AVX2_ARGMAX 1
+/* Rows shorter than this take the portable kernel. */
+#define TRM__AVX2_ARGMAX_MIN_K ((size_t)8)
+bool trm__argmax_avx2_usable(void);
+/* For each row i of [start, end) that is not skipped, in order, writes the
+ * matrix cell y_true[i] * k + the argmax of the k scores at
+ * scores + i * stride (ties to the lowest index, -0 equal to +0) to cells,
+ * and returns how many it wrote; *nonfinite_found says whether such a row
+ * holds a non-finite score, in which case the cells mean nothing. The true
+ * labels must be in [0, k). */
+size_t trm__argmax_cells_f32_avx2(const float *scores, size_t stride, size_t k, const int32_t *y_true,
+                                 size_t start, size_t end, const trm__row_filter *filter, size_t *cells,
+                                 bool *nonfinite_found);
+#else
+#define TRM__HAVE_AVX2_ARGMAX 0
+#endif
+
+#endif /* TRM_ARGMAX_PRIVATE_H */
