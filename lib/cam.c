@@ -1025,13 +1025,15 @@ static int check_float_range(const char *func, const shape *sh, const double *ma
     return TRM_OK;
 }
 
-/* pytorch-grad-cam's scale_cam_image: (x - min) / (max - min + 1e-7). */
+/* pytorch-grad-cam's scale_cam_image: (x - min) / (max - min + 1e-7). The map
+ * is finite here, so plain comparisons replace fmin/fmax, which GCC calls in
+ * libm (NaN rules) instead of inlining. */
 static void normalize_minmax(double *map, size_t n)
 {
     double low = map[0], high = map[0];
     for (size_t i = 1; i < n; i++) {
-        low = fmin(low, map[i]);
-        high = fmax(high, map[i]);
+        low = map[i] < low ? map[i] : low;
+        high = map[i] > high ? map[i] : high;
     }
     double range = high - low + MINMAX_EPS;
     for (size_t i = 0; i < n; i++)
