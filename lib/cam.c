@@ -311,8 +311,10 @@ KERNEL bool op_uses_param(enum op op)
  * most MAX_CHECKED_WEIGHT, stay far inside the double range, while a NaN or an
  * infinity read makes the sums it enters non-finite for good (Inf * 0 is NaN,
  * Inf - Inf is NaN). For these ops the finished sums are checked instead of
- * every input, which takes the test out of the inner loops. */
-#define MAX_CHECKED_WEIGHT 0x1p64
+ * every input, which takes the test out of the inner loops. The bound admits
+ * any mean of floats, so every Grad-CAM weight (products below 2^256, sums of
+ * them below 2^320). */
+#define MAX_CHECKED_WEIGHT 0x1p128
 
 KERNEL bool op_checks_sums(enum op op)
 {
@@ -527,6 +529,46 @@ KERNEL unsigned channel_map(enum op op, int layout, const float *g, const float 
     if (op_checks_sums(op))
         bad |= any_not_finite(map, n);
     return bad;
+}
+
+/* Grad-CAM channels-first, pipelined by one channel: a channel's weight is the
+ * mean of its own gradient row, so one loop sums the gradient row of channel
+ * c while it adds the activation row of channel c - 1, weighted, into the map.
+ * The gradients and the activations are read as two sequential streams, as in
+ * the read pass, and the latency of the sum's adds hides behind the independent
+ * adds into the map. with_next and with_cur are constants after inlining: the first pass
+ * only sums and the last only adds. Returns the sum of the row `next`. */
+KERNEL double sum_and_add_row(bool with_next, bool with_cur, const float *restrict next,
+                              const float *restrict cur, double w, size_t n, double *restrict map)
+{
+    double s[LANES] = { 0 }, tail = 0.0;
+    size_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        LANE_LOOP
+        for (size_t k = 0; k < LANES; k++) {
+            s[k] += with_next ? next[i + k] : 0.0f;
+            if (with_cur)
+                map[i + k] += w * cur[i + k];
+        }
+    }
+    for (; i < n; i++) {
+        tail += with_next ? next[i] : 0.0f;
+        if (with_cur)
+            map[i] += w * cur[i];
+    }
+    return lane_total(s) + tail;
+}
+
+/* Its weights are means of floats, within MAX_CHECKED_WEIGHT, so the weights
+ * and the map are checked instead of the inputs. */
+KERNEL unsigned gradcam_first(const float *g, const float *a, size_t channels, size_t n, double *w, double *map)
+{
+    memset(map, 0, n * sizeof(double));
+    w[0] = sum_and_add_row(true, false, g, NULL, 0.0, n, map) / (double)n;
+    for (size_t c = 1; c < channels; c++)
+        w[c] = sum_and_add_row(true, true, g + c * n, a + (c - 1) * n, w[c - 1], n, map) / (double)n;
+    sum_and_add_row(false, true, NULL, a + (channels - 1) * n, w[channels - 1], n, map);
+    return any_not_finite(w, channels) | any_not_finite(map, n);
 }
 
 /* ---- channel weights ------------------------------------------------------------ */
@@ -967,6 +1009,9 @@ TRM__DISPATCH static unsigned raw_map(const trm_cam *c, const shape *sh, const f
     unsigned bad;
     switch (c->method) {
     case TRM_CAM_GRADCAM:
+        if (c->layout == TRM_LAYOUT_CHANNELS_FIRST)
+            return gradcam_first(g + at, a + at, channels, n, ws->w, map);
+        /* fall through */
     case TRM_CAM_GRADCAM_PLUS_PLUS:
     case TRM_CAM_XGRADCAM:
         bad = channel_weights(c, sh, g, a, at, ws, ws->w);
@@ -1025,13 +1070,15 @@ static int check_float_range(const char *func, const shape *sh, const double *ma
     return TRM_OK;
 }
 
-/* pytorch-grad-cam's scale_cam_image: (x - min) / (max - min + 1e-7). */
+/* pytorch-grad-cam's scale_cam_image: (x - min) / (max - min + 1e-7). The map
+ * is finite here, so plain comparisons replace fmin/fmax, which GCC calls in
+ * libm (NaN rules) instead of inlining. */
 static void normalize_minmax(double *map, size_t n)
 {
     double low = map[0], high = map[0];
     for (size_t i = 1; i < n; i++) {
-        low = fmin(low, map[i]);
-        high = fmax(high, map[i]);
+        low = map[i] < low ? map[i] : low;
+        high = map[i] > high ? map[i] : high;
     }
     double range = high - low + MINMAX_EPS;
     for (size_t i = 0; i < n; i++)
