@@ -400,6 +400,17 @@ static inline unsigned lane_any(const unsigned *flags)
     return any;
 }
 
+/* The kernels read their inputs as one or two sequential streams; asking for
+ * the line 4 KiB ahead on each block of LANES floats took the channels-first
+ * Grad-CAM of 56x56 maps from 0.55 to 0.85 of a read pass on the Zen 5 this
+ * was tuned on. The address is formed as an integer: near the end of an
+ * input it points past it, which a prefetch tolerates and pointer arithmetic
+ * would not. */
+KERNEL void prefetch_ahead(const float *at)
+{
+    __builtin_prefetch((const void *)((uintptr_t)at + 4096));
+}
+
 /* Both kernels below run in blocks of LANES elements with one partial sum and
  * one non-finite flag per lane: an inner loop of constant trip count is what
  * GCC vectorizes at -O2, and per-lane flags keep the float checks in step with
@@ -416,6 +427,10 @@ KERNEL unsigned reduce(enum op op, const float *restrict g, const float *restric
     unsigned bad[LANES] = { 0 };
     size_t i = 0;
     for (; i + LANES <= n; i += LANES) {
+        if (op_reads_g(op))
+            prefetch_ahead(g + at + i);
+        if (op_reads_a(op))
+            prefetch_ahead(a + at + i);
         LANE_LOOP
         for (size_t k = 0; k < LANES; k++) {
             float gv = load(g, at + i + k, op_reads_g(op)), av = load(a, at + i + k, op_reads_a(op));
@@ -448,6 +463,10 @@ KERNEL unsigned accumulate(enum op op, const float *restrict g, const float *res
     unsigned bad[LANES] = { 0 };
     size_t i = 0;
     for (; i + LANES <= n; i += LANES) {
+        if (op_reads_g(op))
+            prefetch_ahead(g + at + i);
+        if (op_reads_a(op))
+            prefetch_ahead(a + at + i);
         LANE_LOOP
         for (size_t k = 0; k < LANES; k++) {
             float gv = load(g, at + i + k, op_reads_g(op)), av = load(a, at + i + k, op_reads_a(op));
@@ -544,6 +563,10 @@ KERNEL double sum_and_add_row(bool with_next, bool with_cur, const float *restri
     double s[LANES] = { 0 }, tail = 0.0;
     size_t i = 0;
     for (; i + LANES <= n; i += LANES) {
+        if (with_next)
+            prefetch_ahead(next + i);
+        if (with_cur)
+            prefetch_ahead(cur + i);
         LANE_LOOP
         for (size_t k = 0; k < LANES; k++) {
             s[k] += with_next ? next[i + k] : 0.0f;
