@@ -60,8 +60,9 @@ def report(case, contenders, items, unit):
 
 def compare_confusion():
     n = 1 << (16 if QUICK else 24)
-    for k in (2, 10, 100, 1000):
-        y_true, y_pred = labels(n, k, k)
+    cases = [(np.int32, k) for k in (2, 10, 100, 1000)] + [(np.uint8, k) for k in (2, 10)]
+    for dtype, k in cases:
+        y_true, y_pred = (y.astype(dtype) for y in labels(n, k, k))
         cm = trainmetrics.ConfusionMatrix(k)
 
         def ours():
@@ -89,7 +90,7 @@ def compare_confusion():
             seconds = best_seconds(lambda: sk_confusion_matrix(y_true[small], y_pred[small],
                                                                 labels=np.arange(k)), repetitions=2)
             contenders.append(("sklearn", seconds * 16))
-        report(f"confusion int32 K={k}", contenders, n, "samples")
+        report(f"confusion {np.dtype(dtype).name} K={k}", contenders, n, "samples")
 
 
 def numpy_gradcam(a, g, out_shape):
