@@ -113,14 +113,12 @@ KERNEL bool count_block(const trm__pairs *p, size_t k, size_t start, size_t end,
     uint8_t equal[TRM__COUNT_BLOCK];
     uint8_t cells[TRM__COUNT_BLOCK + LANES];
     __mmask64 bad = 0;
-    size_t m = 0, vectors = 0, size = type == TRM__LABEL_U8 ? 1 : type == TRM__LABEL_U16 ? 2 : type == TRM__LABEL_I32 ? 4 : 8;
+    size_t m = 0, vectors = 0, size = trm__label_size(type);
     for (size_t i = start; i < end; i += LANES, vectors++) {
         __mmask64 live = _bzhi_u64(~0ull, (unsigned)(end - i < LANES ? end - i : LANES)), out_true, out_pred;
-        if (i + TRM__COUNT_BLOCK < p->n)
-            for (size_t line = 0; line < size; line++) {
-                __builtin_prefetch((const char *)p->y_true + (i + TRM__COUNT_BLOCK) * size + 64 * line);
-                __builtin_prefetch((const char *)p->y_pred + (i + TRM__COUNT_BLOCK) * size + 64 * line);
-            }
+        /* The 64 pairs a block ahead: as many lines as a label has bytes. */
+        for (size_t line = 0; line < size; line++)
+            trm__prefetch_pairs(p, (i + TRM__COUNT_BLOCK) * size + 64 * line, p->n * size);
         __m512i t = load_bytes(p->y_true, i, live, k, type, &out_true);
         __m512i q = load_bytes(p->y_pred, i, live, k, type, &out_pred);
         bad |= out_true | out_pred;

@@ -61,6 +61,21 @@ size_t trm__count_pairs_avx512(uint64_t *counts, size_t k, const trm__pairs *pai
 #define TRM__HAVE_AVX512_COUNT 0
 #endif
 
+static inline size_t trm__label_size(enum trm__label_type type)
+{
+    return type == TRM__LABEL_U8 ? 1 : type == TRM__LABEL_U16 ? 2 : type == TRM__LABEL_I32 ? 4 : 8;
+}
+
+/* Asks for the cache line at byte `offset` of both label arrays, if it is
+ * below byte `end`. */
+static inline void trm__prefetch_pairs(const trm__pairs *p, size_t offset, size_t end)
+{
+    if (offset < end) {
+        __builtin_prefetch((const char *)p->y_true + offset);
+        __builtin_prefetch((const char *)p->y_pred + offset);
+    }
+}
+
 static inline int64_t trm__load_label(const void *labels, size_t i, enum trm__label_type type)
 {
     switch (type) {

@@ -128,12 +128,8 @@ KERNEL size_t block_cells(const trm__pairs *p, size_t k, size_t start, size_t en
 KERNEL void prefetch_line(const trm__pairs *p, size_t next, size_t next_end, size_t line,
                           enum trm__label_type type)
 {
-    size_t size = type == TRM__LABEL_U8 ? 1 : type == TRM__LABEL_U16 ? 2 : type == TRM__LABEL_I32 ? 4 : 8;
-    size_t offset = next * size + line * 64;
-    if (offset < next_end * size) {
-        __builtin_prefetch((const char *)p->y_true + offset);
-        __builtin_prefetch((const char *)p->y_pred + offset);
-    }
+    size_t size = trm__label_size(type);
+    trm__prefetch_pairs(p, next * size + line * 64, next_end * size);
 }
 
 /* Cells taken between two prefetches: 64 bytes of int32 labels. */
