@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The argmax of float32 score rows with AVX2, taken when the CPU has
- * them.
+/* The argmax of float32 score rows with AVX2, taken when the CPU has it.
  *
  * A row of 8 to 16 scores is two 8-lane loads, the first and the last eight,
  * which overlap instead of needing a masked load or a scalar tail; longer rows
