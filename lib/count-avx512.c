@@ -113,14 +113,16 @@ KERNEL bool count_block(const trm__pairs *p, size_t k, size_t start, size_t end,
     uint8_t equal[TRM__COUNT_BLOCK];
     uint8_t cells[TRM__COUNT_BLOCK + LANES];
     __mmask64 bad = 0;
-    size_t m = 0, vectors = 0, size = trm__label_size(type);
+    /* Locals: the byte stores below could otherwise change *p for the compiler. */
+    size_t m = 0, vectors = 0, size = trm__label_size(type), end_bytes = p->n * size;
+    const void *y_true = p->y_true, *y_pred = p->y_pred;
     for (size_t i = start; i < end; i += LANES, vectors++) {
         __mmask64 live = _bzhi_u64(~0ull, (unsigned)(end - i < LANES ? end - i : LANES)), out_true, out_pred;
         /* The 64 pairs a block ahead: as many lines as a label has bytes. */
         for (size_t line = 0; line < size; line++)
-            trm__prefetch_pairs(p, (i + TRM__COUNT_BLOCK) * size + 64 * line, p->n * size);
-        __m512i t = load_bytes(p->y_true, i, live, k, type, &out_true);
-        __m512i q = load_bytes(p->y_pred, i, live, k, type, &out_pred);
+            trm__prefetch_pairs(p, (i + TRM__COUNT_BLOCK) * size + 64 * line, end_bytes);
+        __m512i t = load_bytes(y_true, i, live, k, type, &out_true);
+        __m512i q = load_bytes(y_pred, i, live, k, type, &out_pred);
         bad |= out_true | out_pred;
         __mmask64 same = _mm512_mask_cmpeq_epi8_mask(live, t, q);
         _mm512_storeu_si512(equal + (i - start), _mm512_mask_mov_epi8(_mm512_set1_epi8(-1), same, t));
