@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cam-private.h"
 #include "common-private.h"
 #include "resample-private.h"
 #include "trainmetrics/cam.h"
@@ -500,6 +501,10 @@ KERNEL unsigned channel_sums(enum op op, int layout, const float *g, const float
     if (layout == TRM_LAYOUT_CHANNELS_FIRST) {
         for (size_t c = 0; c < channels; c++)
             bad |= reduce(op, g, a, at + c * n, p, c, 0, n, first + c, op_two_sums(op) ? second + c : NULL);
+#if TRM__HAVE_AVX512_CAM
+    } else if (op == OP_SUM_G && trm__cam_avx512_usable()) {
+        trm__column_sums_avx512(g + at, n, channels, first);
+#endif
     } else {
         memset(first, 0, channels * sizeof(double));
         if (op_two_sums(op))
@@ -541,6 +546,10 @@ KERNEL unsigned channel_map(enum op op, int layout, const float *g, const float 
                 add_four_weighted(a + at + c * n, n, p + c, map);
         for (; c < channels; c++)
             bad |= accumulate(op, g, a, at + c * n, p, c, 0, n, map, NULL);
+#if TRM__HAVE_AVX512_CAM
+    } else if (op == OP_WEIGHTED && trm__cam_avx512_usable()) {
+        trm__weighted_row_sums_avx512(a + at, n, channels, p, map);
+#endif
     } else {
         for (size_t i = 0; i < n; i++)
             bad |= reduce(op, g, a, at + i * channels, p, 0, 1, channels, map + i, NULL);
@@ -586,6 +595,12 @@ KERNEL double sum_and_add_row(bool with_next, bool with_cur, const float *restri
  * and the map are checked instead of the inputs. */
 KERNEL unsigned gradcam_first(const float *g, const float *a, size_t channels, size_t n, double *w, double *map)
 {
+#if TRM__HAVE_AVX512_CAM
+    if (trm__cam_avx512_usable()) {
+        trm__gradcam_first_avx512(g, a, channels, n, w, map);
+        return any_not_finite(w, channels) | any_not_finite(map, n);
+    }
+#endif
     memset(map, 0, n * sizeof(double));
     w[0] = sum_and_add_row(true, false, g, NULL, 0.0, n, map) / (double)n;
     for (size_t c = 1; c < channels; c++)
