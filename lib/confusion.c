@@ -463,7 +463,11 @@ ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const int32_t *y_true, 
     bool fast = type == SCORE_F32 && k >= TRM__AVX2_ARGMAX_MIN_K && trm__argmax_avx2_usable();
 #endif
     for (size_t start = 0; start < n;) {
-        size_t end = n - start > rows ? start + rows : n;
+        size_t end = n - start > rows ? start + rows : n, ahead = n - end > rows ? end + rows : n;
+        /* The next block's true labels, a stream the hardware prefetcher
+         * leaves to stall the label test; this block's scan hides them. */
+        for (size_t i = end; i < ahead; i += 64 / sizeof *y_true)
+            __builtin_prefetch(y_true + i);
         uint64_t bad = 0;
         if (cm->has_ignore)
             for (size_t i = start; i < end; i++)
