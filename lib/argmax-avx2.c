@@ -116,30 +116,28 @@ KERNEL size_t long_row_argmax(const float *row, size_t k, __m256 *check)
     return k - 8 + (size_t)_tzcnt_u32(lanes_equal(_mm256_loadu_ps(row + k - 8), m));
 }
 
-TARGET size_t trm__argmax_cells_f32_avx2(const float *scores, size_t stride, size_t k, const int32_t *y_true,
-                                        size_t start, size_t end, const trm__row_filter *filter, size_t *cells,
-                                        bool *nonfinite_found)
+TARGET void trm__argmax_f32_avx2(const float *scores, size_t stride, size_t k, const int32_t *y_true, size_t start,
+                                 size_t end, const trm__row_filter *filter, int32_t *pred, bool *nonfinite_found)
 {
     __m256 check = _mm256_setzero_ps();
-    size_t m = 0, i = start;
+    size_t i = start;
     if (k <= 16 && !filter->has_ignore)
-        for (; i + 2 <= end; i += 2, m += 2) {
+        for (; i + 2 <= end; i += 2) {
             const float *row = scores + i * stride;
             size_t pred_a, pred_b;
             prefetch_ahead(row);
             short_pair_argmax(row, row + stride, k, &check, &pred_a, &pred_b);
-            cells[m] = (size_t)y_true[i] * k + pred_a;
-            cells[m + 1] = (size_t)y_true[i + 1] * k + pred_b;
+            pred[i - start] = (int32_t)pred_a;
+            pred[i - start + 1] = (int32_t)pred_b;
         }
     for (; i < end; i++) {
+        pred[i - start] = 0;
         if (filter->has_ignore && y_true[i] == filter->ignore)
             continue;
         const float *row = scores + i * stride;
         prefetch_ahead(row);
-        size_t pred = k <= 16 ? short_row_argmax(row, k, &check) : long_row_argmax(row, k, &check);
-        cells[m++] = (size_t)y_true[i] * k + pred;
+        pred[i - start] = (int32_t)(k <= 16 ? short_row_argmax(row, k, &check) : long_row_argmax(row, k, &check));
     }
     *nonfinite_found = _mm256_movemask_ps(_mm256_cmp_ps(check, check, _CMP_UNORD_Q)) != 0;
-    return m;
 }
 #endif

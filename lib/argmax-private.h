@@ -19,15 +19,13 @@ typedef struct trm__row_filter {
 /* Rows shorter than this take the portable kernel. */
 #define TRM__AVX2_ARGMAX_MIN_K ((size_t)8)
 bool trm__argmax_avx2_usable(void);
-/* For each row i of [start, end) that is not skipped, in order, writes the
- * matrix cell y_true[i] * k + the argmax of the k scores at
- * scores + i * stride (ties to the lowest index, -0 equal to +0) to cells,
- * and returns how many it wrote; *nonfinite_found says whether such a row
- * holds a non-finite score, in which case the cells mean nothing. The true
- * labels must be in [0, k). */
-size_t trm__argmax_cells_f32_avx2(const float *scores, size_t stride, size_t k, const int32_t *y_true,
-                                 size_t start, size_t end, const trm__row_filter *filter, size_t *cells,
-                                 bool *nonfinite_found);
+/* For each row i of [start, end), writes the argmax of the k scores at
+ * scores + i * stride (ties to the lowest index, -0 equal to +0) to
+ * pred[i - start], or 0 for a skipped row, which is not read;
+ * *nonfinite_found says whether a row read holds a non-finite score, in which
+ * case the argmaxes mean nothing. */
+void trm__argmax_f32_avx2(const float *scores, size_t stride, size_t k, const int32_t *y_true, size_t start,
+                          size_t end, const trm__row_filter *filter, int32_t *pred, bool *nonfinite_found);
 #else
 #define TRM__HAVE_AVX2_ARGMAX 0
 #endif

@@ -423,13 +423,17 @@ static inline int update_weighted(const char *func, trm_confusion *cm, const voi
 
 /* One pass over memory for unweighted matrices: the rows are taken in blocks
  * of about ARGMAX_BLOCK_BYTES of scores (at most ARGMAX_BLOCK_ROWS rows); each
- * row is checked and its argmax found in the same read, and the block is
- * counted once all its rows proved good. A bad block makes the blocks already
- * counted be taken back (their argmaxes found again; integer counts undo
- * exactly), and the caller then names the first offending element with
+ * row is checked and its argmax found in the same read. The argmaxes of good
+ * blocks gather as predicted labels, up to ARGMAX_BATCH_ROWS of them, which
+ * the label-pair counting kernels then count against the true labels, as
+ * trm_confusion_update_i32 would: for small K those count a batch several
+ * times faster than a load and a store per row. A bad block makes the batches
+ * already counted be taken back (their argmaxes found again; integer counts
+ * undo exactly), and the caller then names the first offending element with
  * check_score_rows(). */
 #define ARGMAX_BLOCK_BYTES ((size_t)32768)
 #define ARGMAX_BLOCK_ROWS ((size_t)1024)
+#define ARGMAX_BATCH_ROWS (4 * ARGMAX_BLOCK_ROWS)
 
 #define ARGMAX_KERNEL static inline __attribute__((always_inline))
 
@@ -443,67 +447,84 @@ ARGMAX_KERNEL void count_score_block(trm_confusion *cm, const int32_t *y_true, c
             cm->counts[(size_t)y_true[i] * k + argmax_row(scores, i * stride, k, type)] += delta;
 }
 
+/* Counts rows [start, start + rows) from their predicted labels, which are
+ * inside [0, K). Returns rows with *kept set, or the index (from start) of the
+ * first row whose true label is outside [0, K), counting nothing. */
+static size_t count_predictions(trm_confusion *cm, const int32_t *y_true, size_t start, const int32_t *pred,
+                                size_t rows, uint64_t *kept)
+{
+    trm__pairs pairs = { y_true + start, pred, rows, TRM__LABEL_I32, cm->has_ignore, cm->ignore };
+    return trm__count_pairs(cm->counts, cm->k, &pairs, cm->scratch, kept);
+}
+
+/* Finds the argmaxes of rows [start, end) into pred[0 .. end - start) (0 for
+ * ignored rows, which are not read); returns whether a row read holds a
+ * non-finite score. */
+ARGMAX_KERNEL bool scan_block(const trm_confusion *cm, bool avx2, const int32_t *y_true, const void *scores,
+                              size_t stride, enum score_type type, size_t start, size_t end, int32_t *pred)
+{
+    bool nonfinite_found = false;
+    size_t k = cm->k;
+#if TRM__HAVE_AVX2_ARGMAX
+    if (avx2) {
+        trm__row_filter filter = { cm->has_ignore, cm->ignore };
+        trm__argmax_f32_avx2(scores, stride, k, y_true, start, end, &filter, pred, &nonfinite_found);
+        return nonfinite_found;
+    }
+#endif
+    (void)avx2;
+    for (size_t i = start; i < end; i++) {
+        size_t best = 0;
+        if (counted(cm, y_true[i]))
+            nonfinite_found |= scan_row(scores, i * stride, k, &best, type);
+        pred[i - start] = (int32_t)best;
+    }
+    return nonfinite_found;
+}
+
+/* Gives up on a call: takes back the rows [0, counted) already counted and
+ * sets *checked to bad_end, past the first bad row. */
+ARGMAX_KERNEL bool give_up(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t counted, size_t stride,
+                           enum score_type type, size_t bad_end, size_t *checked)
+{
+    count_score_block(cm, y_true, scores, 0, counted, stride, type, UINT64_MAX);
+    *checked = bad_end;
+    return false;
+}
+
 /* Returns true with *kept set when every row was counted; otherwise false with
- * *checked the end of the block holding the first bad row, and the counts as
- * they were. A block's rows are validated and their argmaxes found in the same
- * read; the argmaxes wait in pred until the whole block is known good. */
+ * *checked past the first bad row (a row with a non-finite score or a true
+ * label outside [0, K) that is not ignored), and the counts as they were. */
 ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t n,
                                       size_t stride, enum score_type type, uint64_t *kept, size_t *checked)
 {
-    size_t cells[ARGMAX_BLOCK_ROWS], k = cm->k;
-    /* As uint32, negative labels read 2^31 and more: past K, or past every
-     * int32 label when K is larger. */
-    uint32_t k32 = k < ((size_t)1 << 31) ? (uint32_t)k : (uint32_t)1 << 31;
-    size_t row_bytes = type == SCORE_F32 ? sizeof(float) : sizeof(double);
+    /* the argmaxes of rows [counted, start), waiting to be counted */
+    int32_t pred[ARGMAX_BATCH_ROWS];
+    size_t counted = 0, row_bytes = type == SCORE_F32 ? sizeof(float) : sizeof(double);
     size_t rows = stride < ARGMAX_BLOCK_BYTES / row_bytes ? ARGMAX_BLOCK_BYTES / (stride * row_bytes) : 1;
     rows = rows < ARGMAX_BLOCK_ROWS ? rows : ARGMAX_BLOCK_ROWS;
     uint64_t used = 0;
+    bool avx2 = false;
 #if TRM__HAVE_AVX2_ARGMAX
-    trm__row_filter filter = { cm->has_ignore, cm->ignore };
-    bool fast = type == SCORE_F32 && k >= TRM__AVX2_ARGMAX_MIN_K && trm__argmax_avx2_usable();
+    avx2 = type == SCORE_F32 && cm->k >= TRM__AVX2_ARGMAX_MIN_K && trm__argmax_avx2_usable();
 #endif
     for (size_t start = 0; start < n;) {
         size_t end = n - start > rows ? start + rows : n, ahead = n - end > rows ? end + rows : n;
-        /* The next block's true labels, a stream the hardware prefetcher
-         * leaves to stall the label test; this block's scan hides them. */
+        /* The next block's true labels: a stream the hardware prefetcher
+         * does not follow, read when its batch is counted. */
         for (size_t i = end; i < ahead; i += 64 / sizeof *y_true)
             __builtin_prefetch(y_true + i);
-        uint64_t bad = 0;
-        if (cm->has_ignore)
-            for (size_t i = start; i < end; i++)
-                bad |= counted(cm, y_true[i]) & outside(y_true[i], k);
-        else /* 32-bit lanes: twice as many per vector */
-            for (size_t i = start; i < end; i++)
-                bad |= (uint32_t)y_true[i] >= k32;
-        /* The cells of the counted rows, in order; only a block whose labels
-         * are all good is scanned, so each cell is inside the matrix. */
-        size_t m = 0;
-        bool nonfinite_found = false;
-        if (!bad) {
-#if TRM__HAVE_AVX2_ARGMAX
-            if (fast)
-                m = trm__argmax_cells_f32_avx2(scores, stride, k, y_true, start, end, &filter, cells,
-                                               &nonfinite_found);
-            else
-#endif
-                for (size_t i = start; i < end; i++) {
-                    size_t pred;
-                    if (!counted(cm, y_true[i]))
-                        continue;
-                    nonfinite_found |= scan_row(scores, i * stride, k, &pred, type);
-                    cells[m++] = (size_t)y_true[i] * k + pred;
-                }
-        }
-        if (bad || nonfinite_found) {
-            count_score_block(cm, y_true, scores, 0, start, stride, type, UINT64_MAX);
-            *checked = end;
-            return false;
-        }
-        uint64_t *counts = cm->counts;
-        for (size_t j = 0; j < m; j++)
-            counts[cells[j]]++;
-        used += m;
+        if (scan_block(cm, avx2, y_true, scores, stride, type, start, end, pred + (start - counted)))
+            return give_up(cm, y_true, scores, counted, stride, type, end, checked);
         start = end;
+        if (end < n && end - counted + rows <= ARGMAX_BATCH_ROWS)
+            continue;
+        uint64_t batch_kept = 0;
+        size_t good = count_predictions(cm, y_true, counted, pred, end - counted, &batch_kept);
+        if (good < end - counted)
+            return give_up(cm, y_true, scores, counted, stride, type, counted + good + 1, checked);
+        used += batch_kept;
+        counted = end;
     }
     *kept = used;
     return true;

@@ -1412,6 +1412,80 @@ START_TEST(argmax_every_width)
 }
 END_TEST
 
+/* The argmaxes of a call are counted in batches of several cache blocks, and
+ * the true labels are checked only as a batch is counted: a bad label must
+ * still be named before a non-finite score in a later row of the same batch
+ * (and after one in an earlier row), wherever it sits, with the matrix as it
+ * was. K 3, 10 and 40 take the portable, the short-row and the long-row scans
+ * for float32; each runs with and without an ignored class. */
+static void assert_argmax_fails_at(trm_confusion *cm, enum score_type type, const int32_t *y, const double *s,
+                                   size_t n, size_t k, int code, const char *needle)
+{
+    size_t size = 0;
+    uint8_t *before = snapshot(cm, &size);
+    ck_assert_fails(code, argmax_as(cm, type, y, s, n, k));
+    assert_mentions(needle);
+    ck_assert_unchanged(cm, before, size);
+    free(before);
+}
+
+START_TEST(argmax_first_bad_row_across_batches)
+{
+    enum score_type type = (enum score_type)_i;
+    static const size_t ks[] = { 3, 10, 40 };
+    enum { N = 20000, EARLY = 5000, LATER = 6000 };
+    int32_t *y = malloc(N * sizeof *y);
+    double *s = malloc(N * 40 * sizeof *s);
+    uint64_t *want = malloc(40 * 40 * sizeof *want), *got = malloc(40 * 40 * sizeof *got);
+    ck_assert(y && s && want && got);
+    for (size_t ki = 0; ki < 3; ki++) {
+        size_t k = ks[ki];
+        for (int with_ignore = 0; with_ignore < 2; with_ignore++) {
+            trm_confusion *cm = make(k, 0);
+            if (with_ignore)
+                ck_assert_ok(trm_confusion_set_ignore_label(cm, 1));
+            memset(want, 0, k * k * sizeof *want);
+            for (size_t i = 0; i < N; i++) {
+                y[i] = (int32_t)((i * 7) % k);
+                size_t best = 0;
+                for (size_t j = 0; j < k; j++) {
+                    s[i * k + j] = (double)((i * 13 + j * 5) % 17);
+                    best = s[i * k + j] > s[i * k + best] ? j : best;
+                }
+                if (!(with_ignore && y[i] == 1))
+                    want[(size_t)y[i] * k + best]++;
+            }
+            ck_assert_ok(argmax_as(cm, type, y, s, N, k));
+            ck_assert_ok(trm_confusion_counts(cm, got));
+            ck_assert_msg(memcmp(got, want, k * k * sizeof *got) == 0, "K=%zu ignore=%d: counts differ", k,
+                          with_ignore);
+
+            y[EARLY] = (int32_t)k;
+            s[LATER * k + k / 2] = NAN;
+            assert_argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[5000]");
+            y[EARLY] = 0;
+            s[EARLY * k] = INFINITY;
+            y[LATER] = -2;
+            assert_argmax_fails_at(cm, type, y, s, N, k, TRM_E_NONFINITE, "scores[5000][0]");
+            s[EARLY * k] = 0.0;
+            s[LATER * k + k / 2] = 0.0;
+            assert_argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[6000]");
+            y[LATER] = 0;
+            y[10] = (int32_t)k;
+            assert_argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[10]");
+            y[10] = 0;
+            y[N - 1] = INT32_MIN;
+            assert_argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[19999]");
+            trm_confusion_free(cm);
+        }
+    }
+    free(y);
+    free(s);
+    free(want);
+    free(got);
+}
+END_TEST
+
 /* Updates cm with n pairs and checks its counts against the oracle, a plain
  * loop over the pairs that leaves out those whose true label is skip (-1:
  * none). */
@@ -1561,6 +1635,7 @@ static Suite *confusion_suite(void)
     tcase_add_loop_test(tc, argmax_nonfinite_rejected, F32, F64 + 1);
     tcase_add_loop_test(tc, argmax_bad_stride_or_label, F32, F64 + 1);
     tcase_add_loop_test(tc, argmax_late_failure_takes_back, F32, F64 + 1);
+    tcase_add_loop_test(tc, argmax_first_bad_row_across_batches, F32, F64 + 1);
     tcase_add_test(tc, argmax_span_overflow);
     tcase_add_loop_test(tc, argmax_ignored_rows_not_read, F32, F64 + 1);
     tcase_add_loop_test(tc, threshold_strict, F32, F64 + 1);
