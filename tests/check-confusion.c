@@ -39,6 +39,15 @@ static trm_confusion *make(size_t k, uint32_t flags)
     return cm;
 }
 
+/* A K-class matrix that skips true label 1 when `ignoring` is set. */
+static trm_confusion *make_ignoring_one(size_t k, int ignoring)
+{
+    trm_confusion *cm = make(k, 0);
+    if (ignoring)
+        ck_assert_ok(trm_confusion_set_ignore_label(cm, 1));
+    return cm;
+}
+
 static void assert_counts(const trm_confusion *cm, const uint64_t *expected)
 {
     size_t k = trm_confusion_n_classes(cm);
@@ -714,13 +723,15 @@ START_TEST(argmax_bad_stride_or_label)
 }
 END_TEST
 
-/* Checks the message before the snapshot comparison, which itself sets an error. */
-static void late_failure(trm_confusion *cm, enum score_type type, const int32_t *y, const double *s, size_t n,
-                         int code, const char *needle)
+/* An argmax update of n dense rows of k scores must fail with `code`, name
+ * `needle` and leave the matrix as it was. Checks the message before the
+ * snapshot comparison, which itself sets an error. */
+static void argmax_fails_at(trm_confusion *cm, enum score_type type, const int32_t *y, const double *s, size_t n,
+                            size_t k, int code, const char *needle)
 {
     size_t size = 0;
     uint8_t *before = snapshot(cm, &size);
-    ck_assert_fails(code, argmax_as(cm, type, y, s, n, ARGMAX_K));
+    ck_assert_fails(code, argmax_as(cm, type, y, s, n, k));
     assert_mentions(needle);
     ck_assert_unchanged(cm, before, size);
     free(before);
@@ -748,13 +759,13 @@ START_TEST(argmax_late_failure_takes_back)
 
     s[LATE * ARGMAX_K + 2] = NAN;
     s[(LATE + 1) * ARGMAX_K] = INFINITY;
-    late_failure(cm, type, y, s, N, TRM_E_NONFINITE, "scores[17001][2]");
+    argmax_fails_at(cm, type, y, s, N, ARGMAX_K, TRM_E_NONFINITE, "scores[17001][2]");
     s[LATE * ARGMAX_K + 2] = 1.0;
     s[(LATE + 1) * ARGMAX_K] = 1.0;
     y[LATE + 2] = ARGMAX_K;
-    late_failure(cm, type, y, s, N, TRM_E_LABEL, "y_true[17003]");
+    argmax_fails_at(cm, type, y, s, N, ARGMAX_K, TRM_E_LABEL, "y_true[17003]");
     y[N - 1] = -1;
-    late_failure(cm, type, y, s, N, TRM_E_LABEL, "y_true[17003]");
+    argmax_fails_at(cm, type, y, s, N, ARGMAX_K, TRM_E_LABEL, "y_true[17003]");
     free(y);
     free(s);
     trm_confusion_free(cm);
@@ -1418,17 +1429,6 @@ END_TEST
  * (and after one in an earlier row), wherever it sits, with the matrix as it
  * was. K 3, 10 and 40 take the portable, the short-row and the long-row scans
  * for float32; each runs with and without an ignored class. */
-static void assert_argmax_fails_at(trm_confusion *cm, enum score_type type, const int32_t *y, const double *s,
-                                   size_t n, size_t k, int code, const char *needle)
-{
-    size_t size = 0;
-    uint8_t *before = snapshot(cm, &size);
-    ck_assert_fails(code, argmax_as(cm, type, y, s, n, k));
-    assert_mentions(needle);
-    ck_assert_unchanged(cm, before, size);
-    free(before);
-}
-
 START_TEST(argmax_first_bad_row_across_batches)
 {
     enum score_type type = (enum score_type)_i;
@@ -1441,9 +1441,7 @@ START_TEST(argmax_first_bad_row_across_batches)
     for (size_t ki = 0; ki < 3; ki++) {
         size_t k = ks[ki];
         for (int with_ignore = 0; with_ignore < 2; with_ignore++) {
-            trm_confusion *cm = make(k, 0);
-            if (with_ignore)
-                ck_assert_ok(trm_confusion_set_ignore_label(cm, 1));
+            trm_confusion *cm = make_ignoring_one(k, with_ignore);
             memset(want, 0, k * k * sizeof *want);
             for (size_t i = 0; i < N; i++) {
                 y[i] = (int32_t)((i * 7) % k);
@@ -1462,20 +1460,20 @@ START_TEST(argmax_first_bad_row_across_batches)
 
             y[EARLY] = (int32_t)k;
             s[LATER * k + k / 2] = NAN;
-            assert_argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[5000]");
+            argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[5000]");
             y[EARLY] = 0;
             s[EARLY * k] = INFINITY;
             y[LATER] = -2;
-            assert_argmax_fails_at(cm, type, y, s, N, k, TRM_E_NONFINITE, "scores[5000][0]");
+            argmax_fails_at(cm, type, y, s, N, k, TRM_E_NONFINITE, "scores[5000][0]");
             s[EARLY * k] = 0.0;
             s[LATER * k + k / 2] = 0.0;
-            assert_argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[6000]");
+            argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[6000]");
             y[LATER] = 0;
             y[10] = (int32_t)k;
-            assert_argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[10]");
+            argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[10]");
             y[10] = 0;
             y[N - 1] = INT32_MIN;
-            assert_argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[19999]");
+            argmax_fails_at(cm, type, y, s, N, k, TRM_E_LABEL, "y_true[19999]");
             trm_confusion_free(cm);
         }
     }
@@ -1520,9 +1518,7 @@ START_TEST(every_counting_path)
     for (size_t ki = 0; ki < 3; ki++) {
         size_t k = ks[ki];
         for (int with_ignore = 0; with_ignore < 2; with_ignore++) {
-            trm_confusion *cm = make(k, 0);
-            if (with_ignore)
-                ck_assert_ok(trm_confusion_set_ignore_label(cm, 1));
+            trm_confusion *cm = make_ignoring_one(k, with_ignore);
             for (size_t i = 0; i < N; i++) {
                 t[i] = (int64_t)((i * 7) % k);
                 p[i] = (int64_t)(i % 3 ? (size_t)t[i] : (i * 13) % k);
