@@ -498,7 +498,8 @@ ARGMAX_KERNEL bool give_up(trm_confusion *cm, const int32_t *y_true, const void 
 ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t n,
                                       size_t stride, enum score_type type, uint64_t *kept, size_t *checked)
 {
-    /* the argmaxes of rows [counted, start), waiting to be counted */
+    /* the argmaxes of rows [counted, start), waiting to be counted: 16 KiB of
+     * stack, and the pair kernels take about 9 more */
     int32_t pred[ARGMAX_BATCH_ROWS];
     size_t counted = 0, row_bytes = type == SCORE_F32 ? sizeof(float) : sizeof(double);
     size_t rows = stride < ARGMAX_BLOCK_BYTES / row_bytes ? ARGMAX_BLOCK_BYTES / (stride * row_bytes) : 1;
@@ -552,9 +553,10 @@ static inline int update_argmax(const char *func, trm_confusion *cm, const int32
     if (trm__mul_overflows(n, row_stride, &span))
         return trm__fail(TRM_E_OVERFLOW, func, "%zu rows of stride %zu overflow size_t", n, row_stride);
     /* Plain counts take the one-pass kernel when the batch cannot overflow the
-     * total; weighted cells keep two passes, since adding and taking back a
-     * float weight need not restore it exactly. */
-    if (cm->counts && n <= UINT64_MAX - cm->total) {
+     * total and the pair kernels can number the cells in 32 bits; weighted
+     * cells keep two passes, since adding and taking back a float weight need
+     * not restore it exactly. */
+    if (cm->counts && n <= UINT64_MAX - cm->total && cm->k <= TRM__COUNT_MAX_K) {
         size_t checked = n;
         if (!count_argmax(cm, y_true, scores, n, row_stride, type, &kept, &checked))
             return check_score_rows(func, cm, y_true, scores, checked, row_stride, cm->k, type, &kept);

@@ -11,6 +11,7 @@
  *
  * On a CPU without AVX-512F there is nothing to run: the test reports a skip
  * (exit status 77). */
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
