@@ -423,14 +423,14 @@ static inline int update_weighted(const char *func, trm_confusion *cm, const voi
 
 /* One pass over memory for unweighted matrices: the rows are taken in blocks
  * of about ARGMAX_BLOCK_BYTES of scores (at most ARGMAX_BLOCK_ROWS rows); each
- * row is checked and its argmax found in the same read. The argmaxes of good
- * blocks gather as predicted labels, up to ARGMAX_BATCH_ROWS of them, which
- * the label-pair counting kernels then count against the true labels, as
- * trm_confusion_update_i32 would: for small K those count a batch several
- * times faster than a load and a store per row. A bad block makes the batches
- * already counted be taken back (their argmaxes found again; integer counts
- * undo exactly), and the caller then names the first offending element with
- * check_score_rows(). */
+ * row's scores are checked and its argmax found in the same read. The
+ * argmaxes gather as predicted labels, up to ARGMAX_BATCH_ROWS of them, which
+ * the kernels of trm_confusion_update_i32 then count against the true labels,
+ * testing those as they go: no pass of its own over the labels, and for
+ * K <= 16 on AVX-512 the diagonal counted 64 pairs at a time. A non-finite
+ * score or a bad label makes the batches already counted be taken back
+ * (their argmaxes found again; integer counts undo exactly), and the caller
+ * then names the first offending element with check_score_rows(). */
 #define ARGMAX_BLOCK_BYTES ((size_t)32768)
 #define ARGMAX_BLOCK_ROWS ((size_t)1024)
 #define ARGMAX_BATCH_ROWS (4 * ARGMAX_BLOCK_ROWS)
