@@ -160,16 +160,6 @@ KERNEL void add_rows(size_t r, const float *rows, size_t width, double *sums)
             sums[j] += rows[k * width + j];
 }
 
-TARGET void trm__column_sums_avx512(const float *rows, size_t count, size_t width, double *sums)
-{
-    memset(sums, 0, width * sizeof(double));
-    size_t i = 0;
-    for (; i + ROWS_PER_PASS <= count; i += ROWS_PER_PASS)
-        add_rows(ROWS_PER_PASS, rows + i * width, width, sums);
-    for (; i < count; i++)
-        add_rows(1, rows + i * width, width, sums);
-}
-
 /* out[0 .. r) = the weighted sums of r rows side by side: a row's sum is one
  * chain of adds, 3 cycles each, and r chains keep the adds issuing every
  * cycle (channels-last 7x7 maps of 2048 channels: 1 row at a time is
@@ -206,13 +196,36 @@ KERNEL void weighted_rows(size_t r, const float *rows, size_t width, const doubl
         out[k] = lane_total(s[k]);
 }
 
-TARGET void trm__weighted_row_sums_avx512(const float *rows, size_t count, size_t width, const double *w,
-                                          double *out)
+/* One pass of r rows from row i: their weighted sums into out[i ..], or, with
+ * w NULL, their columns added into out. */
+KERNEL void pass(size_t r, const float *rows, size_t i, size_t width, const double *w, double *out)
+{
+    if (w)
+        weighted_rows(r, rows + i * width, width, w, out + i);
+    else
+        add_rows(r, rows + i * width, width, out);
+}
+
+/* The count rows in passes of ROWS_PER_PASS, then one at a time; r is a
+ * constant in each call, so the loops over the rows of a pass unroll. */
+KERNEL void in_passes(const float *rows, size_t count, size_t width, const double *w, double *out)
 {
     size_t i = 0;
     for (; i + ROWS_PER_PASS <= count; i += ROWS_PER_PASS)
-        weighted_rows(ROWS_PER_PASS, rows + i * width, width, w, out + i);
+        pass(ROWS_PER_PASS, rows, i, width, w, out);
     for (; i < count; i++)
-        weighted_rows(1, rows + i * width, width, w, out + i);
+        pass(1, rows, i, width, w, out);
+}
+
+TARGET void trm__column_sums_avx512(const float *rows, size_t count, size_t width, double *sums)
+{
+    memset(sums, 0, width * sizeof(double));
+    in_passes(rows, count, width, NULL, sums);
+}
+
+TARGET void trm__weighted_row_sums_avx512(const float *rows, size_t count, size_t width, const double *w,
+                                          double *out)
+{
+    in_passes(rows, count, width, w, out);
 }
 #endif
