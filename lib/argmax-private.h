@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The vectorized argmax of float32 score rows behind
- * trm_confusion_update_argmax_f32, on CPUs with AVX2. */
+ * trm_confusion_update_argmax_f32, on CPUs with AVX2 or AVX-512F. */
 #ifndef TRM_ARGMAX_PRIVATE_H
 #define TRM_ARGMAX_PRIVATE_H
 
@@ -26,8 +26,21 @@ bool trm__argmax_avx2_usable(void);
  * case the argmaxes mean nothing. */
 void trm__argmax_f32_avx2(const float *scores, size_t stride, size_t k, const int32_t *y_true, size_t start,
                           size_t end, const trm__row_filter *filter, int32_t *pred, bool *nonfinite_found);
+
+#define TRM__HAVE_AVX512_ARGMAX 1
+bool trm__argmax_avx512_usable(void);
+/* Argmax rows of k <= TRM__AVX512_ARGMAX_MAX_K float32 scores, `stride`
+ * apart, counted against their true labels (none ignored): on success adds
+ * the n pairs to counts (K*K row-major) and returns true; otherwise returns
+ * false with the counts as they were and *checked set past the first row
+ * holding a non-finite score or a true label outside [0, K). scratch is the
+ * matrix's TRM__COUNT_SCRATCH(k) bytes. */
+#define TRM__AVX512_ARGMAX_MAX_K ((size_t)64)
+bool trm__count_argmax_f32_avx512(uint64_t *counts, size_t k, const int32_t *y_true, const float *scores, size_t n,
+                                  size_t stride, void *scratch, size_t *checked);
 #else
 #define TRM__HAVE_AVX2_ARGMAX 0
+#define TRM__HAVE_AVX512_ARGMAX 0
 #endif
 
 #endif /* TRM_ARGMAX_PRIVATE_H */

@@ -273,7 +273,10 @@ static inline int check_score_rows(const char *func, const trm_confusion *cm, co
                 double s = load_score(scores, i * stride + j, type);
                 if (isfinite(s))
                     continue;
-                if (width == 1)
+                /* Argmax rows hold K scores each and are named in two
+                 * dimensions, even when K is 1; a threshold update's one
+                 * score per label in one. */
+                if (width != cm->k)
                     return trm__fail(TRM_E_NONFINITE, func, "scores[%zu] = %g is not finite", i, s);
                 return trm__fail(TRM_E_NONFINITE, func, "scores[%zu][%zu] = %g is not finite", i, j, s);
             }
@@ -430,7 +433,10 @@ static inline int update_weighted(const char *func, trm_confusion *cm, const voi
  * K <= 16 on AVX-512 the diagonal counted 64 pairs at a time. A non-finite
  * score or a bad label makes the batches already counted be taken back
  * (their argmaxes found again; integer counts undo exactly), and the caller
- * then names the first offending element with check_score_rows(). */
+ * then names the first offending element with check_score_rows().
+ * Float32 rows of up to 64 scores without an ignore label take instead, on
+ * AVX-512, a kernel that finds 16 argmaxes at a time and counts them at
+ * once into the matrix's scratch (lib/argmax-avx512.c). */
 #define ARGMAX_BLOCK_BYTES ((size_t)32768)
 #define ARGMAX_BLOCK_ROWS ((size_t)1024)
 #define ARGMAX_BATCH_ROWS (4 * ARGMAX_BLOCK_ROWS)
@@ -534,6 +540,17 @@ ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const int32_t *y_true, 
 TRM__DISPATCH static bool count_argmax(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t n,
                                        size_t stride, enum score_type type, uint64_t *kept, size_t *checked)
 {
+#if TRM__HAVE_AVX512_ARGMAX
+    /* An ignored row must not be read, so the kernel, which reads every row,
+     * is for matrices that ignore none. */
+    if (type == SCORE_F32 && cm->k <= TRM__AVX512_ARGMAX_MAX_K && cm->scratch && !cm->has_ignore &&
+        trm__argmax_avx512_usable()) {
+        if (!trm__count_argmax_f32_avx512(cm->counts, cm->k, y_true, scores, n, stride, cm->scratch, checked))
+            return false;
+        *kept = n;
+        return true;
+    }
+#endif
     if (type == SCORE_F32)
         return count_argmax_typed(cm, y_true, scores, n, stride, SCORE_F32, kept, checked);
     return count_argmax_typed(cm, y_true, scores, n, stride, SCORE_F64, kept, checked);

@@ -2,6 +2,7 @@
 /* confusion.h: creation, every update path, normalization, table additions,
  * merge/clone/reset, batch validation and overflow refusal. Every expected value
  * is computed by hand in the comment beside it. */
+#include <float.h>
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -1354,13 +1355,16 @@ START_TEST(argmax_float_order)
         { -1e30f, -1e-30f, -2.0f }, /* index 1 */
         { 1e-45f, 0.0f, -0.0f },    /* the smallest subnormal beats zero: index 0 */
         { -5.0f, 3e38f, 3e38f },    /* index 1 */
+        /* the lowest float, which vector kernels may pad short rows with */
+        { -FLT_MAX, -FLT_MAX, -FLT_MAX }, /* index 0 */
+        { -FLT_MAX, -3e38f, -FLT_MAX },   /* index 1 */
     };
-    static const int32_t y_true[6] = { 0, 0, 0, 0, 0, 0 };
-    /* Row 0 holds the predictions: 0, 0, 1, 1, 0, 1 -> cells [0][0] = 3, [0][1] = 3. */
-    static const uint64_t want[9] = { 3, 3, 0, 0, 0, 0, 0, 0, 0 };
+    static const int32_t y_true[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+    /* Row 0 holds the predictions: 0, 0, 1, 1, 0, 1, 0, 1 -> cells [0][0] = 4, [0][1] = 4. */
+    static const uint64_t want[9] = { 4, 4, 0, 0, 0, 0, 0, 0, 0 };
     uint64_t got[9];
     trm_confusion *cm = make(3, 0);
-    ck_assert_ok(trm_confusion_update_argmax_f32(cm, y_true, &rows[0][0], 6, 3));
+    ck_assert_ok(trm_confusion_update_argmax_f32(cm, y_true, &rows[0][0], 8, 3));
     ck_assert_ok(trm_confusion_counts(cm, got));
     ck_assert_msg(memcmp(got, want, sizeof want) == 0, "argmax picked %llu/%llu/%llu", (unsigned long long)got[0],
                   (unsigned long long)got[1], (unsigned long long)got[2]);
@@ -1368,21 +1372,22 @@ START_TEST(argmax_float_order)
 }
 END_TEST
 
-/* Argmax rows of every width from 2 to 40 scores (short rows, long rows with
- * and without a remainder) and padded strides, with ties everywhere: scores
+/* Argmax rows of every width from 1 to 70 scores (short rows, long rows with
+ * and without a remainder, each side of the 16 and 64 that vector kernels
+ * group scores by) and padded strides, with ties everywhere: scores
  * come from a handful of values, -0 and +0 among them. The oracle is the
  * plain first-index-of-the-maximum loop. A non-finite score at any position
  * of a late row must leave the matrix unchanged and be named. */
 START_TEST(argmax_every_width)
 {
     static const float values[] = { -2.0f, -0.0f, 0.0f, 1.5f, 3.0f };
-    enum { N = 700, MAX_K = 40 };
+    enum { N = 700, MAX_K = 70 };
     float *scores = malloc(N * (MAX_K + 3) * sizeof *scores);
     int32_t y_true[N];
     uint64_t want[MAX_K * MAX_K], got[MAX_K * MAX_K];
     uint64_t seed = 12345;
     ck_assert(scores);
-    for (size_t k = 2; k <= MAX_K; k++) {
+    for (size_t k = 1; k <= MAX_K; k++) {
         for (size_t pad = 0; pad <= 3; pad += 3) {
             size_t stride = k + pad;
             trm_confusion *cm = make(k, 0);
@@ -1420,6 +1425,46 @@ START_TEST(argmax_every_width)
         }
     }
     free(scores);
+}
+END_TEST
+
+/* A call of more rows than a kernel may count in 32-bit sub-totals between
+ * two folds into 64-bit ones (2^16 rows), twice over, against the plain
+ * first-index-of-the-maximum loop. */
+START_TEST(argmax_long_call_counts_every_row)
+{
+    static const size_t ks[] = { 1, 5, 16, 33 };
+    enum { N = 2 * 65536 + 37, MAX_K = 33 };
+    float *scores = malloc((size_t)N * MAX_K * sizeof *scores);
+    int32_t *y_true = malloc(N * sizeof *y_true);
+    uint64_t want[MAX_K * MAX_K], got[MAX_K * MAX_K], seed = 99;
+    ck_assert(scores && y_true);
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+        size_t k = ks[ki];
+        trm_confusion *cm = make(k, 0);
+        memset(want, 0, sizeof want);
+        for (size_t i = 0; i < N; i++) {
+            seed = seed * 6364136223846793005u + 1442695040888963407u;
+            y_true[i] = (int32_t)((seed >> 33) % k);
+            size_t best = 0;
+            for (size_t j = 0; j < k; j++) {
+                seed = seed * 6364136223846793005u + 1442695040888963407u;
+                scores[i * k + j] = (float)((seed >> 33) % 9);
+                best = scores[i * k + j] > scores[i * k + best] ? j : best;
+            }
+            want[(size_t)y_true[i] * k + best] += 2;
+        }
+        ck_assert_ok(trm_confusion_update_argmax_f32(cm, y_true, scores, N, k));
+        ck_assert_ok(trm_confusion_update_argmax_f32(cm, y_true, scores, N, k));
+        ck_assert_ok(trm_confusion_counts(cm, got));
+        ck_assert_msg(memcmp(got, want, k * k * sizeof *got) == 0, "K=%zu: counts differ", k);
+        double total = 0.0;
+        ck_assert_ok(trm_confusion_total(cm, &total));
+        ck_assert_double_eq(total, 2.0 * N);
+        trm_confusion_free(cm);
+    }
+    free(scores);
+    free(y_true);
 }
 END_TEST
 
@@ -1659,6 +1704,7 @@ static Suite *confusion_suite(void)
     tcase_add_loop_test(tc, every_counting_path, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, small_k_counts_and_refuses_aliases, 0, N_LABEL_TYPES);
     tcase_add_test(tc, argmax_every_width);
+    tcase_add_test(tc, argmax_long_call_counts_every_row);
     tcase_add_test(tc, argmax_float_order);
     tcase_add_loop_test(tc, first_bad_label_is_named, 0, N_LABEL_TYPES);
     tcase_add_loop_test(tc, ignored_pairs_are_not_reported, 0, N_LABEL_TYPES);

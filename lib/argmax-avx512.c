@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: MIT */
+/* trm_confusion_update_argmax_f32 for rows of at most 64 scores with
+ * AVX-512F, taken when the CPU has it: the argmaxes found 16 rows at a time
+ * and counted as they are found.
+ *
+ * A row at a time, the argmax is a horizontal reduction: shuffles and maxima
+ * inside one vector, a compare against the result, a bit scan. Here sixteen
+ * rows are done together and the work is vertical instead. A row's 16 scores
+ * are one masked load (a shorter row's other lanes get -FLT_MAX, which no
+ * finite score loses to); in-lane unpacks turn four such rows into four
+ * vectors whose 128-bit lane L holds, for the four rows, score 4L + j
+ * (j = 0..3), so three compares and maxima give every lane the best of its
+ * four scores and their index. A 4x4 shuffle of 128-bit lanes across four
+ * such groups lines up lane L of all sixteen rows, and three more compares
+ * merge the lanes in score order; longer rows repeat this per 16 scores and
+ * merge the results the same way. A later candidate wins only when strictly
+ * greater, so ties go to the lowest index and -0 equals +0, as in the
+ * portable kernel.
+ *
+ * The scan is bound by the vector units and counting by loads and stores, so
+ * each group's cells are counted while the next group is scanned, and the
+ * two overlap. The counts stay in the matrix's scratch until the call has
+ * checked every row, so a bad one leaves the matrix as it was. */
+#include "argmax-private.h"
+
+#if TRM__HAVE_AVX512_ARGMAX
+#include <immintrin.h>
+#include <float.h>
+#include <stdint.h>
+#include <string.h>
+
+#define TARGET __attribute__((target("avx512f")))
+#define KERNEL static inline __attribute__((always_inline)) TARGET
+
+/* The loops over rows and lanes, which must live in registers; GCC -O2 would
+ * keep them as loops over arrays in memory. */
+#define UNROLL _Pragma("GCC unroll 4")
+
+bool trm__argmax_avx512_usable(void)
+{
+    return __builtin_cpu_supports("avx512f");
+}
+
+/* A running best score and its index, for each lane. */
+typedef struct best {
+    __m512 score;
+    __m512i index;
+} best;
+
+/* Where `later` (higher indices than `*b`) is strictly greater, it wins. The
+ * maximum is taken apart from the compare, which keeps the compare's latency
+ * out of the chain from one step to the next. */
+KERNEL void take_greater(best *b, __m512 later, __m512i later_index)
+{
+    __mmask16 greater = _mm512_cmp_ps_mask(later, b->score, _CMP_GT_OQ);
+    b->score = _mm512_max_ps(b->score, later);
+    b->index = _mm512_mask_blend_epi32(greater, b->index, later_index);
+}
+
+KERNEL __m512 unpack_lo_pairs(__m512 a, __m512 b)
+{
+    return _mm512_castpd_ps(_mm512_unpacklo_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+}
+
+KERNEL __m512 unpack_hi_pairs(__m512 a, __m512 b)
+{
+    return _mm512_castpd_ps(_mm512_unpackhi_pd(_mm512_castps_pd(a), _mm512_castps_pd(b)));
+}
+
+/* x * 0 is NaN exactly when x is infinite or NaN; OR-ing it into *check
+ * keeps a NaN a NaN (all exponent bits and some mantissa bit set) while zeros
+ * leave it alone. */
+KERNEL void check_finite(__m512 *check, __m512 x)
+{
+    __m512i bad = _mm512_castps_si512(_mm512_mul_ps(x, _mm512_setzero_ps()));
+    *check = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(*check), bad));
+}
+
+/* Four rows from *row on, which it moves past them: lane L of the result
+ * holds the best of scores 4L .. 4L + 3 of each. */
+KERNEL best four_rows(const float **row, size_t stride, __mmask16 in_row, __m512 *check)
+{
+    __m512 x[4];
+    UNROLL
+    for (size_t i = 0; i < 4; i++) {
+        x[i] = _mm512_mask_loadu_ps(_mm512_set1_ps(-FLT_MAX), in_row, *row);
+        check_finite(check, x[i]);
+        *row += stride;
+    }
+    __m512 lo01 = _mm512_unpacklo_ps(x[0], x[1]), hi01 = _mm512_unpackhi_ps(x[0], x[1]);
+    __m512 lo23 = _mm512_unpacklo_ps(x[2], x[3]), hi23 = _mm512_unpackhi_ps(x[2], x[3]);
+    __m512i first = _mm512_set_epi32(12, 12, 12, 12, 8, 8, 8, 8, 4, 4, 4, 4, 0, 0, 0, 0);
+    best b = { unpack_lo_pairs(lo01, lo23), first };
+    take_greater(&b, unpack_hi_pairs(lo01, lo23), _mm512_add_epi32(first, _mm512_set1_epi32(1)));
+    take_greater(&b, unpack_lo_pairs(hi01, hi23), _mm512_add_epi32(first, _mm512_set1_epi32(2)));
+    take_greater(&b, unpack_hi_pairs(hi01, hi23), _mm512_add_epi32(first, _mm512_set1_epi32(3)));
+    return b;
+}
+
+/* The hardware prefetcher alone does not keep up with the scan; each line of
+ * scores is asked for 16 KiB ahead, and the line of true labels 64 groups
+ * ahead. The addresses are formed as integers: near the end of an input they
+ * point past it, which a prefetch tolerates and pointer arithmetic would not. */
+#define AHEAD ((uintptr_t)16384)
+#define LABELS_AHEAD ((uintptr_t)4096)
+
+/* Shuffles picking the even or the odd 128-bit lanes of each source. */
+#define EVEN_LANES _MM_SHUFFLE(2, 0, 2, 0)
+#define ODD_LANES _MM_SHUFFLE(3, 1, 3, 1)
+
+/* The 4x4 transpose of 128-bit lanes: lane L of v[q] goes to lane q of v[L]. */
+KERNEL void transpose_lanes(__m512 v[4])
+{
+    __m512 even01 = _mm512_shuffle_f32x4(v[0], v[1], EVEN_LANES), even23 = _mm512_shuffle_f32x4(v[2], v[3], EVEN_LANES);
+    __m512 odd01 = _mm512_shuffle_f32x4(v[0], v[1], ODD_LANES), odd23 = _mm512_shuffle_f32x4(v[2], v[3], ODD_LANES);
+    v[0] = _mm512_shuffle_f32x4(even01, even23, EVEN_LANES);
+    v[1] = _mm512_shuffle_f32x4(odd01, odd23, EVEN_LANES);
+    v[2] = _mm512_shuffle_f32x4(even01, even23, ODD_LANES);
+    v[3] = _mm512_shuffle_f32x4(odd01, odd23, ODD_LANES);
+}
+
+/* For each of the 16 rows from `row` on, the best of its first k <= 16
+ * scores (the lanes of in_row) and their index. */
+KERNEL best sixteen_rows(const float *row, size_t stride, size_t k, __mmask16 in_row, __m512 *check)
+{
+    __m512 score[4], index[4];
+    UNROLL
+    for (size_t q = 0; q < 4; q++) {
+        best g = four_rows(&row, stride, in_row, check);
+        score[q] = g.score;
+        index[q] = _mm512_castsi512_ps(g.index);
+    }
+    transpose_lanes(score);
+    transpose_lanes(index);
+    /* lane[L]: for each of the 16 rows, the best of scores 4L .. 4L + 3 */
+    best lane[4];
+    UNROLL
+    for (size_t l = 0; l < 4; l++)
+        lane[l] = (best){ score[l], _mm512_castps_si512(index[l]) };
+    if (k > 4)
+        take_greater(&lane[0], lane[1].score, lane[1].index);
+    if (k > 12)
+        take_greater(&lane[2], lane[3].score, lane[3].index);
+    if (k > 8)
+        take_greater(&lane[0], lane[2].score, lane[2].index);
+    return lane[0];
+}
+
+/* The argmaxes of the 16 rows from `row` on, 16 scores at a time; in_last
+ * holds the lanes of the last 16 (or fewer). `wide` (a constant) says
+ * whether k can exceed 16. */
+KERNEL __m512i argmax_sixteen(const float *row, size_t stride, size_t k, bool wide, __mmask16 in_last,
+                              __m512 *check)
+{
+    for (size_t byte = 0; byte < 64 * stride; byte += 64)
+        __builtin_prefetch((const void *)((uintptr_t)row + byte + AHEAD));
+    if (!wide)
+        return sixteen_rows(row, stride, k, in_last, check).index;
+    best b = sixteen_rows(row, stride, 16, 0xFFFF, check);
+    for (size_t j = 16; j < k; j += 16) {
+        best part = sixteen_rows(row + j, stride, k - j < 16 ? k - j : 16, k - j <= 16 ? in_last : 0xFFFF, check);
+        take_greater(&b, part.score, _mm512_add_epi32(part.index, _mm512_set1_epi32((int)j)));
+    }
+    return b.index;
+}
+
+/* The counts of a call, kept apart until it succeeds: four sub-histograms of
+ * 32-bit counters taken in turn, so that repeats of a cell do not wait on
+ * each other's store-to-load latency, and their 64-bit fold. They live in
+ * the matrix's scratch (TRM__COUNT_SCRATCH). */
+typedef struct tally {
+    uint32_t *sub;    /* 4 x K*K */
+    uint64_t *folded; /* K*K */
+    size_t cells;
+    bool folds;
+} tally;
+
+/* The cells (true * K + argmax) of the first `rows` of 16 rows into cells;
+ * *bad gets the rows whose true label is K or more (negatives read as huge).
+ * Their cells are clamped into the tally, which a bad call throws away. */
+KERNEL void cells_of_sixteen(const int32_t *y_true, __m512i pred, size_t k, size_t rows, uint32_t *cells,
+                             __mmask16 *bad)
+{
+    __mmask16 live = (__mmask16)((1u << rows) - 1);
+    __m512i truth = rows == 16 ? _mm512_loadu_si512(y_true) : _mm512_maskz_loadu_epi32(live, y_true);
+    __m512i kv = _mm512_set1_epi32((int)k);
+    *bad |= _mm512_mask_cmpge_epu32_mask(live, truth, kv);
+    __m512i cell = _mm512_add_epi32(_mm512_mullo_epi32(truth, kv), pred);
+    _mm512_storeu_si512(cells, _mm512_min_epu32(cell, _mm512_set1_epi32((int)(k * k - 1))));
+}
+
+KERNEL void count_cells(tally *t, const uint32_t *cells, size_t rows)
+{
+    uint32_t *sub = t->sub;
+    size_t j = 0, n = t->cells;
+    UNROLL
+    for (; j + 4 <= rows; j += 4) {
+        sub[cells[j]]++;
+        sub[n + cells[j + 1]]++;
+        sub[2 * n + cells[j + 2]]++;
+        sub[3 * n + cells[j + 3]]++;
+    }
+    for (; j < rows; j++)
+        sub[cells[j]]++;
+}
+
+/* Adds the sub-histograms to `to` and clears them. */
+static void fold(tally *t, uint64_t *to)
+{
+    uint32_t *sub = t->sub;
+    size_t n = t->cells;
+    for (size_t c = 0; c < n; c++) {
+        to[c] += (uint64_t)sub[c] + sub[n + c] + sub[2 * n + c] + sub[3 * n + c];
+        sub[c] = sub[n + c] = sub[2 * n + c] = sub[3 * n + c] = 0;
+    }
+}
+
+/* Finds the argmaxes of the 16 rows from row i on and writes their cells. */
+KERNEL void scan_group(const float *scores, size_t stride, size_t k, bool wide, const int32_t *y_true, size_t i,
+                       __mmask16 in_last, uint32_t *cells, __m512 *check, __mmask16 *bad)
+{
+    __builtin_prefetch((const void *)((uintptr_t)(y_true + i) + LABELS_AHEAD));
+    __m512i pred = argmax_sixteen(scores + i * stride, stride, k, wide, in_last, check);
+    cells_of_sixteen(y_true + i, pred, k, 16, cells, bad);
+}
+
+/* Rows checked between two looks at the flags: a failure is noticed at most
+ * this late, and then the call is only checked again up to here. */
+#define BLOCK_ROWS ((size_t)1024)
+/* Rows between two folds: a sub-histogram takes a quarter of them, far below
+ * 2^32, and a batch this large exercises the fold in the tests. */
+#define FOLD_ROWS ((size_t)1 << 16)
+
+KERNEL bool count_argmax(uint64_t *counts, size_t k, bool wide, const int32_t *y_true, const float *scores,
+                         size_t n, size_t stride, void *scratch, size_t *checked)
+{
+    tally t = { scratch, (uint64_t *)((uint32_t *)scratch + 4 * k * k), k * k, false };
+    memset(t.sub, 0, 4 * t.cells * sizeof *t.sub);
+    __m512 check = _mm512_setzero_ps();
+    __mmask16 in_last = (__mmask16)((1u << ((k - 1) % 16 + 1)) - 1), bad = 0;
+    /* A group's cells are counted while the next group is scanned: read
+     * back at once, a 64-byte store does not forward to 4-byte loads. */
+    uint32_t cells[2][16];
+    size_t i = 0;
+    if (n >= 16) {
+        scan_group(scores, stride, k, wide, y_true, 0, in_last, cells[0], &check, &bad);
+        for (i = 16; n - i >= 16; i += 16) {
+            scan_group(scores, stride, k, wide, y_true, i, in_last, cells[i / 16 % 2], &check, &bad);
+            count_cells(&t, cells[(i / 16 + 1) % 2], 16);
+            if ((i + 16) % BLOCK_ROWS == 0 && (bad || _mm512_cmp_ps_mask(check, check, _CMP_UNORD_Q))) {
+                *checked = i + 16;
+                return false;
+            }
+            if (i % FOLD_ROWS == 0) {
+                if (!t.folds)
+                    memset(t.folded, 0, t.cells * sizeof *t.folded);
+                t.folds = true;
+                fold(&t, t.folded);
+            }
+        }
+        count_cells(&t, cells[(i / 16 + 1) % 2], 16);
+    }
+    if (i < n) {
+        /* The last rows, copied out with padding after them. */
+        float rows[16][TRM__AVX512_ARGMAX_MAX_K] = { { 0 } };
+        for (size_t r = 0; i + r < n; r++)
+            memcpy(rows[r], scores + (i + r) * stride, k * sizeof(float));
+        __m512i pred = argmax_sixteen(rows[0], TRM__AVX512_ARGMAX_MAX_K, k, wide, in_last, &check);
+        cells_of_sixteen(y_true + i, pred, k, n - i, cells[0], &bad);
+        count_cells(&t, cells[0], n - i);
+    }
+    if (bad || _mm512_cmp_ps_mask(check, check, _CMP_UNORD_Q)) {
+        *checked = n;
+        return false;
+    }
+    fold(&t, counts);
+    if (t.folds)
+        for (size_t c = 0; c < t.cells; c++)
+            counts[c] += t.folded[c];
+    return true;
+}
+TARGET bool trm__count_argmax_f32_avx512(uint64_t *counts, size_t k, const int32_t *y_true, const float *scores,
+                                         size_t n, size_t stride, void *scratch, size_t *checked)
+{
+    if (k <= 16)
+        return count_argmax(counts, k, false, y_true, scores, n, stride, scratch, checked);
+    return count_argmax(counts, k, true, y_true, scores, n, stride, scratch, checked);
+}
+#endif
