@@ -102,21 +102,54 @@ static inline TARGET uint64_t byte_sum(__m512i bytes)
     return (uint64_t)_mm512_reduce_add_epi64(_mm512_sad_epu8(bytes, _mm512_setzero_si512()));
 }
 
+/* The off-diagonal cells of a block, waiting to be counted, and how far that
+ * has got. Three spare entries after them hold TRASH_CELL, so that cells go
+ * four at a time. */
+typedef struct waiting {
+    uint8_t cells[TRM__COUNT_BLOCK + LANES + 3];
+    size_t m, at;
+} waiting;
+
+/* Cell 15 * 16 + 15 is on the diagonal, which the sub-histograms never hold. */
+#define TRASH_CELL 255
+
+/* Counts up to 4 * groups more of the m cells, from *at on, into the
+ * sub-histograms in turn, so that repeats of a cell do not wait on each
+ * other's store-to-load latency. (Plain locals: fields of a struct in memory
+ * would be reloaded after every count, which could have changed them.) */
+KERNEL void count_waiting(const uint8_t *cells, size_t m, size_t *at, size_t groups, uint64_t (*sub)[256])
+{
+    size_t j = *at;
+    for (size_t g = 0; g < groups && j < m; g++, j += 4) {
+        sub[0][cells[j]]++;
+        sub[1][cells[j + 1]]++;
+        sub[2][cells[j + 2]]++;
+        sub[3][cells[j + 3]]++;
+    }
+    *at = j;
+}
+
 /* Counts one block of at most TRM__COUNT_BLOCK pairs: the diagonal into diag,
- * the other cells into sub; returns false, counting nothing, when a label is
- * outside [0, K). */
+ * and the others into `next`, to be counted with the next block; returns
+ * false, counting nothing, when a label is outside [0, K). The cells of the
+ * block before (`prev`) are counted meanwhile: they take loads and stores,
+ * the block's own work the vector units, and the two overlap. */
 KERNEL bool count_block(const trm__pairs *p, size_t k, size_t start, size_t end, enum trm__label_type type,
-                        uint64_t *diag, uint64_t (*sub)[256])
+                        uint64_t *diag, uint64_t (*sub)[256], waiting *prev, waiting *next)
 {
     /* Per pair: its class when the pair is on the diagonal, else 0xFF, which
      * matches no class. The tail of the last vector is 0xFF as well. */
     uint8_t equal[TRM__COUNT_BLOCK];
-    uint8_t cells[TRM__COUNT_BLOCK + LANES];
     __mmask64 bad = 0;
     /* Locals: the byte stores below could otherwise change *p for the compiler. */
-    size_t m = 0, vectors = 0, size = trm__label_size(type), end_bytes = p->n * size;
+    size_t m = 0, size = trm__label_size(type), end_bytes = p->n * size;
+    size_t vectors = (end - start + LANES - 1) / LANES, passes = (k + 1) / 3;
+    /* prev's cells spread evenly over the loops below, in groups of four */
+    const uint8_t *waiting_cells = prev->cells;
+    size_t waiting_m = prev->m, at = prev->at;
+    size_t groups = ((waiting_m - at + 3) / 4 + vectors * (1 + passes) - 1) / (vectors * (1 + passes));
     const void *y_true = p->y_true, *y_pred = p->y_pred;
-    for (size_t i = start; i < end; i += LANES, vectors++) {
+    for (size_t i = start; i < end; i += LANES) {
         __mmask64 live = _bzhi_u64(~0ull, (unsigned)(end - i < LANES ? end - i : LANES)), out_true, out_pred;
         /* The 64 pairs a block ahead: as many lines as a label has bytes. */
         for (size_t line = 0; line < size; line++)
@@ -130,11 +163,15 @@ KERNEL bool count_block(const trm__pairs *p, size_t k, size_t start, size_t end,
          * byte boundary while both labels are below 16. */
         __m512i cell = _mm512_or_si512(_mm512_slli_epi16(t, 4), q);
         __mmask64 differ = live & ~same;
-        _mm512_storeu_si512(cells + m, _mm512_maskz_compress_epi8(differ, cell));
+        _mm512_storeu_si512(next->cells + m, _mm512_maskz_compress_epi8(differ, cell));
         m += (size_t)_mm_popcnt_u64(differ);
+        count_waiting(waiting_cells, waiting_m, &at, groups, sub);
     }
     if (bad)
         return false;
+    memset(next->cells + m, TRASH_CELL, 3);
+    next->m = m;
+    next->at = 0;
     uint64_t on_diagonal = (end - start) - m;
     /* A block of 32 vectors keeps the byte counters below 256. Classes are
      * taken three at a time, so that independent counters hide the latency of
@@ -149,6 +186,7 @@ KERNEL bool count_block(const trm__pairs *p, size_t k, size_t start, size_t end,
             n0 = _mm512_mask_add_epi8(n0, _mm512_cmpeq_epi8_mask(classes, c0), n0, one);
             n1 = _mm512_mask_add_epi8(n1, _mm512_cmpeq_epi8_mask(classes, c1), n1, one);
             n2 = _mm512_mask_add_epi8(n2, _mm512_cmpeq_epi8_mask(classes, c2), n2, one);
+            count_waiting(waiting_cells, waiting_m, &at, groups, sub);
         }
         uint64_t n[3] = { byte_sum(n0), byte_sum(n1), byte_sum(n2) };
         for (size_t g = 0; g < 3 && c + g + 1 < k; g++) {
@@ -157,17 +195,8 @@ KERNEL bool count_block(const trm__pairs *p, size_t k, size_t start, size_t end,
         }
     }
     diag[k - 1] += on_diagonal;
-    /* Four sub-histograms in turn, so repeats of a cell do not wait on each
-     * other's store-to-load latency. */
-    size_t j = 0;
-    for (; j + 4 <= m; j += 4) {
-        sub[0][cells[j]]++;
-        sub[1][cells[j + 1]]++;
-        sub[2][cells[j + 2]]++;
-        sub[3][cells[j + 3]]++;
-    }
-    for (; j < m; j++)
-        sub[0][cells[j]]++;
+    count_waiting(waiting_cells, waiting_m, &at, SIZE_MAX, sub);
+    prev->at = at;
     return true;
 }
 
@@ -212,11 +241,15 @@ KERNEL size_t count_typed(uint64_t *counts, size_t k, const trm__pairs *p, enum 
     }
     uint64_t diag[TRM__AVX512_MAX_K] = { 0 }, sub[4][256];
     memset(sub, 0, sizeof sub);
-    for (size_t start = 0; start < p->n; start += TRM__COUNT_BLOCK) {
+    waiting cells[2];
+    cells[1].m = cells[1].at = 0;
+    for (size_t start = 0, b = 0; start < p->n; start += TRM__COUNT_BLOCK, b++) {
         size_t end = p->n - start > TRM__COUNT_BLOCK ? start + TRM__COUNT_BLOCK : p->n;
-        if (!count_block(p, k, start, end, type, diag, sub))
+        if (!count_block(p, k, start, end, type, diag, sub, &cells[(b + 1) % 2], &cells[b % 2]))
             return start;
     }
+    waiting *last = &cells[(p->n - 1) / TRM__COUNT_BLOCK % 2];
+    count_waiting(last->cells, last->m, &last->at, SIZE_MAX, sub);
     for (size_t t = 0; t < k; t++)
         for (size_t q = 0; q < k; q++)
             counts[t * k + q] += t == q ? diag[t] : sub[0][t * 16 + q] + sub[1][t * 16 + q] +
