@@ -22,6 +22,7 @@
  * two overlap. The counts stay in the matrix's scratch until the call has
  * checked every row, so a bad one leaves the matrix as it was. */
 #include "argmax-private.h"
+#include "count-private.h"
 
 #if TRM__HAVE_AVX512_ARGMAX
 #include <immintrin.h>
@@ -164,20 +165,9 @@ KERNEL __m512i argmax_sixteen(const float *row, size_t stride, size_t k, bool wi
     return b.index;
 }
 
-/* The counts of a call, kept apart until it succeeds: four sub-histograms of
- * 32-bit counters taken in turn, so that repeats of a cell do not wait on
- * each other's store-to-load latency, and their 64-bit fold. They live in
- * the matrix's scratch (TRM__COUNT_SCRATCH). */
-typedef struct tally {
-    uint32_t *sub;    /* 4 x K*K */
-    uint64_t *folded; /* K*K */
-    size_t cells;
-    bool folds;
-} tally;
-
 /* The cells (true * K + argmax) of the first `rows` of 16 rows into cells;
  * *bad gets the rows whose true label is K or more (negatives read as huge).
- * Their cells are clamped into the tally, which a bad call throws away. */
+ * Their cells are clamped into range, and a bad call throws its counts away. */
 KERNEL void cells_of_sixteen(const int32_t *y_true, __m512i pred, size_t k, size_t rows, uint32_t *cells,
                              __mmask16 *bad)
 {
@@ -187,32 +177,6 @@ KERNEL void cells_of_sixteen(const int32_t *y_true, __m512i pred, size_t k, size
     *bad |= _mm512_mask_cmpge_epu32_mask(live, truth, kv);
     __m512i cell = _mm512_add_epi32(_mm512_mullo_epi32(truth, kv), pred);
     _mm512_storeu_si512(cells, _mm512_min_epu32(cell, _mm512_set1_epi32((int)(k * k - 1))));
-}
-
-KERNEL void count_cells(tally *t, const uint32_t *cells, size_t rows)
-{
-    uint32_t *sub = t->sub;
-    size_t j = 0, n = t->cells;
-    UNROLL
-    for (; j + 4 <= rows; j += 4) {
-        sub[cells[j]]++;
-        sub[n + cells[j + 1]]++;
-        sub[2 * n + cells[j + 2]]++;
-        sub[3 * n + cells[j + 3]]++;
-    }
-    for (; j < rows; j++)
-        sub[cells[j]]++;
-}
-
-/* Adds the sub-histograms to `to` and clears them. */
-static void fold(tally *t, uint64_t *to)
-{
-    uint32_t *sub = t->sub;
-    size_t n = t->cells;
-    for (size_t c = 0; c < n; c++) {
-        to[c] += (uint64_t)sub[c] + sub[n + c] + sub[2 * n + c] + sub[3 * n + c];
-        sub[c] = sub[n + c] = sub[2 * n + c] = sub[3 * n + c] = 0;
-    }
 }
 
 /* Finds the argmaxes of the 16 rows from row i on and writes their cells. */
@@ -234,8 +198,14 @@ KERNEL void scan_group(const float *scores, size_t stride, size_t k, bool wide, 
 KERNEL bool count_argmax(uint64_t *counts, size_t k, bool wide, const int32_t *y_true, const float *scores,
                          size_t n, size_t stride, void *scratch, size_t *checked)
 {
-    tally t = { scratch, (uint64_t *)((uint32_t *)scratch + 4 * k * k), k * k, false };
-    memset(t.sub, 0, 4 * t.cells * sizeof *t.sub);
+    /* The counts stay apart until the call succeeds, in the matrix's scratch
+     * (TRM__COUNT_SCRATCH): four sub-histograms of 32-bit counters and, for
+     * calls long enough to fold them, their 64-bit sums. */
+    size_t n_cells = k * k;
+    uint32_t *sub = scratch;
+    uint64_t *folded = (uint64_t *)(sub + 4 * n_cells);
+    bool folds = false;
+    memset(sub, 0, 4 * n_cells * sizeof *sub);
     __m512 check = _mm512_setzero_ps();
     __mmask16 in_last = (__mmask16)((1u << ((k - 1) % 16 + 1)) - 1), bad = 0;
     /* A group's cells are counted while the next group is scanned: read
@@ -246,19 +216,19 @@ KERNEL bool count_argmax(uint64_t *counts, size_t k, bool wide, const int32_t *y
         scan_group(scores, stride, k, wide, y_true, 0, in_last, cells[0], &check, &bad);
         for (i = 16; n - i >= 16; i += 16) {
             scan_group(scores, stride, k, wide, y_true, i, in_last, cells[i / 16 % 2], &check, &bad);
-            count_cells(&t, cells[(i / 16 + 1) % 2], 16);
+            trm__count_cells(sub, n_cells, cells[(i / 16 + 1) % 2], 16);
             if ((i + 16) % BLOCK_ROWS == 0 && (bad || _mm512_cmp_ps_mask(check, check, _CMP_UNORD_Q))) {
                 *checked = i + 16;
                 return false;
             }
             if (i % FOLD_ROWS == 0) {
-                if (!t.folds)
-                    memset(t.folded, 0, t.cells * sizeof *t.folded);
-                t.folds = true;
-                fold(&t, t.folded);
+                if (!folds)
+                    memset(folded, 0, n_cells * sizeof *folded);
+                folds = true;
+                trm__fold_cells(sub, n_cells, folded);
             }
         }
-        count_cells(&t, cells[(i / 16 + 1) % 2], 16);
+        trm__count_cells(sub, n_cells, cells[(i / 16 + 1) % 2], 16);
     }
     if (i < n) {
         /* The last rows, copied out with padding after them. */
@@ -267,18 +237,19 @@ KERNEL bool count_argmax(uint64_t *counts, size_t k, bool wide, const int32_t *y
             memcpy(rows[r], scores + (i + r) * stride, k * sizeof(float));
         __m512i pred = argmax_sixteen(rows[0], TRM__AVX512_ARGMAX_MAX_K, k, wide, in_last, &check);
         cells_of_sixteen(y_true + i, pred, k, n - i, cells[0], &bad);
-        count_cells(&t, cells[0], n - i);
+        trm__count_cells(sub, n_cells, cells[0], n - i);
     }
     if (bad || _mm512_cmp_ps_mask(check, check, _CMP_UNORD_Q)) {
         *checked = n;
         return false;
     }
-    fold(&t, counts);
-    if (t.folds)
-        for (size_t c = 0; c < t.cells; c++)
-            counts[c] += t.folded[c];
+    trm__fold_cells(sub, n_cells, counts);
+    if (folds)
+        for (size_t c = 0; c < n_cells; c++)
+            counts[c] += folded[c];
     return true;
 }
+
 TARGET bool trm__count_argmax_f32_avx512(uint64_t *counts, size_t k, const int32_t *y_true, const float *scores,
                                          size_t n, size_t stride, void *scratch, size_t *checked)
 {
