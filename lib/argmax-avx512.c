@@ -22,7 +22,6 @@
  * two overlap. The counts stay in the matrix's scratch until the call has
  * checked every row, so a bad one leaves the matrix as it was. */
 #include "argmax-private.h"
-#include "count-private.h"
 
 #if TRM__HAVE_AVX512_ARGMAX
 #include <immintrin.h>
@@ -77,16 +76,19 @@ KERNEL void check_finite(__m512 *check, __m512 x)
     *check = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(*check), bad));
 }
 
-/* Four rows from *row on, which it moves past them: lane L of the result
- * holds the best of scores 4L .. 4L + 3 of each. */
-KERNEL best four_rows(const float **row, size_t stride, __mmask16 in_row, __m512 *check)
+/* Rows row, row + stride, row + 2 stride, row + 3 stride: lane L of the
+ * result holds the best of scores 4L .. 4L + 3 of each. */
+KERNEL best four_rows(const float *row, size_t stride, __mmask16 in_row, __m512 *check)
 {
     __m512 x[4];
     UNROLL
     for (size_t i = 0; i < 4; i++) {
-        x[i] = _mm512_mask_loadu_ps(_mm512_set1_ps(-FLT_MAX), in_row, *row);
+        /* the pointer walks from row to row, which spares GCC an address
+         * register per row, and stops at the last */
+        if (i > 0)
+            row += stride;
+        x[i] = _mm512_mask_loadu_ps(_mm512_set1_ps(-FLT_MAX), in_row, row);
         check_finite(check, x[i]);
-        *row += stride;
     }
     __m512 lo01 = _mm512_unpacklo_ps(x[0], x[1]), hi01 = _mm512_unpackhi_ps(x[0], x[1]);
     __m512 lo23 = _mm512_unpacklo_ps(x[2], x[3]), hi23 = _mm512_unpackhi_ps(x[2], x[3]);
@@ -127,7 +129,7 @@ KERNEL best sixteen_rows(const float *row, size_t stride, size_t k, __mmask16 in
     __m512 score[4], index[4];
     UNROLL
     for (size_t q = 0; q < 4; q++) {
-        best g = four_rows(&row, stride, in_row, check);
+        best g = four_rows(row + 4 * q * stride, stride, in_row, check);
         score[q] = g.score;
         index[q] = _mm512_castsi512_ps(g.index);
     }
@@ -165,96 +167,115 @@ KERNEL __m512i argmax_sixteen(const float *row, size_t stride, size_t k, bool wi
     return b.index;
 }
 
-/* The cells (true * K + argmax) of the first `rows` of 16 rows into cells;
- * *bad gets the rows whose true label is K or more (negatives read as huge).
- * Their cells are clamped into range, and a bad call throws its counts away. */
-KERNEL void cells_of_sixteen(const int32_t *y_true, __m512i pred, size_t k, size_t rows, uint32_t *cells,
+/* The cells (true * K + argmax) of 16 rows into cells; *bad gets the rows of
+ * `live` whose true label is K or more (negatives read as huge), whose cells
+ * are clamped into the matrix but never counted. */
+KERNEL void cells_of_sixteen(const int32_t *y_true, __m512i pred, size_t k, __mmask16 live, uint32_t *cells,
                              __mmask16 *bad)
 {
-    __mmask16 live = (__mmask16)((1u << rows) - 1);
-    __m512i truth = rows == 16 ? _mm512_loadu_si512(y_true) : _mm512_maskz_loadu_epi32(live, y_true);
-    __m512i kv = _mm512_set1_epi32((int)k);
+    __m512i truth = _mm512_loadu_si512(y_true), kv = _mm512_set1_epi32((int)k);
     *bad |= _mm512_mask_cmpge_epu32_mask(live, truth, kv);
     __m512i cell = _mm512_add_epi32(_mm512_mullo_epi32(truth, kv), pred);
     _mm512_storeu_si512(cells, _mm512_min_epu32(cell, _mm512_set1_epi32((int)(k * k - 1))));
 }
 
-/* Finds the argmaxes of the 16 rows from row i on and writes their cells. */
-KERNEL void scan_group(const float *scores, size_t stride, size_t k, bool wide, const int32_t *y_true, size_t i,
-                       __mmask16 in_last, uint32_t *cells, __m512 *check, __mmask16 *bad)
+/* The scan of one call: the rows of k scores `stride` apart, their true
+ * labels, and what it has seen of them. `wide` (a constant) says whether k
+ * can exceed 16; in_last holds the lanes of the row's last 16 scores (or
+ * fewer). */
+typedef struct scan {
+    const float *scores;
+    const int32_t *y_true;
+    size_t k, stride;
+    bool wide;
+    __mmask16 in_last, bad;
+    __m512 check;
+} scan;
+
+/* Finds the argmaxes of the 16 rows from row i on and writes their cells;
+ * only the rows of `live` are checked. */
+KERNEL void scan_group(scan *s, size_t i, __mmask16 live, uint32_t *cells)
 {
-    __builtin_prefetch((const void *)((uintptr_t)(y_true + i) + LABELS_AHEAD));
-    __m512i pred = argmax_sixteen(scores + i * stride, stride, k, wide, in_last, check);
-    cells_of_sixteen(y_true + i, pred, k, 16, cells, bad);
+    __builtin_prefetch((const void *)((uintptr_t)(s->y_true + i) + LABELS_AHEAD));
+    __m512i pred = argmax_sixteen(s->scores + i * s->stride, s->stride, s->k, s->wide, s->in_last, &s->check);
+    cells_of_sixteen(s->y_true + i, pred, s->k, live, cells, &s->bad);
 }
 
-/* Rows checked between two looks at the flags: a failure is noticed at most
- * this late, and then the call is only checked again up to here. */
+KERNEL bool scan_failed(const scan *s)
+{
+    return s->bad || _mm512_cmp_ps_mask(s->check, s->check, _CMP_UNORD_Q);
+}
+
+KERNEL void add_cells(uint64_t *counts, const uint32_t *cells, size_t m, uint64_t delta)
+{
+    UNROLL
+    for (size_t j = 0; j < m; j++)
+        counts[cells[j]] += delta;
+}
+
+/* Rows are checked a block at a time and counted a block behind, so that a
+ * count never waits on the check, and only rows known good are counted. */
 #define BLOCK_ROWS ((size_t)1024)
-/* Rows between two folds: a sub-histogram takes a quarter of them, far below
- * 2^32, and a batch this large exercises the fold in the tests. */
-#define FOLD_ROWS ((size_t)1 << 16)
+
+/* Takes back the counts of rows [0, end), a multiple of 16: the same scan
+ * finds the same cells, and integer counts undo exactly. */
+KERNEL void take_back(uint64_t *counts, scan *s, size_t end)
+{
+    uint32_t cells[16];
+    for (size_t i = 0; i < end; i += 16) {
+        scan_group(s, i, 0xFFFF, cells);
+        add_cells(counts, cells, 16, UINT64_MAX);
+    }
+}
 
 KERNEL bool count_argmax(uint64_t *counts, size_t k, bool wide, const int32_t *y_true, const float *scores,
-                         size_t n, size_t stride, void *scratch, size_t *checked)
+                         size_t n, size_t stride, size_t *checked)
 {
-    /* The counts stay apart until the call succeeds, in the matrix's scratch
-     * (TRM__COUNT_SCRATCH): four sub-histograms of 32-bit counters and, for
-     * calls long enough to fold them, their 64-bit sums. */
-    size_t n_cells = k * k;
-    uint32_t *sub = scratch;
-    uint64_t *folded = (uint64_t *)(sub + 4 * n_cells);
-    bool folds = false;
-    memset(sub, 0, 4 * n_cells * sizeof *sub);
-    __m512 check = _mm512_setzero_ps();
-    __mmask16 in_last = (__mmask16)((1u << ((k - 1) % 16 + 1)) - 1), bad = 0;
-    /* A group's cells are counted while the next group is scanned: read
-     * back at once, a 64-byte store does not forward to 4-byte loads. */
-    uint32_t cells[2][16];
-    size_t i = 0;
-    if (n >= 16) {
-        scan_group(scores, stride, k, wide, y_true, 0, in_last, cells[0], &check, &bad);
-        for (i = 16; n - i >= 16; i += 16) {
-            scan_group(scores, stride, k, wide, y_true, i, in_last, cells[i / 16 % 2], &check, &bad);
-            trm__count_cells(sub, n_cells, cells[(i / 16 + 1) % 2], 16);
-            if ((i + 16) % BLOCK_ROWS == 0 && (bad || _mm512_cmp_ps_mask(check, check, _CMP_UNORD_Q))) {
+    scan s = { scores, y_true, k, stride, wide, (__mmask16)((1u << ((k - 1) % 16 + 1)) - 1), 0,
+               _mm512_setzero_ps() };
+    /* the cells of the block being scanned and of the one before, which is
+     * counted meanwhile: the scan is bound by the vector units and the count
+     * by loads and stores, and the two overlap */
+    uint32_t cells[2][BLOCK_ROWS];
+    size_t i = 0, blocks = 0;
+    for (; n - i >= 16; i += 16) {
+        size_t at = i % BLOCK_ROWS;
+        scan_group(&s, i, 0xFFFF, cells[blocks % 2] + at);
+        if (blocks > 0)
+            add_cells(counts, cells[(blocks - 1) % 2] + at, 16, 1);
+        if (at + 16 == BLOCK_ROWS) {
+            if (scan_failed(&s)) {
+                take_back(counts, &s, i + 16 - BLOCK_ROWS);
                 *checked = i + 16;
                 return false;
             }
-            if (i % FOLD_ROWS == 0) {
-                if (!folds)
-                    memset(folded, 0, n_cells * sizeof *folded);
-                folds = true;
-                trm__fold_cells(sub, n_cells, folded);
-            }
+            blocks++;
         }
-        trm__count_cells(sub, n_cells, cells[(i / 16 + 1) % 2], 16);
     }
-    if (i < n) {
-        /* The last rows, copied out with padding after them. */
-        float rows[16][TRM__AVX512_ARGMAX_MAX_K] = { { 0 } };
-        for (size_t r = 0; i + r < n; r++)
-            memcpy(rows[r], scores + (i + r) * stride, k * sizeof(float));
-        __m512i pred = argmax_sixteen(rows[0], TRM__AVX512_ARGMAX_MAX_K, k, wide, in_last, &check);
-        cells_of_sixteen(y_true + i, pred, k, n - i, cells[0], &bad);
-        trm__count_cells(sub, n_cells, cells[0], n - i);
-    }
-    if (bad || _mm512_cmp_ps_mask(check, check, _CMP_UNORD_Q)) {
+    /* the last rows, as the end of the 16 rows that end the call */
+    uint32_t tail[16];
+    size_t left = n - i;
+    if (left > 0)
+        scan_group(&s, n - 16, (__mmask16)(0xFFFF << (16 - left)), tail);
+    if (scan_failed(&s)) {
+        /* the blocks before the last one, and as much of it as the rows
+         * scanned since */
+        take_back(counts, &s, blocks > 0 ? (blocks - 1) * BLOCK_ROWS + i % BLOCK_ROWS : 0);
         *checked = n;
         return false;
     }
-    trm__fold_cells(sub, n_cells, counts);
-    if (folds)
-        for (size_t c = 0; c < n_cells; c++)
-            counts[c] += folded[c];
+    if (blocks > 0)
+        add_cells(counts, cells[(blocks - 1) % 2] + i % BLOCK_ROWS, BLOCK_ROWS - i % BLOCK_ROWS, 1);
+    add_cells(counts, cells[blocks % 2], i % BLOCK_ROWS, 1);
+    add_cells(counts, tail + 16 - left, left, 1);
     return true;
 }
 
 TARGET bool trm__count_argmax_f32_avx512(uint64_t *counts, size_t k, const int32_t *y_true, const float *scores,
-                                         size_t n, size_t stride, void *scratch, size_t *checked)
+                                         size_t n, size_t stride, size_t *checked)
 {
     if (k <= 16)
-        return count_argmax(counts, k, false, y_true, scores, n, stride, scratch, checked);
-    return count_argmax(counts, k, true, y_true, scores, n, stride, scratch, checked);
+        return count_argmax(counts, k, false, y_true, scores, n, stride, checked);
+    return count_argmax(counts, k, true, y_true, scores, n, stride, checked);
 }
 #endif

@@ -30,14 +30,14 @@ void trm__argmax_f32_avx2(const float *scores, size_t stride, size_t k, const in
 #define TRM__HAVE_AVX512_ARGMAX 1
 bool trm__argmax_avx512_usable(void);
 /* Argmax rows of k <= TRM__AVX512_ARGMAX_MAX_K float32 scores, `stride`
- * apart, counted against their true labels (none ignored): on success adds
- * the n pairs to counts (K*K row-major) and returns true; otherwise returns
+ * apart, counted against their true labels (none ignored), for calls of
+ * n >= TRM__AVX512_ARGMAX_MIN_ROWS rows: on success adds the n pairs to counts (K*K row-major) and returns true; otherwise returns
  * false with the counts as they were and *checked set past the first row
- * holding a non-finite score or a true label outside [0, K). scratch is the
- * matrix's TRM__COUNT_SCRATCH(k) bytes. */
+ * holding a non-finite score or a true label outside [0, K). */
 #define TRM__AVX512_ARGMAX_MAX_K ((size_t)64)
+#define TRM__AVX512_ARGMAX_MIN_ROWS ((size_t)16)
 bool trm__count_argmax_f32_avx512(uint64_t *counts, size_t k, const int32_t *y_true, const float *scores, size_t n,
-                                  size_t stride, void *scratch, size_t *checked);
+                                  size_t stride, size_t *checked);
 #else
 #define TRM__HAVE_AVX2_ARGMAX 0
 #define TRM__HAVE_AVX512_ARGMAX 0

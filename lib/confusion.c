@@ -435,8 +435,8 @@ static inline int update_weighted(const char *func, trm_confusion *cm, const voi
  * (their argmaxes found again; integer counts undo exactly), and the caller
  * then names the first offending element with check_score_rows().
  * Float32 rows of up to 64 scores without an ignore label take instead, on
- * AVX-512, a kernel that finds 16 argmaxes at a time and counts them at
- * once into the matrix's scratch (lib/argmax-avx512.c). */
+ * AVX-512, a kernel that finds 16 argmaxes at a time and counts them as it
+ * goes (lib/argmax-avx512.c). */
 #define ARGMAX_BLOCK_BYTES ((size_t)32768)
 #define ARGMAX_BLOCK_ROWS ((size_t)1024)
 #define ARGMAX_BATCH_ROWS (4 * ARGMAX_BLOCK_ROWS)
@@ -543,9 +543,9 @@ TRM__DISPATCH static bool count_argmax(trm_confusion *cm, const int32_t *y_true,
 #if TRM__HAVE_AVX512_ARGMAX
     /* An ignored row must not be read, so the kernel, which reads every row,
      * is for matrices that ignore none. */
-    if (type == SCORE_F32 && cm->k <= TRM__AVX512_ARGMAX_MAX_K && cm->scratch && !cm->has_ignore &&
-        trm__argmax_avx512_usable()) {
-        if (!trm__count_argmax_f32_avx512(cm->counts, cm->k, y_true, scores, n, stride, cm->scratch, checked))
+    if (type == SCORE_F32 && cm->k <= TRM__AVX512_ARGMAX_MAX_K && n >= TRM__AVX512_ARGMAX_MIN_ROWS &&
+        !cm->has_ignore && trm__argmax_avx512_usable()) {
+        if (!trm__count_argmax_f32_avx512(cm->counts, cm->k, y_true, scores, n, stride, checked))
             return false;
         *kept = n;
         return true;
