@@ -1428,8 +1428,8 @@ START_TEST(argmax_every_width)
 }
 END_TEST
 
-/* A call of more rows than a kernel may count in 32-bit sub-totals between
- * two folds into 64-bit ones (2^16 rows), twice over, against the plain
+/* Calls of many blocks of rows (kernels check and count rows a block at a
+ * time, and may count a block behind), twice over, against the plain
  * first-index-of-the-maximum loop. */
 START_TEST(argmax_long_call_counts_every_row)
 {

@@ -211,8 +211,16 @@ TRM_API int trm_confusion_update_weighted_i64(trm_confusion *cm, const int64_t *
 /**
  * @brief Predict each row's argmax over K float scores and count it.
  *
- * Ties go to the lowest class index (NumPy/PyTorch argmax). Rows whose true
- * label is the ignore label are skipped and their scores not read.
+ * Ties go to the lowest class index (NumPy/PyTorch argmax), and -0 equals +0.
+ * Rows whose true label is the ignore label are skipped and their scores not
+ * read.
+ *
+ * On x86-64 CPUs with AVX2 or AVX-512 the scores are compared by vector
+ * instructions, which follow the caller's floating-point mode: with
+ * denormals-are-zero set (as `torch.set_flush_denormal(True)` does), subnormal
+ * scores compare equal to zero, and a NaN or Inf score may raise the invalid
+ * flag (a trap, where the caller has unmasked it) before the call returns
+ * #TRM_E_NONFINITE.
  * @param cm The matrix.
  * @param y_true n true labels.
  * @param scores n rows of @p row_stride floats; the first K of each row are used.
