@@ -18,16 +18,16 @@
  * portable kernel.
  *
  * The scan is bound by the vector units and counting by loads and stores, so
- * each group's cells are counted while the next group is scanned, and the
- * two overlap. The counts stay in the matrix's scratch until the call has
- * checked every row, so a bad one leaves the matrix as it was. */
+ * the cells of one block of rows are counted while the next block is
+ * scanned, and the two overlap. A block is counted only once it has been
+ * checked; a bad row takes back the blocks counted before it, so a failed
+ * call leaves the matrix as it was. */
 #include "argmax-private.h"
 
 #if TRM__HAVE_AVX512_ARGMAX
 #include <immintrin.h>
 #include <float.h>
 #include <stdint.h>
-#include <string.h>
 
 #define TARGET __attribute__((target("avx512f")))
 #define KERNEL static inline __attribute__((always_inline)) TARGET
