@@ -23,6 +23,7 @@
  * checked; a bad row takes back the blocks counted before it, so a failed
  * call leaves the matrix as it was. */
 #include "argmax-private.h"
+#include "cpu-private.h"
 
 #if TRM__HAVE_AVX512_ARGMAX
 #include <immintrin.h>
@@ -38,7 +39,7 @@
 
 bool trm__argmax_avx512_usable(void)
 {
-    return __builtin_cpu_supports("avx512f");
+    return __builtin_cpu_supports("avx512f") && trm__avx512_allowed();
 }
 
 /* A running best score and its index, for each lane. */

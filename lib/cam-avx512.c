@@ -13,6 +13,7 @@
  * (a long reduction per output), several outputs are summed side by side
  * rather than splitting one sum, which would change its rounding. */
 #include "cam-private.h"
+#include "cpu-private.h"
 
 #if TRM__HAVE_AVX512_CAM
 #include <immintrin.h>
@@ -27,7 +28,7 @@
 
 bool trm__cam_avx512_usable(void)
 {
-    return __builtin_cpu_supports("avx512f");
+    return __builtin_cpu_supports("avx512f") && trm__avx512_allowed();
 }
 
 /* Eight floats from p, as doubles. */

@@ -10,6 +10,7 @@
  * counts. Once a label is known to be below 16 it fits a byte, and a cell
  * numbered true * 16 + pred fits one too. */
 #include "common-private.h"
+#include "cpu-private.h"
 #include "count-private.h"
 
 #if TRM__HAVE_AVX512_COUNT
@@ -24,7 +25,7 @@
 bool trm__count_avx512_usable(void)
 {
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-           __builtin_cpu_supports("avx512vbmi2");
+           __builtin_cpu_supports("avx512vbmi2") && trm__avx512_allowed();
 }
 
 /* Sixteen labels of a 32-bit array, narrowed to bytes; *out gets the live
