@@ -34,7 +34,10 @@ bool trm__argmax_avx512_usable(void);
  * n >= TRM__AVX512_ARGMAX_MIN_ROWS rows: on success adds the n pairs to counts (K*K row-major) and returns true; otherwise returns
  * false with the counts as they were and *checked set past the first row
  * holding a non-finite score or a true label outside [0, K). */
-#define TRM__AVX512_ARGMAX_MAX_K ((size_t)64)
+/* Past 128 scores a row the 16 rows read side by side, each a stream of its
+ * own, fall behind the row-at-a-time AVX2 kernel (K=256: equal; K=1000: 3x
+ * slower); at 65-128 they are twice as fast. */
+#define TRM__AVX512_ARGMAX_MAX_K ((size_t)128)
 #define TRM__AVX512_ARGMAX_MIN_ROWS ((size_t)16)
 bool trm__count_argmax_f32_avx512(uint64_t *counts, size_t k, const int32_t *y_true, const float *scores, size_t n,
                                   size_t stride, size_t *checked);

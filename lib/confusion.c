@@ -434,7 +434,7 @@ static inline int update_weighted(const char *func, trm_confusion *cm, const voi
  * score or a bad label makes the batches already counted be taken back
  * (their argmaxes found again; integer counts undo exactly), and the caller
  * then names the first offending element with check_score_rows().
- * Float32 rows of up to 64 scores without an ignore label take instead, on
+ * Float32 rows of up to 128 scores without an ignore label take instead, on
  * AVX-512, a kernel that finds 16 argmaxes at a time and counts them as it
  * goes (lib/argmax-avx512.c). */
 #define ARGMAX_BLOCK_BYTES ((size_t)32768)

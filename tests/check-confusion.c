@@ -1372,26 +1372,33 @@ START_TEST(argmax_float_order)
 }
 END_TEST
 
-/* Argmax rows of every width from 1 to 70 scores (short rows, long rows with
- * and without a remainder, each side of the 16 and 64 that vector kernels
- * group scores by) and padded strides, with ties everywhere: scores
- * come from a handful of values, -0 and +0 among them. The oracle is the
- * plain first-index-of-the-maximum loop. A non-finite score at any position
- * of a late row must leave the matrix unchanged and be named. */
+/* Argmax rows of every width from 1 to 70 scores and from 126 to 130 (short
+ * rows, long rows with and without a remainder, each side of the 16, 64 and
+ * 128 that vector kernels group scores by) and padded strides, with ties
+ * everywhere: scores come from a handful of values, -0 and +0 among them. The
+ * oracle is the plain first-index-of-the-maximum loop. A non-finite score in
+ * a late row (at every position up to 70 scores, every fifth and the last
+ * beyond) must leave the matrix unchanged and be named. */
+/* The position `step` after j in a row of k, or the last one, then past it. */
+static size_t next_position(size_t j, size_t k, size_t step)
+{
+    return j + step < k || j + 1 == k ? j + step : k - 1;
+}
+
 START_TEST(argmax_every_width)
 {
     static const float values[] = { -2.0f, -0.0f, 0.0f, 1.5f, 3.0f };
-    enum { N = 700, MAX_K = 70 };
+    enum { N = 700, DENSE_K = 70, MAX_K = 130 };
     float *scores = malloc(N * (MAX_K + 3) * sizeof *scores);
     int32_t y_true[N];
-    uint64_t want[MAX_K * MAX_K], got[MAX_K * MAX_K];
+    uint64_t *want = malloc(MAX_K * MAX_K * sizeof *want), *got = malloc(MAX_K * MAX_K * sizeof *got);
     uint64_t seed = 12345;
-    ck_assert(scores);
-    for (size_t k = 1; k <= MAX_K; k++) {
+    ck_assert(scores && want && got);
+    for (size_t k = 1; k <= MAX_K; k = k == DENSE_K ? MAX_K - 4 : k + 1) {
         for (size_t pad = 0; pad <= 3; pad += 3) {
             size_t stride = k + pad;
             trm_confusion *cm = make(k, 0);
-            memset(want, 0, sizeof want);
+            memset(want, 0, k * k * sizeof *want);
             for (size_t i = 0; i < N; i++) {
                 y_true[i] = (int32_t)(i % k);
                 size_t best = 0;
@@ -1410,7 +1417,7 @@ START_TEST(argmax_every_width)
             size_t size = 0;
             uint8_t *before = snapshot(cm, &size);
             size_t row = N - 1 - k % 3;
-            for (size_t j = 0; j < k; j++) {
+            for (size_t j = 0; j < k; j = next_position(j, k, k <= DENSE_K ? 1 : 5)) {
                 float saved = scores[row * stride + j];
                 scores[row * stride + j] = j % 2 ? INFINITY : NAN;
                 ck_assert_fails(TRM_E_NONFINITE, trm_confusion_update_argmax_f32(cm, y_true, scores, N, stride));
@@ -1425,6 +1432,8 @@ START_TEST(argmax_every_width)
         }
     }
     free(scores);
+    free(want);
+    free(got);
 }
 END_TEST
 
