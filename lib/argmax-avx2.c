@@ -12,6 +12,7 @@
  * (all exponent bits and some mantissa bit set) while zeros leave it alone;
  * an OR also keeps the chain from row to row one cycle long. */
 #include "argmax-private.h"
+#include "cpu-private.h"
 
 #if TRM__HAVE_AVX2_ARGMAX
 #include <immintrin.h>
@@ -21,7 +22,7 @@
 
 bool trm__argmax_avx2_usable(void)
 {
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("bmi") && trm__avx2_allowed();
 }
 
 /* The lanes of v that are infinite or NaN, as NaN; the others as zero. */

@@ -2,6 +2,7 @@
 /* Streaming confusion matrix: validation pass, counting pass, and the handle's
  * life cycle (clone, reset, merge, serialization). */
 #include <inttypes.h>
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -185,46 +186,61 @@ static int check_weights(const char *func, const trm_confusion *cm, const void *
  *   the floats; moving the negative keys up by one also gives -0 the key of +0,
  *   since the two compare equal. The maximum key is one integer loop, and the
  *   lowest index holding it a second one (a minimum, so it vectorizes too).
+ * - with `flush` (the caller's mode reads subnormals as zero), a subnormal
+ *   takes the key of zero: the order the vector kernels' float compares see,
+ *   so every path gives one answer in every mode.
  * scan_row() checks a row and finds its maximum in the same loop. */
-#define DEFINE_ROW_KERNELS(suffix, T, KEY, KEY_MAX, EXPONENT, INDEX)               \
-    static inline KEY row_key_##suffix(const T *row, size_t j)                    \
-    {                                                                             \
-        KEY bits;                                                                 \
-        memcpy(&bits, row + j, sizeof bits);                                      \
-        KEY flip = (KEY)((bits >> (8 * sizeof bits - 1)) & KEY_MAX);              \
-        return (KEY)((bits ^ flip) + (flip & 1));                                 \
-    }                                                                             \
-    static inline bool row_nonfinite_##suffix(const T *row, size_t k)             \
-    {                                                                             \
-        KEY bad = 0;                                                              \
-        for (size_t j = 0; j < k; j++) {                                          \
-            KEY bits;                                                             \
-            memcpy(&bits, row + j, sizeof bits);                                  \
-            bad |= (KEY)((bits & EXPONENT) == EXPONENT);                          \
-        }                                                                         \
-        return bad != 0;                                                          \
-    }                                                                             \
-    /* Whether the row holds a non-finite value; else *pred is its argmax. */     \
-    static inline bool scan_row_##suffix(const T *row, size_t k, size_t *pred)    \
-    {                                                                             \
-        KEY top = row_key_##suffix(row, 0), high = 0;                             \
-        for (size_t j = 0; j < k; j++) {                                          \
-            KEY bits, key = row_key_##suffix(row, j);                             \
-            memcpy(&bits, row + j, sizeof bits);                                  \
-            bits &= KEY_MAX;                                                      \
-            high = bits > high ? bits : high;                                     \
-            top = key > top ? key : top;                                          \
-        }                                                                         \
-        INDEX index = (INDEX)k; /* lanes as wide as T: K*K cells fit in memory */ \
-        for (INDEX j = 0; j < (INDEX)k; j++) {                                    \
-            INDEX at = row_key_##suffix(row, j) == top ? j : (INDEX)k;            \
-            index = at < index ? at : index;                                      \
-        }                                                                         \
-        *pred = index;                                                            \
-        return high >= EXPONENT;                                                  \
+#define DEFINE_ROW_KERNELS(suffix, T, KEY, KEY_MAX, EXPONENT, INDEX)                           \
+    static inline KEY row_key_##suffix(const T *row, size_t j, bool flush)                    \
+    {                                                                                         \
+        KEY bits;                                                                             \
+        memcpy(&bits, row + j, sizeof bits);                                                  \
+        bits = flush && (bits & EXPONENT) == 0 ? 0 : bits;                                    \
+        KEY flip = (KEY)((bits >> (8 * sizeof bits - 1)) & KEY_MAX);                          \
+        return (KEY)((bits ^ flip) + (flip & 1));                                             \
+    }                                                                                         \
+    static inline bool row_nonfinite_##suffix(const T *row, size_t k)                         \
+    {                                                                                         \
+        KEY bad = 0;                                                                          \
+        for (size_t j = 0; j < k; j++) {                                                      \
+            KEY bits;                                                                         \
+            memcpy(&bits, row + j, sizeof bits);                                              \
+            bad |= (KEY)((bits & EXPONENT) == EXPONENT);                                      \
+        }                                                                                     \
+        return bad != 0;                                                                      \
+    }                                                                                         \
+    /* Whether the row holds a non-finite value; else *pred is its argmax. */                 \
+    static inline bool scan_row_##suffix(const T *row, size_t k, bool flush, size_t *pred)    \
+    {                                                                                         \
+        KEY top = row_key_##suffix(row, 0, flush), high = 0;                                  \
+        for (size_t j = 0; j < k; j++) {                                                      \
+            KEY bits, key = row_key_##suffix(row, j, flush);                                  \
+            memcpy(&bits, row + j, sizeof bits);                                              \
+            bits &= KEY_MAX;                                                                  \
+            high = bits > high ? bits : high;                                                 \
+            top = key > top ? key : top;                                                      \
+        }                                                                                     \
+        INDEX index = (INDEX)k; /* lanes as wide as T: K*K cells fit in memory */             \
+        for (INDEX j = 0; j < (INDEX)k; j++) {                                                \
+            INDEX at = row_key_##suffix(row, j, flush) == top ? j : (INDEX)k;                 \
+            index = at < index ? at : index;                                                  \
+        }                                                                                     \
+        *pred = index;                                                                        \
+        return high >= EXPONENT;                                                              \
     }
 DEFINE_ROW_KERNELS(f32, float, int32_t, INT32_MAX, (int32_t)0x7f800000, uint32_t)
 DEFINE_ROW_KERNELS(f64, double, int64_t, INT64_MAX, (int64_t)0x7ff0000000000000, uint64_t)
+
+/* Whether the caller's floating-point mode reads subnormal operands of this
+ * type as zero (x86's denormals-are-zero, which torch.set_flush_denormal
+ * sets; Arm's flush-to-zero). The compare runs in that mode; the volatile
+ * keeps the compiler from deciding it. */
+static bool subnormals_read_as_zero(enum score_type type)
+{
+    volatile float tiny_f32 = FLT_TRUE_MIN;
+    volatile double tiny_f64 = DBL_TRUE_MIN;
+    return type == SCORE_F32 ? tiny_f32 == 0.0f : tiny_f64 == 0.0;
+}
 
 static inline bool row_nonfinite(const void *scores, size_t row, size_t k, enum score_type type)
 {
@@ -234,17 +250,18 @@ static inline bool row_nonfinite(const void *scores, size_t row, size_t k, enum 
 
 /* Checks one row and finds its argmax in the same read: whether it holds a
  * non-finite score (*pred then means nothing). */
-static inline bool scan_row(const void *scores, size_t row, size_t k, size_t *pred, enum score_type type)
+static inline bool scan_row(const void *scores, size_t row, size_t k, bool flush, size_t *pred,
+                            enum score_type type)
 {
-    return type == SCORE_F32 ? scan_row_f32((const float *)scores + row, k, pred)
-                             : scan_row_f64((const double *)scores + row, k, pred);
+    return type == SCORE_F32 ? scan_row_f32((const float *)scores + row, k, flush, pred)
+                             : scan_row_f64((const double *)scores + row, k, flush, pred);
 }
 
 /* The argmax of a row known to be finite. */
-static inline size_t argmax_row(const void *scores, size_t row, size_t k, enum score_type type)
+static inline size_t argmax_row(const void *scores, size_t row, size_t k, bool flush, enum score_type type)
 {
     size_t pred;
-    scan_row(scores, row, k, &pred, type);
+    scan_row(scores, row, k, flush, &pred, type);
     return pred;
 }
 
@@ -371,6 +388,13 @@ static inline void add_weighted_pairs(trm_confusion *cm, const void *y_true, con
 
 /* ---- shared update paths --------------------------------------------------- */
 
+/* A kernel reported a bad element that the checking pass, which names it,
+ * does not find: the counts were taken back, and the call must still fail. */
+static int unconfirmed_failure(const char *func)
+{
+    return trm__fail(TRM_E_INTERNAL, func, "a counting kernel rejected the batch but its elements check as valid");
+}
+
 static inline int update_pairs(const char *func, trm_confusion *cm, const void *y_true,
                                const void *y_pred, const double *weights, size_t n,
                                enum label_type type)
@@ -385,8 +409,10 @@ static inline int update_pairs(const char *func, trm_confusion *cm, const void *
     if (cm->counts && weights == NULL && cm->k <= TRM__COUNT_MAX_K && n <= UINT64_MAX - cm->total) {
         trm__pairs pairs = { y_true, y_pred, n, (enum trm__label_type)type, cm->has_ignore, cm->ignore };
         size_t bad = trm__count_pairs(cm->counts, cm->k, &pairs, cm->scratch, &kept);
-        if (bad < n)
-            return check_pairs(func, cm, y_true, y_pred, bad + 1, type, &kept);
+        if (bad < n) {
+            int rc = check_pairs(func, cm, y_true, y_pred, bad + 1, type, &kept);
+            return rc != TRM_OK ? rc : unconfirmed_failure(func);
+        }
         cm->total += kept;
         return TRM_OK;
     }
@@ -431,27 +457,28 @@ static inline int update_weighted(const char *func, trm_confusion *cm, const voi
  * the kernels of trm_confusion_update_i32 then count against the true labels,
  * testing those as they go: no pass of its own over the labels, and for
  * K <= 16 on AVX-512 the diagonal counted 64 pairs at a time. A non-finite
- * score or a bad label makes the batches already counted be taken back
- * (their argmaxes found again; integer counts undo exactly), and the caller
- * then names the first offending element with check_score_rows().
+ * score or a bad label makes the batches already counted be taken back: the
+ * same scan over the same blocks finds their argmaxes again, so the integer
+ * counts undo exactly whatever the floating-point mode, and the caller then
+ * names the first offending element with check_score_rows().
  * Float32 rows of up to 128 scores without an ignore label take instead, on
  * AVX-512, a kernel that finds 16 argmaxes at a time and counts them as it
- * goes (lib/argmax-avx512.c). */
+ * goes (lib/argmax-avx512.c), and takes a failed call back the same way. */
 #define ARGMAX_BLOCK_BYTES ((size_t)32768)
 #define ARGMAX_BLOCK_ROWS ((size_t)1024)
 #define ARGMAX_BATCH_ROWS (4 * ARGMAX_BLOCK_ROWS)
 
 #define ARGMAX_KERNEL static inline __attribute__((always_inline))
 
-/* Adds `delta` (1, or UINT64_MAX to take a count back) to the cell of each row. */
-ARGMAX_KERNEL void count_score_block(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t start,
-                                     size_t end, size_t stride, enum score_type type, uint64_t delta)
-{
-    size_t k = cm->k;
-    for (size_t i = start; i < end; i++)
-        if (counted(cm, y_true[i]))
-            cm->counts[(size_t)y_true[i] * k + argmax_row(scores, i * stride, k, type)] += delta;
-}
+/* One call's score rows and the way they are scanned, fixed for the call. */
+struct score_rows {
+    const int32_t *y_true;
+    const void *scores;
+    size_t stride;        /* elements from one row to the next */
+    enum score_type type;
+    bool flush;           /* subnormals compare as zero (subnormals_read_as_zero) */
+    bool avx2;            /* float32 rows taken by the AVX2 kernel */
+};
 
 /* Counts rows [start, start + rows) from their predicted labels, which are
  * inside [0, K). Returns rows with *kept set, or the index (from start) of the
@@ -466,34 +493,42 @@ static size_t count_predictions(trm_confusion *cm, const int32_t *y_true, size_t
 /* Finds the argmaxes of rows [start, end) into pred[0 .. end - start) (0 for
  * ignored rows, which are not read); returns whether a row read holds a
  * non-finite score. */
-ARGMAX_KERNEL bool scan_block(const trm_confusion *cm, bool avx2, const int32_t *y_true, const void *scores,
-                              size_t stride, enum score_type type, size_t start, size_t end, int32_t *pred)
+ARGMAX_KERNEL bool scan_block(const trm_confusion *cm, const struct score_rows *r, size_t start, size_t end,
+                              int32_t *pred)
 {
     bool nonfinite_found = false;
     size_t k = cm->k;
 #if TRM__HAVE_AVX2_ARGMAX
-    if (avx2) {
+    if (r->avx2) {
         trm__row_filter filter = { cm->has_ignore, cm->ignore };
-        trm__argmax_f32_avx2(scores, stride, k, y_true, start, end, &filter, pred, &nonfinite_found);
+        trm__argmax_f32_avx2(r->scores, r->stride, k, r->y_true, start, end, &filter, pred, &nonfinite_found);
         return nonfinite_found;
     }
 #endif
-    (void)avx2;
     for (size_t i = start; i < end; i++) {
         size_t best = 0;
-        if (counted(cm, y_true[i]))
-            nonfinite_found |= scan_row(scores, i * stride, k, &best, type);
+        if (counted(cm, r->y_true[i]))
+            nonfinite_found |= scan_row(r->scores, i * r->stride, k, r->flush, &best, r->type);
         pred[i - start] = (int32_t)best;
     }
     return nonfinite_found;
 }
 
-/* Gives up on a call: takes back the rows [0, counted) already counted and
- * sets *checked to bad_end, past the first bad row. */
-ARGMAX_KERNEL bool give_up(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t counted, size_t stride,
-                           enum score_type type, size_t bad_end, size_t *checked)
+/* Gives up on a call: takes back the rows [0, done) already counted, found
+ * again block by block by the scan that counted them (the vector kernels
+ * compare in the caller's floating-point mode, the portable ones on keys, so
+ * only the same scan is sure to name the same cells), and sets *checked to
+ * bad_end, past the first bad row. */
+ARGMAX_KERNEL bool give_up(trm_confusion *cm, const struct score_rows *r, size_t done, size_t rows,
+                           int32_t *pred, size_t bad_end, size_t *checked)
 {
-    count_score_block(cm, y_true, scores, 0, counted, stride, type, UINT64_MAX);
+    for (size_t start = 0; start < done; start += rows) {
+        size_t end = done - start > rows ? start + rows : done;
+        scan_block(cm, r, start, end, pred);
+        for (size_t i = start; i < end; i++)
+            if (counted(cm, r->y_true[i]))
+                cm->counts[(size_t)r->y_true[i] * cm->k + (size_t)pred[i - start]]--;
+    }
     *checked = bad_end;
     return false;
 }
@@ -501,35 +536,31 @@ ARGMAX_KERNEL bool give_up(trm_confusion *cm, const int32_t *y_true, const void 
 /* Returns true with *kept set when every row was counted; otherwise false with
  * *checked past the first bad row (a row with a non-finite score or a true
  * label outside [0, K) that is not ignored), and the counts as they were. */
-ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t n,
-                                      size_t stride, enum score_type type, uint64_t *kept, size_t *checked)
+ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const struct score_rows *r, size_t n, uint64_t *kept,
+                                      size_t *checked)
 {
     /* the argmaxes of rows [counted, start), waiting to be counted: 16 KiB of
      * stack, and the pair kernels take about 9 more */
     int32_t pred[ARGMAX_BATCH_ROWS];
-    size_t counted = 0, row_bytes = type == SCORE_F32 ? sizeof(float) : sizeof(double);
+    size_t counted = 0, stride = r->stride, row_bytes = r->type == SCORE_F32 ? sizeof(float) : sizeof(double);
     size_t rows = stride < ARGMAX_BLOCK_BYTES / row_bytes ? ARGMAX_BLOCK_BYTES / (stride * row_bytes) : 1;
     rows = rows < ARGMAX_BLOCK_ROWS ? rows : ARGMAX_BLOCK_ROWS;
     uint64_t used = 0;
-    bool avx2 = false;
-#if TRM__HAVE_AVX2_ARGMAX
-    avx2 = type == SCORE_F32 && cm->k >= TRM__AVX2_ARGMAX_MIN_K && trm__argmax_avx2_usable();
-#endif
     for (size_t start = 0; start < n;) {
         size_t end = n - start > rows ? start + rows : n, ahead = n - end > rows ? end + rows : n;
         /* The next block's true labels: a stream the hardware prefetcher
          * does not follow, read when its batch is counted. */
-        for (size_t i = end; i < ahead; i += 64 / sizeof *y_true)
-            __builtin_prefetch(y_true + i);
-        if (scan_block(cm, avx2, y_true, scores, stride, type, start, end, pred + (start - counted)))
-            return give_up(cm, y_true, scores, counted, stride, type, end, checked);
+        for (size_t i = end; i < ahead; i += 64 / sizeof *r->y_true)
+            __builtin_prefetch(r->y_true + i);
+        if (scan_block(cm, r, start, end, pred + (start - counted)))
+            return give_up(cm, r, counted, rows, pred, end, checked);
         start = end;
         if (end < n && end - counted + rows <= ARGMAX_BATCH_ROWS)
             continue;
         uint64_t batch_kept = 0;
-        size_t good = count_predictions(cm, y_true, counted, pred, end - counted, &batch_kept);
+        size_t good = count_predictions(cm, r->y_true, counted, pred, end - counted, &batch_kept);
         if (good < end - counted)
-            return give_up(cm, y_true, scores, counted, stride, type, counted + good + 1, checked);
+            return give_up(cm, r, counted, rows, pred, counted + good + 1, checked);
         used += batch_kept;
         counted = end;
     }
@@ -537,23 +568,29 @@ ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const int32_t *y_true, 
     return true;
 }
 
-TRM__DISPATCH static bool count_argmax(trm_confusion *cm, const int32_t *y_true, const void *scores, size_t n,
-                                       size_t stride, enum score_type type, uint64_t *kept, size_t *checked)
+TRM__DISPATCH static bool count_argmax(trm_confusion *cm, const struct score_rows *r, size_t n, uint64_t *kept,
+                                       size_t *checked)
 {
 #if TRM__HAVE_AVX512_ARGMAX
     /* An ignored row must not be read, so the kernel, which reads every row,
      * is for matrices that ignore none. */
-    if (type == SCORE_F32 && cm->k <= TRM__AVX512_ARGMAX_MAX_K && n >= TRM__AVX512_ARGMAX_MIN_ROWS &&
+    if (r->type == SCORE_F32 && cm->k <= TRM__AVX512_ARGMAX_MAX_K && n >= TRM__AVX512_ARGMAX_MIN_ROWS &&
         !cm->has_ignore && trm__argmax_avx512_usable()) {
-        if (!trm__count_argmax_f32_avx512(cm->counts, cm->k, y_true, scores, n, stride, checked))
+        if (!trm__count_argmax_f32_avx512(cm->counts, cm->k, r->y_true, r->scores, n, r->stride, checked))
             return false;
         *kept = n;
         return true;
     }
 #endif
-    if (type == SCORE_F32)
-        return count_argmax_typed(cm, y_true, scores, n, stride, SCORE_F32, kept, checked);
-    return count_argmax_typed(cm, y_true, scores, n, stride, SCORE_F64, kept, checked);
+    /* Two copies, so that each inlines the row kernel of its own type. */
+    if (r->type == SCORE_F32) {
+        struct score_rows f32 = *r;
+        f32.type = SCORE_F32;
+        return count_argmax_typed(cm, &f32, n, kept, checked);
+    }
+    struct score_rows f64 = *r;
+    f64.type = SCORE_F64;
+    return count_argmax_typed(cm, &f64, n, kept, checked);
 }
 
 static inline int update_argmax(const char *func, trm_confusion *cm, const int32_t *y_true,
@@ -569,14 +606,20 @@ static inline int update_argmax(const char *func, trm_confusion *cm, const int32
                          cm->k);
     if (trm__mul_overflows(n, row_stride, &span))
         return trm__fail(TRM_E_OVERFLOW, func, "%zu rows of stride %zu overflow size_t", n, row_stride);
+    struct score_rows rows = { y_true, scores, row_stride, type, subnormals_read_as_zero(type), false };
+#if TRM__HAVE_AVX2_ARGMAX
+    rows.avx2 = type == SCORE_F32 && cm->k >= TRM__AVX2_ARGMAX_MIN_K && trm__argmax_avx2_usable();
+#endif
     /* Plain counts take the one-pass kernel when the batch cannot overflow the
      * total and the pair kernels can number the cells in 32 bits; weighted
      * cells keep two passes, since adding and taking back a float weight need
      * not restore it exactly. */
     if (cm->counts && n <= UINT64_MAX - cm->total && cm->k <= TRM__COUNT_MAX_K) {
         size_t checked = n;
-        if (!count_argmax(cm, y_true, scores, n, row_stride, type, &kept, &checked))
-            return check_score_rows(func, cm, y_true, scores, checked, row_stride, cm->k, type, &kept);
+        if (!count_argmax(cm, &rows, n, &kept, &checked)) {
+            int rc = check_score_rows(func, cm, y_true, scores, checked, row_stride, cm->k, type, &kept);
+            return rc != TRM_OK ? rc : unconfirmed_failure(func);
+        }
         cm->total += kept;
         return TRM_OK;
     }
@@ -587,7 +630,8 @@ static inline int update_argmax(const char *func, trm_confusion *cm, const int32
         return rc;
     for (size_t i = 0; i < n; i++)
         if (counted(cm, y_true[i]))
-            add_to_cell(cm, (size_t)y_true[i] * cm->k + argmax_row(scores, i * row_stride, cm->k, type), 1.0);
+            add_to_cell(cm, (size_t)y_true[i] * cm->k + argmax_row(scores, i * row_stride, cm->k, rows.flush, type),
+                        1.0);
     add_to_total(cm, kept, (double)kept);
     return TRM_OK;
 }

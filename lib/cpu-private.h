@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Whether the hand-written AVX-512 kernels may run. */
+/* Whether the hand-written vector kernels may run. */
 #ifndef TRM_CPU_PRIVATE_H
 #define TRM_CPU_PRIVATE_H
 
@@ -8,20 +8,44 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* False when the environment sets TRM_DISABLE_AVX512 to anything but "" or
- * "0": the AVX2 and portable paths then run on a CPU with AVX-512 too, which
- * the tests use to reach them, and which suits CPUs that slow their clock for
- * 512-bit code. Read once per file that asks. */
-static inline bool trm__avx512_allowed(void)
+/* Whether the environment variable is set to anything but "" or "0"; *cache
+ * keeps the answer (-1: not read yet), so each file reads it once. */
+static inline bool trm__env_switch(atomic_int *cache, const char *name)
 {
-    static atomic_int allowed = -1;
-    int known = atomic_load_explicit(&allowed, memory_order_relaxed);
+    int known = atomic_load_explicit(cache, memory_order_relaxed);
     if (known < 0) {
-        const char *off = getenv("TRM_DISABLE_AVX512");
-        known = !(off && *off && strcmp(off, "0") != 0);
-        atomic_store_explicit(&allowed, known, memory_order_relaxed);
+        const char *value = getenv(name);
+        known = value && *value && strcmp(value, "0") != 0;
+        atomic_store_explicit(cache, known, memory_order_relaxed);
     }
     return known;
+}
+
+static inline bool trm__simd_disabled(void)
+{
+    static atomic_int cache = -1;
+    return trm__env_switch(&cache, "TRM_DISABLE_SIMD");
+}
+
+static inline bool trm__avx512_disabled(void)
+{
+    static atomic_int cache = -1;
+    return trm__env_switch(&cache, "TRM_DISABLE_AVX512");
+}
+
+/* TRM_DISABLE_SIMD keeps every hand-written AVX2 and AVX-512 kernel off, and
+ * TRM_DISABLE_AVX512 the AVX-512 ones: the tests use them to reach the
+ * portable and AVX2 paths on any machine, and the second suits CPUs that slow
+ * their clock for 512-bit code. (The compiler's own AVX2 clones of the
+ * portable loops, picked by the loader, are the same C and stay.) */
+static inline bool trm__avx2_allowed(void)
+{
+    return !trm__simd_disabled();
+}
+
+static inline bool trm__avx512_allowed(void)
+{
+    return !trm__simd_disabled() && !trm__avx512_disabled();
 }
 
 #endif /* TRM_CPU_PRIVATE_H */

@@ -46,6 +46,7 @@ const char *trm_strerror(int code)
     case TRM_E_CORRUPT: return "corrupt serialized data";
     case TRM_E_VERSION: return "unsupported serialization version";
     case TRM_E_EMPTY: return "nothing accumulated";
+    case TRM_E_INTERNAL: return "internal inconsistency";
     default: return "unknown error";
     }
 }

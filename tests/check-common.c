@@ -38,13 +38,13 @@ END_TEST
 
 static const int all_codes[] = {
     TRM_OK,         TRM_E_INVALID,  TRM_E_NOMEM,  TRM_E_LABEL,   TRM_E_NONFINITE, TRM_E_MISMATCH,
-    TRM_E_OVERFLOW, TRM_E_BUFFER,   TRM_E_CORRUPT, TRM_E_VERSION, TRM_E_EMPTY,
+    TRM_E_OVERFLOW, TRM_E_BUFFER,   TRM_E_CORRUPT, TRM_E_VERSION, TRM_E_EMPTY,     TRM_E_INTERNAL,
 };
 #define N_CODES (sizeof all_codes / sizeof all_codes[0])
 
 START_TEST(code_numbers_are_frozen)
 {
-    static const int expected[N_CODES] = { 0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10 };
+    static const int expected[N_CODES] = { 0, -1, -2, -3, -4, -5, -6, -7, -8, -9, -10, -11 };
     for (size_t i = 0; i < N_CODES; i++)
         ck_assert_int_eq(all_codes[i], expected[i]);
 }
@@ -68,7 +68,7 @@ END_TEST
 
 START_TEST(strerror_unknown_codes)
 {
-    static const int unknown[] = { 1, -11, 12345, -12345, INT_MIN, INT_MAX };
+    static const int unknown[] = { 1, -12, 12345, -12345, INT_MIN, INT_MAX };
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         const char *text = trm_strerror(unknown[i]);
         ck_assert_ptr_nonnull(text);

@@ -46,7 +46,8 @@ enum {
     TRM_E_BUFFER = -7,    /**< Output buffer too small; the needed size is still reported. */
     TRM_E_CORRUPT = -8,   /**< A serialized blob is damaged. */
     TRM_E_VERSION = -9,   /**< A serialized blob has an unknown format version. */
-    TRM_E_EMPTY = -10     /**< Nothing has been accumulated yet. */
+    TRM_E_EMPTY = -10,    /**< Nothing has been accumulated yet. */
+    TRM_E_INTERNAL = -11  /**< The library caught itself inconsistent (a bug); nothing was changed. */
 };
 
 /**

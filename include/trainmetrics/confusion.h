@@ -142,7 +142,9 @@ TRM_API int64_t trm_confusion_ignore_label(const trm_confusion *cm);
  * @param y_pred n predicted labels.
  * @param n Number of pairs; 0 is a no-op.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_LABEL for a label
- *         outside [0, K); #TRM_E_OVERFLOW when the total count would overflow.
+ *         outside [0, K); #TRM_E_OVERFLOW when the total count would overflow;
+ *         #TRM_E_INTERNAL when a kernel rejected the batch but its labels
+ *         check as valid (a bug; nothing was counted).
  */
 TRM_API int trm_confusion_update_u8(trm_confusion *cm, const uint8_t *y_true, const uint8_t *y_pred,
                                     size_t n);
@@ -215,12 +217,15 @@ TRM_API int trm_confusion_update_weighted_i64(trm_confusion *cm, const int64_t *
  * Rows whose true label is the ignore label are skipped and their scores not
  * read.
  *
- * On x86-64 CPUs with AVX2 or AVX-512 the scores are compared by vector
- * instructions, which follow the caller's floating-point mode: with
- * denormals-are-zero set (as `torch.set_flush_denormal(True)` does), subnormal
- * scores compare equal to zero, and a NaN or Inf score may raise the invalid
- * flag (a trap, where the caller has unmasked it) before the call returns
- * #TRM_E_NONFINITE.
+ * Scores compare as the caller's floating-point mode compares them, on every
+ * kernel path (portable, AVX2, AVX-512) alike: with denormals-are-zero set
+ * (x86's MXCSR.DAZ, which `torch.set_flush_denormal(True)` sets; Arm's
+ * flush-to-zero), subnormal scores equal zero, so a row [0, 1e-40] predicts
+ * class 0; in IEEE mode it predicts class 1. Flush-to-zero alone changes no
+ * answer. On x86-64 a NaN or Inf score may raise the invalid flag (a trap,
+ * where the caller has unmasked it) before the call returns
+ * #TRM_E_NONFINITE. A rejected call leaves the matrix exactly as it was in
+ * every mode.
  * @param cm The matrix.
  * @param y_true n true labels.
  * @param scores n rows of @p row_stride floats; the first K of each row are used.
@@ -228,7 +233,9 @@ TRM_API int trm_confusion_update_weighted_i64(trm_confusion *cm, const int64_t *
  * @param row_stride Distance between rows in elements, >= K.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers or @p row_stride < K;
  *         #TRM_E_LABEL; #TRM_E_NONFINITE for a NaN or Inf score in a used row;
- *         #TRM_E_OVERFLOW when n*row_stride or the total count overflows.
+ *         #TRM_E_OVERFLOW when n*row_stride or the total count overflows;
+ *         #TRM_E_INTERNAL when a kernel rejected the batch but its elements
+ *         check as valid (a bug; nothing was counted).
  */
 TRM_API int trm_confusion_update_argmax_f32(trm_confusion *cm, const int32_t *y_true,
                                             const float *scores, size_t n, size_t row_stride);

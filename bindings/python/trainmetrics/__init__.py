@@ -11,7 +11,7 @@ over an image.
 from ._accumulators import Multilabel, RegressionErrors, TopK
 from ._cam import CAM, cam, colormap, overlay
 from ._confusion import ConfusionMatrix
-from ._errors import (CorruptDataError, EmptyError, InvalidArgumentError, LabelError, MismatchError,
+from ._errors import (CorruptDataError, EmptyError, InternalError, InvalidArgumentError, LabelError, MismatchError,
                       NonFiniteError, TrainmetricsError, TrainmetricsMemoryError, TrainmetricsOverflowError,
                       UndefinedMetricWarning, VersionError)
 from ._lib import path as library_path
@@ -20,7 +20,7 @@ from ._overfit import OverfitDetector
 
 __version__ = "0.1.0"
 
-__all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InvalidArgumentError", "LabelError",
+__all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
            "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",
            "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
            "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]

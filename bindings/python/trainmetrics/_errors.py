@@ -58,9 +58,14 @@ class EmptyError(TrainmetricsError, ValueError):
     code = -10
 
 
+class InternalError(TrainmetricsError, RuntimeError):
+    """TRM_E_INTERNAL: the library caught itself inconsistent (a bug); nothing was changed."""
+    code = -11
+
+
 ERRORS = {cls.code: cls for cls in (
     InvalidArgumentError, LabelError, NonFiniteError, MismatchError, TrainmetricsMemoryError,
-    TrainmetricsOverflowError, CorruptDataError, VersionError, EmptyError)}
+    TrainmetricsOverflowError, CorruptDataError, VersionError, EmptyError, InternalError)}
 
 try:  # scikit-learn's own class, so filters written for scikit-learn apply
     from sklearn.exceptions import UndefinedMetricWarning
