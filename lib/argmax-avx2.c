@@ -11,6 +11,7 @@
  * is infinite or NaN, and OR-ing it into a running value keeps a NaN a NaN
  * (all exponent bits and some mantissa bit set) while zeros leave it alone;
  * an OR also keeps the chain from row to row one cycle long. */
+#include "fp-private.h"
 #include "argmax-private.h"
 #include "cpu-private.h"
 

@@ -22,6 +22,7 @@
  * scanned, and the two overlap. A block is counted only once it has been
  * checked; a bad row takes back the blocks counted before it, so a failed
  * call leaves the matrix as it was. */
+#include "fp-private.h"
 #include "argmax-private.h"
 #include "cpu-private.h"
 

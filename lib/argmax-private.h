@@ -4,6 +4,7 @@
 #ifndef TRM_ARGMAX_PRIVATE_H
 #define TRM_ARGMAX_PRIVATE_H
 
+#include "cpu-private.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -14,7 +15,7 @@ typedef struct trm__row_filter {
     int64_t ignore;
 } trm__row_filter;
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+#if TRM__X86_KERNELS
 #define TRM__HAVE_AVX2_ARGMAX 1
 /* Rows shorter than this take the portable kernel. */
 #define TRM__AVX2_ARGMAX_MIN_K ((size_t)8)

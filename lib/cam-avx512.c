@@ -12,6 +12,7 @@
  * sum is a chain of dependent adds; where that chain would set the pace
  * (a long reduction per output), several outputs are summed side by side
  * rather than splitting one sum, which would change its rounding. */
+#include "fp-private.h"
 #include "cam-private.h"
 #include "cpu-private.h"
 

@@ -5,10 +5,11 @@
 #ifndef TRM_CAM_PRIVATE_H
 #define TRM_CAM_PRIVATE_H
 
+#include "cpu-private.h"
 #include <stdbool.h>
 #include <stddef.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+#if TRM__X86_KERNELS
 #define TRM__HAVE_AVX512_CAM 1
 bool trm__cam_avx512_usable(void);
 

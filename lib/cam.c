@@ -5,6 +5,7 @@
  * them; phase 2 normalizes, resizes and writes the maps to the caller's buffer.
  * The workspace belongs to the handle and only grows, so calls with the same
  * shapes never allocate. */
+#include "fp-private.h"
 #include <float.h>
 #include <math.h>
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Serialization envelope: little-endian fields and the CRC-32C trailer. */
+#include "fp-private.h"
 #include <string.h>
 
 #include "codec-private.h"

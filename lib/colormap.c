@@ -2,6 +2,7 @@
 /* Colormaps and the heat-map overlay: a validation pass over the values, then a
  * table lookup at floor(255 v) per value. The tables are generated once by
  * tools/gen-colormaps.py and committed. */
+#include "fp-private.h"
 #include <float.h>
 #include <math.h>
 

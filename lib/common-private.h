@@ -40,15 +40,6 @@ static inline bool trm__add_overflows(size_t a, size_t b, size_t *sum)
     return __builtin_add_overflow(a, b, sum);
 }
 
-/* Runtime CPU dispatch for the hot loops: the compiler emits an AVX2 clone
- * beside the baseline one and the loader picks one per machine, so the shipped
- * build needs no -march flag. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__ELF__)
-#define TRM__DISPATCH __attribute__((target_clones("avx2", "default")))
-#else
-#define TRM__DISPATCH
-#endif
-
 /* A NULL allocator means malloc/free; a copy is kept in each handle so the
  * caller's struct need not outlive the call. Returns false when exactly one
  * hook is missing. */

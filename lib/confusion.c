@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Streaming confusion matrix: validation pass, counting pass, and the handle's
  * life cycle (clone, reset, merge, serialization). */
+#include "fp-private.h"
 #include <inttypes.h>
 #include <float.h>
 #include <math.h>

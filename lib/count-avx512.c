@@ -9,6 +9,7 @@
  * are compressed (VPCOMPRESSB) into a short list of cells that a scalar loop
  * counts. Once a label is known to be below 16 it fits a byte, and a cell
  * numbered true * 16 + pred fits one too. */
+#include "fp-private.h"
 #include "common-private.h"
 #include "cpu-private.h"
 #include "count-private.h"

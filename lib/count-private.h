@@ -5,6 +5,7 @@
 #ifndef TRM_COUNT_PRIVATE_H
 #define TRM_COUNT_PRIVATE_H
 
+#include "cpu-private.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -52,7 +53,7 @@ static inline void trm__add_binary_sums(uint64_t *counts, uint64_t n, uint64_t t
 /* 2 <= K <= 16 without an ignore label, on CPUs with AVX-512 BW and VBMI2: the
  * same contract as trm__count_pairs(), except that a failure returns the
  * start of the block of TRM__COUNT_BLOCK pairs holding the first bad pair. */
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+#if TRM__X86_KERNELS
 #define TRM__HAVE_AVX512_COUNT 1
 #define TRM__AVX512_MAX_K ((size_t)16)
 bool trm__count_avx512_usable(void);

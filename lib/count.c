@@ -10,6 +10,7 @@
  * own way: the binary and small-K paths count into local sums that reach the
  * matrix only at the end, and the large-K path counts in place and, on the rare
  * failure, walks the blocks already counted again to take their counts back. */
+#include "fp-private.h"
 #include "common-private.h"
 #include "count-private.h"
 

@@ -8,6 +8,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The hand-written x86-64 kernels are built where the compiler takes GNU
+ * target attributes and the loader can be asked for the CPU's features;
+ * meson's -Dsimd=disabled defines TRM_SIMD to 0 and leaves them out. */
+#ifndef TRM_SIMD
+#define TRM_SIMD 1
+#endif
+#if TRM_SIMD && defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+#define TRM__X86_KERNELS 1
+#else
+#define TRM__X86_KERNELS 0
+#endif
+
+/* Runtime CPU dispatch for the portable hot loops: the compiler emits an
+ * AVX2 clone beside the baseline one and the loader picks one per machine
+ * (an ifunc), so the shipped build needs no -march flag. Meson probes that
+ * the toolchain builds and links such a function (TRM_HAVE_TARGET_CLONES);
+ * without the probe, GCC on x86-64 ELF is assumed to. */
+#if !defined(TRM_HAVE_TARGET_CLONES) && defined(__clang__)
+#define TRM_HAVE_TARGET_CLONES 0
+#elif !defined(TRM_HAVE_TARGET_CLONES)
+#define TRM_HAVE_TARGET_CLONES 1
+#endif
+#if TRM__X86_KERNELS && TRM_HAVE_TARGET_CLONES
+#define TRM__DISPATCH __attribute__((target_clones("avx2", "default")))
+#else
+#define TRM__DISPATCH
+#endif
+
 /* Whether the environment variable is set to anything but "" or "0"; *cache
  * keeps the answer (-1: not read yet), so each file reads it once. */
 static inline bool trm__env_switch(atomic_int *cache, const char *name)

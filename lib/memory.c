@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The allocator hooks: a handle copies the caller's trm_allocator, or zeroes it
  * to mean malloc/free. */
+#include "fp-private.h"
 #include <stdlib.h>
 #include <string.h>
 

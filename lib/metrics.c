@@ -2,6 +2,7 @@
 /* Metrics derived from a confusion matrix: its one-vs-rest tally feeds the
  * shared per-class machinery of tally.c; the scalar scores (accuracy, balanced
  * accuracy, kappa, MCC) follow scikit-learn's formulas term by term. */
+#include "fp-private.h"
 #include <math.h>
 #include <string.h>
 

@@ -3,6 +3,7 @@
  * per-label and sample-wise metrics, and the handle's life cycle (clone, reset,
  * merge, serialization). Per-label metrics go through the shared tally of
  * tally.c, exactly as the confusion-matrix metrics do. */
+#include "fp-private.h"
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * state; everything else (best epoch, patience counter, criteria, statistics)
  * is derived by evaluating the epochs in order. So changing an option replays
  * the history, and cloning or deserializing is "same options, same pushes". */
+#include "fp-private.h"
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>

@@ -2,6 +2,7 @@
 /* Streaming regression errors: the validation pass, a two-pass summary of each
  * batch, Chan's combination of two summaries (shared by update and merge), the
  * derived metrics and the handle's life cycle (clone, reset, serialization). */
+#include "fp-private.h"
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* scikit-learn's classification_report text, built from the public metrics. */
+#include "fp-private.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

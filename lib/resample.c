@@ -5,9 +5,11 @@
  * arithmetic this is PyTorch's trilinear (bilinear, linear) interpolation with
  * align_corners=False; like PyTorch on float tensors it runs in float, so the
  * inner loops take eight lanes per AVX2 vector. */
+#include "fp-private.h"
 #include "resample-private.h"
 
 #include "common-private.h"
+#include "cpu-private.h"
 
 /* PyTorch (area_pixel_compute_source_index, then the linear kernels) reads
  * output j at x = (j + 0.5) n/m - 0.5 raised to 0 when negative; at or beyond

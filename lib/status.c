@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Status codes, the thread-local error detail and the version queries. */
+#include "fp-private.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

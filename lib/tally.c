@@ -2,6 +2,7 @@
 /* Per-class metrics from one-vs-rest tallies. Formulas follow scikit-learn >= 1.4
  * term by term (precision = tp / pred_sum, F-beta = (1+b^2)tp / (b^2 true_sum +
  * pred_sum), ...) so that results agree to rounding, not just in value. */
+#include "fp-private.h"
 #include <math.h>
 
 #include "common-private.h"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Measured text output shared by the classification report and the overfitting
  * explanation. */
+#include "fp-private.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Streaming top-k accuracy: validation pass, ranking pass, and the handle's
  * life cycle (clone, reset, merge, serialization). */
+#include "fp-private.h"
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>

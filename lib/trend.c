@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Mann-Kendall trend test and Theil-Sen slope. Both are O(n^2) in the window
  * length, which the detector bounds. */
+#include "fp-private.h"
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
