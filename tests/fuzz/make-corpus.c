@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/* Writes the seed corpora of the fuzz harnesses:
+ *   make-corpus OUTDIR
+ * creates OUTDIR/fuzz-deserialize-<handle>/ with, for a few states of each
+ * handle type, the valid blob, its bare body (the harness also wraps its input
+ * in a correct envelope), a truncated copy and a copy with one byte changed;
+ * and OUTDIR/fuzz-api-sequence/ with programs from a fixed pseudo-random
+ * generator. Build it against the library, e.g.
+ *   cc -Iinclude -Ibuild/include tests/fuzz/make-corpus.c build/lib/libtrainmetrics.a -lm
+ * The output is deterministic. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <trainmetrics/trainmetrics.h>
+
+static const char *outdir;
+
+static void check(int rc, const char *what)
+{
+    if (rc != TRM_OK) {
+        fprintf(stderr, "make-corpus: %s returned %d: %s\n", what, rc, trm_last_error());
+        exit(1);
+    }
+}
+
+static void make_dir(const char *path)
+{
+    if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "make-corpus: mkdir %s: %s\n", path, strerror(errno));
+        exit(1);
+    }
+}
+
+static void write_file(const char *harness, const char *name, const uint8_t *data, size_t size)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", outdir, harness);
+    make_dir(path);
+    snprintf(path, sizeof path, "%s/%s/%s", outdir, harness, name);
+    FILE *f = fopen(path, "wb");
+    if (f == NULL || fwrite(data, 1, size, f) != size || fclose(f) != 0) {
+        fprintf(stderr, "make-corpus: cannot write %s\n", path);
+        exit(1);
+    }
+}
+
+/* The valid blob, its body, a truncation and a one-byte change. */
+static void write_variants(const char *harness, const char *state, const uint8_t *blob, size_t size)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s-valid", state);
+    write_file(harness, name, blob, size);
+    snprintf(name, sizeof name, "%s-body", state);
+    write_file(harness, name, blob + 8, size - 12);
+    snprintf(name, sizeof name, "%s-truncated", state);
+    write_file(harness, name, blob, size / 2);
+    uint8_t *damaged = malloc(size);
+    memcpy(damaged, blob, size);
+    damaged[size / 3] ^= 0x5a;
+    snprintf(name, sizeof name, "%s-damaged", state);
+    write_file(harness, name, damaged, size);
+    free(damaged);
+}
+
+#define EMIT(X, harness, state, h)                                                   \
+    do {                                                                             \
+        size_t need_ = 0;                                                            \
+        trm_##X##_serialize((h), NULL, 0, &need_);                                   \
+        uint8_t *blob_ = malloc(need_);                                              \
+        check(trm_##X##_serialize((h), blob_, need_, &need_), "serialize");          \
+        write_variants(harness, state, blob_, need_);                                \
+        free(blob_);                                                                 \
+    } while (0)
+
+static void confusion_seeds(void)
+{
+    const char *h = "fuzz-deserialize-confusion";
+    trm_confusion *cm;
+    check(trm_confusion_new(&cm, 1, 0, NULL), "new");
+    EMIT(confusion, h, "k1-empty", cm);
+    trm_confusion_free(cm);
+
+    int32_t t[] = { 0, 1, 2, 2, 1, 0, 2 }, p[] = { 0, 2, 2, 1, 1, 0, 0 };
+    check(trm_confusion_new(&cm, 3, 0, NULL), "new");
+    check(trm_confusion_update_i32(cm, t, p, 7), "update");
+    EMIT(confusion, h, "k3-counts", cm);
+    check(trm_confusion_set_ignore_label(cm, -1), "ignore");
+    EMIT(confusion, h, "k3-ignore", cm);
+    trm_confusion_free(cm);
+
+    double w[] = { 0.5, 1, 2, 0.25, 3, 1e-3, 7 };
+    check(trm_confusion_new(&cm, 3, TRM_CONFUSION_WEIGHTED, NULL), "new");
+    check(trm_confusion_update_weighted_i32(cm, t, p, w, 7), "update");
+    check(trm_confusion_set_ignore_label(cm, 1), "ignore");
+    EMIT(confusion, h, "k3-weighted", cm);
+    trm_confusion_free(cm);
+
+    float s[] = { 0.1f, 0.9f, -2, 3, 0.5f, 0.4f };
+    int32_t bt[] = { 0, 1, 1, 0, 1, 0 };
+    check(trm_confusion_new(&cm, 2, 0, NULL), "new");
+    check(trm_confusion_update_threshold_f32(cm, bt, s, 6, 0.5f), "update");
+    EMIT(confusion, h, "k2-binary", cm);
+    trm_confusion_free(cm);
+}
+
+static void topk_seeds(void)
+{
+    const char *h = "fuzz-deserialize-topk";
+    trm_topk *t;
+    check(trm_topk_new(&t, 1, 1, NULL), "new");
+    EMIT(topk, h, "k1-empty", t);
+    trm_topk_free(t);
+    check(trm_topk_new(&t, 4, 3, NULL), "new");
+    int32_t y[] = { 0, 3, 2 };
+    float s[] = { 1, 2, 3, 4, 4, 3, 2, 1, 0, 0, 5, 0 };
+    check(trm_topk_update_f32(t, y, s, 3, 4), "update");
+    EMIT(topk, h, "k4-max3", t);
+    trm_topk_free(t);
+}
+
+static void multilabel_seeds(void)
+{
+    const char *h = "fuzz-deserialize-multilabel";
+    trm_multilabel *m;
+    check(trm_multilabel_new(&m, 1, NULL), "new");
+    EMIT(multilabel, h, "l1-empty", m);
+    trm_multilabel_free(m);
+    check(trm_multilabel_new(&m, 3, NULL), "new");
+    uint8_t yt[] = { 1, 0, 1, 0, 0, 0, 1, 1, 1 }, yp[] = { 1, 1, 0, 0, 0, 1, 1, 1, 1 };
+    check(trm_multilabel_update_u8(m, yt, yp, 3), "update");
+    EMIT(multilabel, h, "l3-counts", m);
+    trm_multilabel_free(m);
+}
+
+static void regression_seeds(void)
+{
+    const char *h = "fuzz-deserialize-regression";
+    trm_regression *r;
+    check(trm_regression_new(&r, 1, NULL), "new");
+    EMIT(regression, h, "m1-empty", r);
+    double a[] = { 1, 2, 3 }, b[] = { 1.5, 2, 2 };
+    check(trm_regression_update_f64(r, a, b, 3), "update");
+    EMIT(regression, h, "m1-three", r);
+    trm_regression_free(r);
+    check(trm_regression_new(&r, 3, NULL), "new");
+    double c[] = { 0, 0, 0, 1, 2, 3 }, d[] = { 0, 0, 0, 3, 2, 1 };
+    check(trm_regression_update_f64(r, c, d, 2), "update");
+    EMIT(regression, h, "m3-two", r);
+    trm_regression_free(r);
+}
+
+static void overfit_seeds(void)
+{
+    const char *h = "fuzz-deserialize-overfit";
+    trm_overfit *o;
+    check(trm_overfit_new(&o, NULL), "new");
+    EMIT(overfit, h, "default-empty", o);
+    double tr[] = { 2, 1.5, 1.2, 1.0, 0.9, 0.8, 0.7, 0.65, 0.6, 0.55 };
+    double va[] = { 2.1, 1.7, 1.4, 1.3, 1.35, 1.4, 1.5, 1.6, 1.7, 1.9 };
+    check(trm_overfit_push_many(o, tr, va, 10), "push");
+    EMIT(overfit, h, "default-ten", o);
+    trm_overfit_free(o);
+    check(trm_overfit_new(&o, NULL), "new");
+    check(trm_overfit_preset(o, TRM_PRESET_LIGHTNING), "preset");
+    check(trm_overfit_set_mode(o, TRM_MODE_MAX), "mode");
+    check(trm_overfit_set_thresholds(o, 0.99, 0.1), "thresholds");
+    check(trm_overfit_set_warmup(o, 2), "warmup");
+    double acc_t[] = { 0.5, 0.6, 0.7, 0.8 }, acc_v[] = { 0.5, 0.55, 0.0 / 0.0, 0.5 };
+    check(trm_overfit_push_many(o, acc_t, acc_v, 4), "push");
+    EMIT(overfit, h, "lightning-max", o);
+    trm_overfit_free(o);
+    check(trm_overfit_new(&o, NULL), "new");
+    check(trm_overfit_set_criteria(o, TRM_CRIT_GL | TRM_CRIT_PQ | TRM_CRIT_UP), "criteria");
+    check(trm_overfit_set_pq(o, 0.5, 3), "pq");
+    check(trm_overfit_set_up(o, 2, 3), "up");
+    check(trm_overfit_set_gl(o, 2), "gl");
+    check(trm_overfit_push_many(o, tr, va, 7), "push");
+    EMIT(overfit, h, "prechelt", o);
+    trm_overfit_free(o);
+}
+
+/* splitmix64, so the programs are the same on every machine */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint64_t next_random(void)
+{
+    uint64_t z = (rng_state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void api_programs(void)
+{
+    static const size_t lengths[] = { 16, 64, 200, 512, 1024, 2048, 4096, 4096 };
+    for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+        uint8_t buf[4096];
+        for (size_t j = 0; j < lengths[i]; j++)
+            buf[j] = (uint8_t)next_random();
+        char name[64];
+        snprintf(name, sizeof name, "random-%02zu", i);
+        write_file("fuzz-api-sequence", name, buf, lengths[i]);
+    }
+    /* every opcode once, with small arguments */
+    uint8_t each[2048];
+    size_t n = 0;
+    for (unsigned op = 0; op < 256 && n + 8 <= sizeof each; op++) {
+        each[n++] = (uint8_t)op;
+        for (int j = 0; j < 7; j++)
+            each[n++] = (uint8_t)(next_random() & 0x0f);
+    }
+    write_file("fuzz-api-sequence", "every-op", each, n);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+        return 2;
+    }
+    outdir = argv[1];
+    make_dir(outdir);
+    confusion_seeds();
+    topk_seeds();
+    multilabel_seeds();
+    regression_seeds();
+    overfit_seeds();
+    api_programs();
+    return 0;
+}
