@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/* Allocation failure, injected at every allocation a scenario makes: each
+ * call the failure hits returns TRM_E_NOMEM and leaves its handle as it was
+ * (or its output pointer NULL), the same call succeeds once the allocator
+ * works again, and nothing leaks. Each scenario is run with the k-th
+ * allocation failing, for k = 1, 2, ... until a run makes fewer than k. */
+#include <stdio.h>
+
+#include "testutil.h"
+
+DEFINE_SNAPSHOTS(confusion)
+DEFINE_SNAPSHOTS(topk)
+DEFINE_SNAPSHOTS(multilabel)
+DEFINE_SNAPSHOTS(regression)
+DEFINE_SNAPSHOTS(overfit)
+
+/* A CAM holds no counts: its state is its settings, which the retry checks. */
+static uint8_t *snapshot_cam(const trm_cam *c, size_t *size)
+{
+    (void)c;
+    *size = 0;
+    return NULL;
+}
+
+static void ck_assert_unchanged_cam(const trm_cam *c, const uint8_t *before, size_t size)
+{
+    (void)c, (void)before, (void)size;
+}
+
+/* Fails the fail_at-th allocation (counting from 1; 0 never fails). */
+typedef struct injector {
+    size_t calls, fail_at, injected, live;
+} injector;
+
+static void *injector_alloc(void *opaque, size_t size)
+{
+    injector *inj = opaque;
+    if (++inj->calls == inj->fail_at) {
+        inj->injected++;
+        return NULL;
+    }
+    void *p = malloc(size ? size : 1);
+    inj->live += p != NULL;
+    return p;
+}
+
+static void injector_free(void *opaque, void *ptr)
+{
+    injector *inj = opaque;
+    inj->live -= ptr != NULL;
+    free(ptr);
+}
+
+/* A call on handle h of type trm_X that may allocate. */
+#define STEP(inj, X, h, call)                                                                      \
+    do {                                                                                           \
+        size_t size_;                                                                              \
+        uint8_t *before_ = snapshot_##X(h, &size_);                                                \
+        size_t injected_ = (inj)->injected;                                                        \
+        int status_ = (call);                                                                          \
+        if (status_ != TRM_OK) {                                                                       \
+            ck_assert_msg(status_ == TRM_E_NOMEM && (inj)->injected > injected_,                        \
+                          "%s returned %d (%s) at allocation %zu", #call, status_, trm_last_error(),   \
+                          (inj)->fail_at);                                                         \
+            ck_assert_unchanged_##X(h, before_, size_);                                            \
+            (inj)->fail_at = 0;                                                                    \
+            ck_assert_ok(call);                                                                    \
+        }                                                                                          \
+        free(before_);                                                                             \
+    } while (0)
+
+/* A call that makes the handle *out. */
+#define CREATE(inj, out, call)                                                                     \
+    do {                                                                                           \
+        (out) = NULL;                                                                              \
+        size_t injected_ = (inj)->injected;                                                        \
+        int status_ = (call);                                                                          \
+        if (status_ != TRM_OK) {                                                                       \
+            ck_assert_msg(status_ == TRM_E_NOMEM && (inj)->injected > injected_ && (out) == NULL,      \
+                          "%s returned %d (%s) at allocation %zu", #call, status_, trm_last_error(),   \
+                          (inj)->fail_at);                                                         \
+            (inj)->fail_at = 0;                                                                    \
+            ck_assert_ok(call);                                                                    \
+        }                                                                                          \
+    } while (0)
+
+static const int32_t labels[] = { 0, 1, 2, 2, 1, 0, 2, 1, 0, 2, 4, 3 };
+static const int32_t preds[] = { 0, 2, 2, 2, 1, 0, 1, 1, 1, 2, 3, 3 };
+static const float scores[12 * 5] = { 0.9f, 0.1f, 0, 0, 0, 0.2f, 0.7f, 0.1f, 0, 0, 0, 0.1f, 0.8f, 0.1f, 0,
+                                      0.5f, 0.2f, 0.3f, 0, 0, 0.1f, 0.6f, 0.3f, 0, 0, 1, 0, 0, 0, 0 };
+
+static void confusion_scenario(injector *inj, const trm_allocator *hooks)
+{
+    trm_confusion *cm, *copy, *loaded;
+    char report[2048];
+    size_t size, report_size;
+    uint8_t *blob;
+    double value;
+    CREATE(inj, cm, trm_confusion_new(&cm, 5, 0, hooks));
+    STEP(inj, confusion, cm, trm_confusion_update_i32(cm, labels, preds, 12));
+    STEP(inj, confusion, cm, trm_confusion_update_argmax_f32(cm, labels, scores, 12, 5));
+    STEP(inj, confusion, cm, trm_metric_average(cm, TRM_F1, TRM_AVERAGE_WEIGHTED, TRM_ZERO_DIVISION_ZERO, &value));
+    STEP(inj, confusion, cm, trm_cohen_kappa(cm, 0, &value));
+    STEP(inj, confusion, cm, trm_classification_report(cm, NULL, 2, report, sizeof report, &report_size));
+    CREATE(inj, copy, trm_confusion_clone(&copy, cm));
+    STEP(inj, confusion, cm, trm_confusion_merge(cm, copy));
+    blob = snapshot_confusion(cm, &size);
+    CREATE(inj, loaded, trm_confusion_deserialize(&loaded, blob, size, hooks));
+    free(blob);
+    trm_confusion_free(loaded);
+    trm_confusion_free(copy);
+    trm_confusion_free(cm);
+}
+
+static void topk_scenario(injector *inj, const trm_allocator *hooks)
+{
+    trm_topk *t, *copy, *loaded;
+    size_t size;
+    uint8_t *blob;
+    double value;
+    CREATE(inj, t, trm_topk_new(&t, 5, 3, hooks));
+    STEP(inj, topk, t, trm_topk_update_f32(t, labels, scores, 6, 5));
+    STEP(inj, topk, t, trm_topk_accuracy(t, 2, &value));
+    CREATE(inj, copy, trm_topk_clone(&copy, t));
+    STEP(inj, topk, t, trm_topk_merge(t, copy));
+    blob = snapshot_topk(t, &size);
+    CREATE(inj, loaded, trm_topk_deserialize(&loaded, blob, size, hooks));
+    free(blob);
+    trm_topk_free(loaded);
+    trm_topk_free(copy);
+    trm_topk_free(t);
+}
+
+static void multilabel_scenario(injector *inj, const trm_allocator *hooks)
+{
+    static const uint8_t truth[12] = { 1, 0, 1, 0, 1, 1, 0, 0, 1, 1, 1, 0 };
+    static const uint8_t guess[12] = { 1, 1, 0, 0, 1, 0, 0, 1, 1, 1, 0, 0 };
+    trm_multilabel *m, *copy, *loaded;
+    size_t size;
+    uint8_t *blob;
+    double value;
+    CREATE(inj, m, trm_multilabel_new(&m, 3, hooks));
+    STEP(inj, multilabel, m, trm_multilabel_update_u8(m, truth, guess, 4));
+    STEP(inj, multilabel, m,
+         trm_multilabel_metric_average(m, TRM_F1, TRM_AVERAGE_SAMPLES, TRM_ZERO_DIVISION_ZERO, &value));
+    CREATE(inj, copy, trm_multilabel_clone(&copy, m));
+    STEP(inj, multilabel, m, trm_multilabel_merge(m, copy));
+    blob = snapshot_multilabel(m, &size);
+    CREATE(inj, loaded, trm_multilabel_deserialize(&loaded, blob, size, hooks));
+    free(blob);
+    trm_multilabel_free(loaded);
+    trm_multilabel_free(copy);
+    trm_multilabel_free(m);
+}
+
+static void regression_scenario(injector *inj, const trm_allocator *hooks)
+{
+    static const float truth[6] = { 1, 2, 3, 4, 5, 6 }, guess[6] = { 1.5f, 2, 2.5f, 4, 5.5f, 7 };
+    trm_regression *r, *copy, *loaded;
+    size_t size;
+    uint8_t *blob;
+    double value;
+    CREATE(inj, r, trm_regression_new(&r, 2, hooks));
+    STEP(inj, regression, r, trm_regression_update_f32(r, truth, guess, 3));
+    STEP(inj, regression, r, trm_regression_average(r, TRM_R2, &value));
+    CREATE(inj, copy, trm_regression_clone(&copy, r));
+    STEP(inj, regression, r, trm_regression_merge(r, copy));
+    blob = snapshot_regression(r, &size);
+    CREATE(inj, loaded, trm_regression_deserialize(&loaded, blob, size, hooks));
+    free(blob);
+    trm_regression_free(loaded);
+    trm_regression_free(copy);
+    trm_regression_free(r);
+}
+
+static void overfit_scenario(injector *inj, const trm_allocator *hooks)
+{
+    double train[200], val[200], value;
+    char text[4096];
+    size_t size, text_size;
+    uint8_t *blob;
+    trm_overfit *o, *copy, *loaded;
+    for (size_t i = 0; i < 200; i++) {
+        train[i] = 1.0 / (1.0 + (double)i);
+        val[i] = 1.0 / (1.0 + (double)i) + (i > 60 ? 0.002 * (double)(i - 60) : 0.0);
+    }
+    CREATE(inj, o, trm_overfit_new(&o, hooks));
+    STEP(inj, overfit, o, trm_overfit_set_trend(o, 20, 0.05));
+    /* the history grows, one epoch and then many at a time */
+    STEP(inj, overfit, o, trm_overfit_push(o, train[0], val[0]));
+    STEP(inj, overfit, o, trm_overfit_push_many(o, train + 1, val + 1, 150));
+    STEP(inj, overfit, o, trm_overfit_push_many(o, train + 151, val + 151, 49));
+    STEP(inj, overfit, o, trm_overfit_statistic(o, TRM_STAT_TREND_Z, &value));
+    STEP(inj, overfit, o, trm_overfit_explain(o, text, sizeof text, &text_size));
+    CREATE(inj, copy, trm_overfit_clone(&copy, o));
+    blob = snapshot_overfit(o, &size);
+    CREATE(inj, loaded, trm_overfit_deserialize(&loaded, blob, size, hooks));
+    free(blob);
+    trm_overfit_free(loaded);
+    trm_overfit_free(copy);
+    trm_overfit_free(o);
+}
+
+static void cam_scenario(injector *inj, const trm_allocator *hooks)
+{
+    enum { N = 2, C = 4, H = 5, W = 6 };
+    static float act[N * C * H * W], grad[N * C * H * W];
+    float out[N * 8 * 9];
+    const size_t spatial[2] = { H, W }, resized[2] = { 8, 9 };
+    for (size_t i = 0; i < N * C * H * W; i++) {
+        act[i] = (float)((i * 7) % 11) / 11.0f;
+        grad[i] = (float)((i * 5) % 13) / 13.0f - 0.4f;
+    }
+    for (int method = TRM_CAM_GRADCAM; method <= TRM_CAM_EIGENCAM; method++) {
+        trm_cam *c;
+        CREATE(inj, c, trm_cam_new(&c, method, hooks));
+        STEP(inj, cam, c, trm_cam_compute_f32(c, act, grad, N, C, 2, spatial, out));
+        STEP(inj, cam, c, trm_cam_set_output_shape(c, 2, resized));
+        STEP(inj, cam, c, trm_cam_compute_f32(c, act, grad, N, C, 2, spatial, out));
+        trm_cam_free(c);
+    }
+}
+
+typedef void (*scenario_fn)(injector *inj, const trm_allocator *hooks);
+
+static const struct {
+    const char *name;
+    scenario_fn run;
+} scenarios[] = {
+    { "confusion", confusion_scenario }, { "topk", topk_scenario },       { "multilabel", multilabel_scenario },
+    { "regression", regression_scenario }, { "overfit", overfit_scenario }, { "cam", cam_scenario },
+};
+
+START_TEST(every_allocation_may_fail)
+{
+    size_t k = 1;
+    for (;; k++) {
+        injector inj = { 0, k, 0, 0 };
+        trm_allocator hooks = { injector_alloc, injector_free, &inj };
+        scenarios[_i].run(&inj, &hooks);
+        ck_assert_msg(inj.live == 0, "%s, allocation %zu failing: %zu blocks leaked", scenarios[_i].name, k,
+                      inj.live);
+        if (inj.injected == 0)
+            break;
+    }
+    ck_assert_msg(k > 1, "the %s scenario allocated nothing", scenarios[_i].name);
+    printf("nomem: %s: the k-th allocation failed for k = 1..%zu\n", scenarios[_i].name, k - 1);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("nomem");
+    TCase *tc = tcase_create("injected");
+    tcase_add_loop_test(tc, every_allocation_may_fail, 0, (int)(sizeof scenarios / sizeof scenarios[0]));
+    suite_add_tcase(s, tc);
+    return run_suite(s);
+}
