@@ -300,6 +300,8 @@ static void update_confusion(program *p, int variant)
     int64_t ignore = trm_confusion_ignore_label(cm);
     size_t n = get8(p) % (MAX_N + 1);
     int64_t t[MAX_N], pr[MAX_N];
+    if (k > MAX_K * MAX_K)
+        return;
     for (size_t i = 0; i < n; i++) {
         t[i] = get_label(p, k, ignore);
         pr[i] = get_label(p, k, ignore);
@@ -356,6 +358,8 @@ static void argmax_confusion(program *p, int f64)
     uint8_t s = get8(p);
     size_t stride = s == 0xff && k > 1 ? k - 1 : k + s % 3;
     int32_t t[MAX_N];
+    if (k > MAX_K * MAX_K)
+        return;
     for (size_t i = 0; i < n; i++)
         t[i] = (int32_t)get_label(p, k, ignore);
     size_t cells = n * stride;
@@ -409,6 +413,8 @@ static void add_confusion(program *p, int weights)
 {
     trm_confusion *cm = cms[get8(p) & 1];
     size_t k = trm_confusion_n_classes(cm);
+    if (k > MAX_K)
+        return;
     if (weights) {
         double w[MAX_K * MAX_K];
         for (size_t i = 0; i < k * k; i++)
@@ -431,6 +437,8 @@ static void query_confusion(program *p)
     double cells[MAX_K * MAX_K], v;
     uint64_t counts[MAX_K * MAX_K];
     uint8_t undef[MAX_K];
+    if (k > MAX_K)
+        return;
     int metric = get8(p) % 10, avg = get8(p) % 6, zd = get8(p) % 4;
     QUERY(confusion, cm, trm_confusion_matrix(cm, get8(p) % 5, cells));
     QUERY(confusion, cm, trm_confusion_counts(cm, counts));
@@ -478,6 +486,8 @@ static void update_topk(program *p, int f64)
     uint8_t s = get8(p);
     size_t stride = s == 0xff && k > 1 ? k - 1 : k + s % 3;
     int32_t y[MAX_N];
+    if (k > MAX_K * MAX_K) /* an edited blob can claim many classes */
+        return;
     for (size_t i = 0; i < n; i++)
         y[i] = (int32_t)get_label(p, k, TRM_NO_IGNORE);
     size_t cells = n * stride;
@@ -531,6 +541,8 @@ static void update_multilabel(program *p, int variant)
     trm_multilabel *m = mls[get8(p) & 1];
     size_t l = trm_multilabel_n_labels(m);
     size_t n = get8(p) % (MAX_N / 4 + 1);
+    if (l > MAX_K)
+        return;
     uint8_t t[MAX_N * MAX_K], pr[MAX_N * MAX_K];
     for (size_t i = 0; i < n * l; i++)
         t[i] = get_bit(p);
@@ -557,6 +569,8 @@ static void query_multilabel(program *p)
 {
     trm_multilabel *m = mls[get8(p) & 1];
     uint64_t counts[4 * MAX_K];
+    if (trm_multilabel_n_labels(m) > MAX_K)
+        return;
     double per[MAX_K], v;
     int metric = get8(p) % 10, avg = get8(p) % 6, zd = get8(p) % 4;
     QUERY(multilabel, m, trm_multilabel_counts(m, counts));
@@ -588,6 +602,8 @@ static void update_regression(program *p, int f64)
     trm_regression *r = rgs[get8(p) & 1];
     size_t m = trm_regression_n_outputs(r);
     size_t n = get8(p) % (MAX_N / 4 + 1);
+    if (m > MAX_K)
+        return;
     if (f64) {
         double a[MAX_N * MAX_K], b[MAX_N * MAX_K];
         for (size_t i = 0; i < n * m; i++)
@@ -605,6 +621,8 @@ static void query_regression(program *p)
 {
     trm_regression *r = rgs[get8(p) & 1];
     double per[MAX_K], v;
+    if (trm_regression_n_outputs(r) > MAX_K)
+        return;
     int metric = get8(p) % 10;
     QUERY(regression, r, trm_regression_per_output(r, metric, per));
     QUERY(regression, r, trm_regression_average(r, metric, &v));

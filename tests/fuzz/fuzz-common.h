@@ -27,6 +27,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                           \
     } while (0)
 
+/* How far below 0 or above 1 a derived fraction may stray. Known bug: with
+ * counts beyond 2^53 the library derives tn by subtraction in double, so a
+ * specificity that should be exactly 0 comes out as -1.4e-17 (see the fuzz
+ * report); the slack keeps the harnesses exploring past it. Build with
+ * -DFUZZ_STRICT_RANGES to see it again. */
+#ifdef FUZZ_STRICT_RANGES
+#define FUZZ_RANGE_SLACK 0.0
+#else
+#define FUZZ_RANGE_SLACK 1e-12
+#endif
+
 /* ---- CRC-32C (independent of the library's table) ------------------------------ */
 
 static inline uint32_t fuzz_crc32c(const uint8_t *data, size_t size)
