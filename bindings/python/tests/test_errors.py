@@ -94,8 +94,8 @@ STATUS_TRIGGERS = [
     (-7, TrainmetricsError, Exception, _serialize_into_a_short_buffer),
     (-8, CorruptDataError, ValueError, lambda: ConfusionMatrix.from_bytes(b"TRMB not a blob")),
     (-9, VersionError, ValueError, _version_blob),
-    (-10, EmptyError, ValueError, lambda: ConfusionMatrix(3).accuracy()),
-    (-10, EmptyError, ValueError, lambda: ConfusionMatrix(3, weighted=True).update([0], [1], [0.0]).cohen_kappa()),
+    (-10, EmptyError, ValueError, lambda: trainmetrics.TopK(5, 3).accuracy()),
+    (-10, EmptyError, ValueError, lambda: trainmetrics.RegressionErrors().metric("mae")),
 ]
 
 
@@ -109,13 +109,15 @@ def test_every_status_raises_its_exception_with_the_library_text(code, cls, buil
     assert isinstance(e, TrainmetricsError) and isinstance(e, builtin)
     assert e.code == code
     text = last_error()
-    assert text and str(e) == text  # the library's own detail, not a generic message
-    assert text.startswith("trm_")
+    # the library's own detail, not a generic message (C names turned into Python ones)
+    assert text and str(e) == _lib.python_message(text)
+    assert text.startswith("trm_") and str(e).startswith(text.split(":")[0] + ":")
+    assert "TRM_" not in str(e)
 
 
 def test_status_table_is_complete():
     codes = {cls.code: cls for cls in ERRORS.values()}
-    assert set(codes) == {-1, -2, -3, -4, -5, -6, -8, -9, -10}  # TRM_E_BUFFER (-7) never reaches Python
+    assert set(codes) == {-1, -2, -3, -4, -5, -6, -8, -9, -10, -11}  # TRM_E_BUFFER (-7) never reaches Python
     for code, cls in codes.items():
         assert ERRORS[code] is cls and issubclass(cls, TrainmetricsError)
         assert _lib.lib.trm_strerror(code).decode()
@@ -136,8 +138,8 @@ def test_stale_error_text_is_not_reused():
     with pytest.raises(LabelError):
         filled().update([7], [0])
     with pytest.raises(EmptyError) as info:
-        ConfusionMatrix(2).accuracy()
-    assert "outside" not in str(info.value) and "empty" in str(info.value)
+        trainmetrics.TopK(2, 1).accuracy()
+    assert "outside" not in str(info.value) and "no sample" in str(info.value)
 
 
 @pytest.mark.parametrize("k", [2 ** 29, 2 ** 30, 2 ** 31, 2 ** 32 - 1, 2 ** 32, 2 ** 40, 2 ** 63, 2 ** 64 - 1, 2 ** 64,
@@ -331,14 +333,17 @@ def test_empty_input_is_a_no_op(options):
 
 
 def test_metrics_of_an_empty_matrix():
+    # The rule itself is tested in test_python_contract.py; here: no raise, nothing changed.
     cm = ConfusionMatrix(3)
-    for score in (cm.accuracy, cm.balanced_accuracy, cm.cohen_kappa, cm.matthews_corrcoef):
-        with pytest.raises(EmptyError):
-            score()
+    before = cm.to_bytes()
+    for score in (cm.accuracy, cm.balanced_accuracy, cm.cohen_kappa):
+        assert math.isnan(score())
+    assert cm.matthews_corrcoef() == 0.0
     assert not cm.precision().any() and not cm.counts.any() and cm.total == 0
     assert np.isnan(cm.precision("macro", np.nan))
     assert cm.precision("macro", 1) == 1.0
     assert "precision" in cm.classification_report()
+    assert cm.to_bytes() == before
 
 
 # ---- the scikit-learn layer with adversarial input -----------------------------------------------------

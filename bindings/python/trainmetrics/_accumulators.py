@@ -6,15 +6,19 @@ import numpy as np
 
 from . import _arrays
 from ._confusion import AVERAGES, METRICS, zero_division_code
+from ._args import c_integer
 from ._errors import InvalidArgumentError, LabelError, MismatchError
 from ._handle import Handle
-from ._lib import H, call, lib
+from ._lib import H, call, lib, register_translation
+
+register_translation(r"metric (\d+) has no SAMPLES average",
+                     lambda m: f"metric={_METRIC_NAMES.get(int(m.group(1)), m.group(1))!r} has no average='samples'")
+register_translation(r"the SAMPLES average applies", "average='samples' applies")
+_METRIC_NAMES = {code: name for name, code in METRICS.items()}
 
 
 def _positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise InvalidArgumentError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
+    return c_integer(value, name, "size_t")
 
 
 class _Mergeable(Handle):
@@ -75,7 +79,7 @@ class TopK(_Mergeable):
 
     def accuracy(self, k=1):
         out = C.c_double()
-        call("trm_topk_accuracy", self._h, int(k), C.byref(out))
+        call("trm_topk_accuracy", self._h, c_integer(k, "k", "size_t"), C.byref(out))
         return out.value
 
     def __repr__(self):

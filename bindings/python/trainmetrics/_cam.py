@@ -4,13 +4,22 @@ import ctypes as C
 
 import numpy as np
 
+from ._args import c_integer
 from ._errors import InvalidArgumentError, MismatchError
-from ._lib import H, SZ, call, lib
+from ._lib import H, SZ, call, lib, register_translation
 
 METHODS = {"gradcam": 0, "gradcam++": 1, "gradcam_plus_plus": 1, "xgradcam": 2, "hirescam": 3,
            "gradcam_elementwise": 4, "layercam": 5, "eigencam": 6, "eigengradcam": 7}
 LAYOUTS = {"channels_first": 0, "channels_last": 1}
+LAYOUT_NAMES = {code: name for name, code in LAYOUTS.items()}
 COLORMAPS = {"jet": 0, "viridis": 1, "inferno": 2, "gray": 3}
+_METHOD_NAMES = {0: "gradcam", 1: "gradcam++", 2: "xgradcam", 3: "hirescam", 4: "gradcam_elementwise",
+                 5: "layercam", 6: "eigencam", 7: "eigengradcam"}
+assert all(METHODS[name] == code for code, name in _METHOD_NAMES.items())
+
+register_translation(r"method (\d+) has no channel weights \(only GRADCAM, GRADCAM_PLUS_PLUS and XGRADCAM do\)",
+                     lambda m: f"method={_METHOD_NAMES.get(int(m.group(1)), m.group(1))!r} has no channel weights "
+                               "(only 'gradcam', 'gradcam++' and 'xgradcam' do)")
 
 
 def _key(table, key, what):
@@ -33,7 +42,12 @@ class CAM:
     ``method`` is one of 'gradcam', 'gradcam++', 'xgradcam', 'hirescam',
     'gradcam_elementwise', 'layercam', 'eigencam', 'eigengradcam'; ``layout``
     'channels_first' for (N, C, spatial...) tensors or 'channels_last' for
-    (N, spatial..., C); 1 to 3 spatial axes. ``output_shape`` resizes every map
+    (N, spatial..., C); 1 to 3 spatial axes, so a 3-D array is always a batch of
+    1-D maps, (N, C, L) or (N, L, C). A single image's (C, H, W) needs its batch
+    axis (``activations[None]``): with a 2-D ``output_shape`` a 3-D array raises
+    ValueError naming the expected shape rather than being read as (N, C, L), and
+    any input whose spatial axes do not match ``output_shape`` or that has an
+    empty axis raises too. ``output_shape`` resizes every map
     (linear, bilinear or trilinear with half-pixel centres, as torch's
     ``interpolate(align_corners=False)``); None keeps the feature resolution.
     """
@@ -48,7 +62,11 @@ class CAM:
         call("trm_cam_set_layout", self._h, self._layout)
         call("trm_cam_set_relu", self._h, 1 if relu else 0)
         call("trm_cam_set_normalize", self._h, 1 if normalize else 0)
-        self._output_shape = tuple(int(d) for d in output_shape) if output_shape is not None else None
+        if output_shape is not None:
+            if isinstance(output_shape, (int, np.integer)) or isinstance(output_shape, (str, bytes)):
+                raise InvalidArgumentError(f"output_shape must be a tuple of 1 to 3 sizes, got {output_shape!r}")
+            output_shape = tuple(c_integer(d, f"output_shape[{i}]", "size_t") for i, d in enumerate(output_shape))
+        self._output_shape = output_shape
         dims = self._output_shape or ()
         call("trm_cam_set_output_shape", self._h, len(dims), _sizes(dims))
 
@@ -61,15 +79,36 @@ class CAM:
     def _split(self, activations, gradients):
         a = _float32(activations)
         g = _float32(gradients)
+        layout = "(N, C, L), (N, C, H, W) or (N, C, D, H, W)" if self._layout == 0 else \
+            "(N, L, C), (N, H, W, C) or (N, D, H, W, C)"
         if a.ndim < 3 or a.ndim > 5:
-            raise InvalidArgumentError(f"activations must have 3 to 5 axes (batch, channels and 1 to 3 spatial), "
-                                       f"got shape {a.shape}")
+            hint = " (add the batch axis: activations[None])" if a.ndim == 2 else ""
+            raise InvalidArgumentError(f"activations must have 3 to 5 axes (batch, channels and 1 to 3 spatial): "
+                                       f"{layout} for layout={LAYOUT_NAMES[self._layout]!r}, got shape "
+                                       f"{a.shape}{hint}")
         if g is not None and g.shape != a.shape:
             raise MismatchError(f"gradients have shape {g.shape}, activations {a.shape}")
         if self._layout == 0:
             channels, spatial = a.shape[1], a.shape[2:]
         else:
             channels, spatial = a.shape[-1], a.shape[1:-1]
+        if self._output_shape is not None and len(self._output_shape) != len(spatial):
+            # A 3-D array read as (N, C, L) against a 2-D output_shape is most often a
+            # single (C, H, W) map without its batch axis: say so instead of guessing.
+            want = len(self._output_shape)
+            axes = ("N", "C") + ("D", "H", "W")[3 - want:] if self._layout == 0 else \
+                ("N",) + ("D", "H", "W")[3 - want:] + ("C",)
+            hint = ""
+            if a.ndim == want + 1:
+                hint = (f"; a single map of shape {a.shape} needs its batch axis (activations[None]"
+                        + (", gradients[None]" if g is not None else "") + ")")
+            raise InvalidArgumentError(
+                f"output_shape={self._output_shape} has {want} spatial {'axis' if want == 1 else 'axes'}, so activations must have shape "
+                f"({', '.join(axes)}) for layout={LAYOUT_NAMES[self._layout]!r}; got shape {a.shape}, read as "
+                f"{len(spatial)} spatial {'axis' if len(spatial) == 1 else 'axes'} {tuple(spatial)}{hint}")
+        if 0 in a.shape:
+            raise InvalidArgumentError(f"activations of shape {a.shape} have an empty axis: expected {layout} "
+                                       f"for layout={LAYOUT_NAMES[self._layout]!r}, every size >= 1")
         return a, g, a.shape[0], channels, tuple(spatial)
 
     def __call__(self, activations, gradients=None):

@@ -6,9 +6,10 @@ import math
 import numpy as np
 
 from . import _arrays
-from ._errors import InvalidArgumentError, TrainmetricsOverflowError
+from ._args import c_integer
+from ._errors import InvalidArgumentError
 from ._handle import Handle
-from ._lib import H, call, lib
+from ._lib import H, call, lib, register_translation
 
 WEIGHTED = 1
 NO_IGNORE = -(2 ** 63)
@@ -18,6 +19,19 @@ METRICS = {"precision": 0, "recall": 1, "f1": 2, "specificity": 3, "npv": 4, "fp
 AVERAGES = {"macro": 0, "micro": 1, "weighted": 2, "macro_present": 3}
 NORMALIZE = {None: 0, "true": 1, "pred": 2, "all": 3}
 KAPPA = {None: 0, "linear": 1, "quadratic": 2}
+
+
+# C names in the library's messages, as this class spells them.
+register_translation(r"created without TRM_CONFUSION_WEIGHTED",
+                     "created without weighted=True (sample_weight and float counts need "
+                     "ConfusionMatrix(n_classes, weighted=True))")
+register_translation(r"dst has flags 0x([0-9a-fA-F]+), src has 0x([0-9a-fA-F]+)",
+                     lambda m: f"this matrix has weighted={bool(int(m.group(1), 16) & WEIGHTED)}, the other "
+                               f"weighted={bool(int(m.group(2), 16) & WEIGHTED)}")
+register_translation(r"dst and src ignore different labels", "the two matrices have different ignore_index")
+register_translation(r"\bdst has (\d+) classes, src has (\d+)", r"this matrix has n_classes=\1, the other \2")
+register_translation(r"\bweights\[(\d+)\] = ", r"sample_weight[\1] = ")
+register_translation(r"\bweights\[(\d+)\]\[(\d+)\] = ", r"counts[\1][\2] = ")
 
 
 def zero_division_code(zero_division):
@@ -52,18 +66,22 @@ class ConfusionMatrix(Handle):
     batch first: a bad label, NaN score or negative weight raises and leaves the
     matrix unchanged. ``weighted=True`` keeps float sums of sample weights.
     ``ignore_index`` skips pairs whose true label equals it (torchmetrics).
+
+    An empty matrix (nothing counted, or only zero weights) never raises: every
+    per-class metric and every average is the ``zero_division`` value (0.0 by
+    default, 1.0 or NaN), accuracy, balanced_accuracy and cohen_kappa are NaN and
+    matthews_corrcoef is 0.0, as scikit-learn answers for empty input.
+    Integer options (n_classes, digits) must fit their C type: a negative or
+    too large value raises ValueError naming the option.
     """
 
     __slots__ = ()
     _kind = "confusion"
 
     def __init__(self, n_classes, *, weighted=False, ignore_index=None):
-        if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 0:
-            raise InvalidArgumentError(f"n_classes must be a positive integer, got {n_classes!r}")
-        if n_classes >= 2 ** 64:
-            raise TrainmetricsOverflowError(f"n_classes = {n_classes} does not fit a size_t")
         self._h = H()
-        call("trm_confusion_new", C.byref(self._h), int(n_classes), WEIGHTED if weighted else 0, None)
+        call("trm_confusion_new", C.byref(self._h), c_integer(n_classes, "n_classes", "size_t"),
+             WEIGHTED if weighted else 0, None)
         if ignore_index is not None:
             self.ignore_index = ignore_index
 
@@ -84,10 +102,9 @@ class ConfusionMatrix(Handle):
 
     @ignore_index.setter
     def ignore_index(self, label):
-        if label is not None and (isinstance(label, bool) or not isinstance(label, (int, np.integer))
-                                  or not NO_IGNORE < label < 2 ** 63):
-            raise InvalidArgumentError(f"ignore_index must be None or a 64-bit integer, got {label!r}")
-        call("trm_confusion_set_ignore_label", self._h, NO_IGNORE if label is None else int(label))
+        if label is not None:  # TRM_NO_IGNORE (INT64_MIN) is how the library spells None
+            label = c_integer(label, "ignore_index", "int64", minimum=NO_IGNORE + 1)
+        call("trm_confusion_set_ignore_label", self._h, NO_IGNORE if label is None else label)
 
     # ---- updates ---------------------------------------------------------------------
 
@@ -223,22 +240,41 @@ class ConfusionMatrix(Handle):
         call("trm_metric_undefined", self._h, _lookup(METRICS, name, "metric"), out.ctypes.data)
         return out.astype(bool)
 
-    def _scalar(self, name, *args):
+    def _scalar(self, name, *args, empty):
         out = C.c_double()
+        if self.total == 0:  # nothing counted, or only zero weights: the documented value
+            return empty
         call(name, self._h, *args, C.byref(out))
         return out.value
 
+    # An empty matrix (total == 0: nothing counted, or only zero weights) answers
+    # without raising, as scikit-learn does for empty input:
+    #   * per-class metrics (precision, recall, f1, fbeta, jaccard, ...) have a zero
+    #     denominator in every class, so each class gets the zero_division value and
+    #     every average (macro, micro, weighted, macro_present) is that value too:
+    #     0.0 for zero_division=0/"warn", 1.0 for 1, NaN for np.nan (scikit-learn's
+    #     f1_score([], [], labels=[0, 1], average=...) gives 0.0, or 1.0 with
+    #     zero_division=1);
+    #   * accuracy, balanced_accuracy (plain and adjusted) and cohen_kappa are NaN
+    #     (scikit-learn 1.2: accuracy_score([], []), balanced_accuracy_score([], [])
+    #     and cohen_kappa_score([], []) are all nan);
+    #   * matthews_corrcoef is 0.0 (scikit-learn: 0.0 whenever its denominator is 0).
+
     def accuracy(self):
-        return self._scalar("trm_accuracy")
+        """trace / total; NaN for an empty matrix (scikit-learn's accuracy_score([], []))."""
+        return self._scalar("trm_accuracy", empty=math.nan)
 
     def balanced_accuracy(self, adjusted=False):
-        return self._scalar("trm_balanced_accuracy", 1 if adjusted else 0)
+        """Mean recall over the classes present in y_true; NaN for an empty matrix."""
+        return self._scalar("trm_balanced_accuracy", 1 if adjusted else 0, empty=math.nan)
 
     def cohen_kappa(self, weights=None):
-        return self._scalar("trm_cohen_kappa", _lookup(KAPPA, weights, "weights"))
+        """Cohen's kappa (weights None, 'linear' or 'quadratic'); NaN for an empty matrix."""
+        return self._scalar("trm_cohen_kappa", _lookup(KAPPA, weights, "weights"), empty=math.nan)
 
     def matthews_corrcoef(self):
-        return self._scalar("trm_matthews_corrcoef")
+        """Multiclass MCC; 0.0 when its denominator is 0, so also for an empty matrix."""
+        return self._scalar("trm_matthews_corrcoef", empty=0.0)
 
     def classification_report(self, target_names=None, digits=2):
         """scikit-learn's text report over all n_classes classes (zero_division 0)."""
@@ -249,9 +285,10 @@ class ConfusionMatrix(Handle):
                 raise InvalidArgumentError(f"{len(target_names)} target_names for {self.n_classes} classes")
             names = (C.c_char_p * len(target_names))(*target_names)
         size = C.c_size_t()
-        lib.trm_classification_report(self._h, names, int(digits), None, 0, C.byref(size))
+        digits = c_integer(digits, "digits", "int")
+        lib.trm_classification_report(self._h, names, digits, None, 0, C.byref(size))
         buf = C.create_string_buffer(max(size.value, 1))
-        call("trm_classification_report", self._h, names, int(digits), C.cast(buf, C.c_void_p), len(buf),
+        call("trm_classification_report", self._h, names, digits, C.cast(buf, C.c_void_p), len(buf),
              C.byref(size))
         return buf.value.decode()
 

@@ -43,6 +43,15 @@ class TrainmetricsOverflowError(TrainmetricsError, OverflowError):
     code = -6
 
 
+class ArgumentOverflowError(InvalidArgumentError, TrainmetricsOverflowError):
+    """An integer option too large for the C type it is passed as (uint32_t, size_t, int).
+
+    Both a ValueError (an invalid argument) and an OverflowError; ``code`` is
+    TRM_E_INVALID. Raised by the package itself, before the library is called.
+    """
+    code = -1
+
+
 class CorruptDataError(TrainmetricsError, ValueError):
     """TRM_E_CORRUPT: serialized bytes are damaged."""
     code = -8

@@ -7,6 +7,7 @@ directory of the checkout this package sits in, then the system soname.
 import ctypes as C
 import glob
 import os
+import re
 
 from ._errors import ERRORS, TrainmetricsError
 
@@ -180,12 +181,34 @@ if (version_number // 10000, version_number // 100 % 100) < EXPECTED_VERSION or 
                       f"{EXPECTED_VERSION[0]}.{EXPECTED_VERSION[1]} or a later {EXPECTED_VERSION[0]}.x")
 
 
+# (compiled pattern, replacement) pairs that turn the C names in the library's
+# messages (TRM_CONFUSION_WEIGHTED, GRADCAM, "PQ alpha", weights[i], ...) into the
+# Python-facing ones (weighted=True, 'gradcam', pq=(alpha, strip), sample_weight[i]).
+# Each wrapper module registers the phrases of its own C functions.
+TRANSLATIONS = []
+
+
+def register_translation(pattern, replacement):
+    """Rewrite library messages matching ``pattern`` (re.sub semantics, applied in order)."""
+    TRANSLATIONS.append((re.compile(pattern), replacement))
+
+
+def python_message(detail):
+    """The library's error text with C constants and C parameter names in Python terms.
+
+    The ``trm_function:`` prefix is kept, so the message still says which C call failed.
+    """
+    for pattern, replacement in TRANSLATIONS:
+        detail = pattern.sub(replacement, detail)
+    return detail
+
+
 def check(status):
-    """Raises the exception of a TRM_E_* status, with the library's detail."""
+    """Raises the exception of a TRM_E_* status, with the library's detail (in Python terms)."""
     if status != 0:
         detail = lib.trm_last_error().decode(errors="replace")
         cls = ERRORS.get(status, TrainmetricsError)
-        raise cls(detail or lib.trm_strerror(status).decode(), status)
+        raise cls(python_message(detail) if detail else lib.trm_strerror(status).decode(), status)
 
 
 def call(name, *args):

@@ -5,9 +5,20 @@ import math
 
 import numpy as np
 
+from ._args import c_integer
 from ._errors import InvalidArgumentError
 from ._handle import Handle
-from ._lib import H, call, lib
+from ._lib import H, call, lib, register_translation
+
+# The library names its options as the C setters do; say them as the keywords here.
+register_translation(r"min_delta_abs = (\S+) and min_delta_rel = (\S+)", r"min_delta = \1 and min_delta_rel = \2")
+register_translation(r"GL alpha = ", "gl_alpha = ")
+register_translation(r"PQ alpha = (\S+) must be finite and >= 0, strip = (\d+) >= 1",
+                     r"pq=(alpha, strip) = (\1, \2): alpha must be finite and >= 0, strip >= 1")
+register_translation(r"UP s = (\d+) and strip = (\d+) must be >= 1",
+                     r"up=(s, strip) = (\1, \2): s and strip must be >= 1")
+register_translation(r"trend window (\d+) is outside", r"trend=(window, alpha): window = \1 is outside")
+register_translation(r"trend alpha = ", "trend=(window, alpha): alpha = ")
 
 CRITERIA = {"patience": 1 << 0, "gl": 1 << 1, "pq": 1 << 2, "up": 1 << 3, "threshold": 1 << 4,
             "divergence": 1 << 5, "nonfinite": 1 << 6, "trend": 1 << 7}
@@ -19,6 +30,14 @@ STATISTICS = {"gl": 0, "progress": 1, "pq": 2, "gap": 3, "val_slope": 4, "gap_sl
 
 def _epoch(value):
     return None if value < 0 else int(value)
+
+
+def _pair(value, name):
+    try:
+        first, second = value
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"{name} must be a pair, got {value!r}") from None
+    return first, second
 
 
 def _key(table, key, what):
@@ -48,17 +67,21 @@ class OverfitDetector(Handle):
         if criteria is not None:
             self.select_criteria(criteria)
         if patience is not None:
-            call("trm_overfit_set_patience", self._h, int(patience), float(min_delta), float(min_delta_rel))
+            call("trm_overfit_set_patience", self._h, c_integer(patience, "patience"), float(min_delta),
+                 float(min_delta_rel))
         if gl_alpha is not None:
             call("trm_overfit_set_gl", self._h, float(gl_alpha))
         if pq is not None:
-            call("trm_overfit_set_pq", self._h, float(pq[0]), int(pq[1]))
+            alpha, strip = _pair(pq, "pq=(alpha, strip)")
+            call("trm_overfit_set_pq", self._h, float(alpha), c_integer(strip, "pq[1] (strip)"))
         if up is not None:
-            call("trm_overfit_set_up", self._h, int(up[0]), int(up[1]))
+            s, strip = _pair(up, "up=(s, strip)")
+            call("trm_overfit_set_up", self._h, c_integer(s, "up[0] (s)"), c_integer(strip, "up[1] (strip)"))
         call("trm_overfit_set_thresholds", self._h, float(stop_threshold), float(divergence_threshold))
         if trend is not None:
-            call("trm_overfit_set_trend", self._h, int(trend[0]), float(trend[1]))
-        call("trm_overfit_set_warmup", self._h, int(warmup))
+            window, alpha = _pair(trend, "trend=(window, alpha)")
+            call("trm_overfit_set_trend", self._h, c_integer(window, "trend[0] (window)"), float(alpha))
+        call("trm_overfit_set_warmup", self._h, c_integer(warmup, "warmup"))
 
     def select_criteria(self, names):
         """Choose, by name, the criteria that decide should_stop; returns self."""

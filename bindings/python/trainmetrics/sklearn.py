@@ -239,17 +239,26 @@ def jaccard_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
 def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None):
     cm = _Encoded(y_true, y_pred).matrix(sample_weight)
     if normalize:
-        return cm.accuracy()
+        if cm.total == 0 and sample_weight is not None and np.asarray(sample_weight).size:
+            raise ValueError("Weights sum to zero, can't be normalized")  # scikit-learn raises here too
+        return cm.accuracy()  # NaN for empty input, as scikit-learn
     correct = float(np.trace(cm.matrix()))
     return int(correct) if sample_weight is None else correct
 
 
 def balanced_accuracy_score(y_true, y_pred, *, sample_weight=None, adjusted=False):
-    return _Encoded(y_true, y_pred).matrix(sample_weight).balanced_accuracy(adjusted)
+    cm = _Encoded(y_true, y_pred).matrix(sample_weight)
+    if adjusted and cm.total == 0:
+        raise ValueError("adjusted=True over no samples: the chance level is undefined")  # scikit-learn: ZeroDivisionError
+    return cm.balanced_accuracy(adjusted)  # NaN for empty input, as scikit-learn
 
 
 def cohen_kappa_score(y1, y2, *, labels=None, weights=None, sample_weight=None):
     enc = _Encoded(y1, y2, labels)
+    if labels is not None and not np.any(enc.y_true < enc.n_selected):
+        raise ValueError("At least one label specified must be in y_true")  # as scikit-learn's confusion_matrix
+    if enc.n_selected == 0:  # empty input: scikit-learn's 0/0
+        return float("nan")
     return _selected_matrix(enc.matrix(sample_weight), enc.n_selected).cohen_kappa(weights)
 
 
