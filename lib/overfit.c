@@ -231,8 +231,10 @@ static bool up_holds(trm_overfit *o, size_t t)
     return o->st.up_rises >= o->opt.up_s;
 }
 
-/* Mann-Kendall on the window ending at t; also fills the trend statistics. */
-static bool trend_holds(trm_overfit *o, size_t t)
+/* Mann-Kendall on the window ending at t; also fills the trend statistics.
+ * The Theil-Sen slopes, O(w^2) each and used by no criterion, are found only
+ * for the epoch whose statistics are kept (`kept`). */
+static bool trend_holds(trm_overfit *o, size_t t, bool kept)
 {
     size_t w = o->opt.trend_window;
     double *stats = o->st.stats;
@@ -244,8 +246,10 @@ static bool trend_holds(trm_overfit *o, size_t t)
         val[i] = o->val[t - w + i];
         gap[i] = val[i] - train[i];
     }
-    stats[TRM_STAT_VAL_SLOPE] = trm__theil_sen_slope(val, w, work);
-    stats[TRM_STAT_GAP_SLOPE] = trm__theil_sen_slope(gap, w, work);
+    if (kept) {
+        stats[TRM_STAT_VAL_SLOPE] = trm__theil_sen_slope(val, w, work);
+        stats[TRM_STAT_GAP_SLOPE] = trm__theil_sen_slope(gap, w, work);
+    }
     for (size_t i = 0; i < w; i++) {
         val[i] = badness(o, val[i]);
         gap[i] = badness(o, gap[i]);
@@ -260,7 +264,9 @@ static bool trend_holds(trm_overfit *o, size_t t)
     return val_test.p_rise < alpha && gap_test.p_rise < alpha && !(train_test.p_rise < alpha);
 }
 
-static void evaluate(trm_overfit *o, size_t t)
+/* Advances the derived state to epoch t; `kept` says whether t is the last
+ * epoch of the call, whose statistics the queries then read. */
+static void evaluate(trm_overfit *o, size_t t, bool kept)
 {
     derived *st = &o->st;
     double train = o->train[t - 1], val = o->val[t - 1];
@@ -293,7 +299,7 @@ static void evaluate(trm_overfit *o, size_t t)
         holds |= TRM_CRIT_THRESHOLD;
     if (isfinite(val) && badness(o, val) > badness(o, o->opt.divergence_threshold))
         holds |= TRM_CRIT_DIVERGENCE;
-    if (trend_holds(o, t))
+    if (trend_holds(o, t, kept))
         holds |= TRM_CRIT_TREND;
 
     for (int c = 0; c < N_CRITERIA; c++)
@@ -313,7 +319,7 @@ static void replay(trm_overfit *o)
     for (int s = 0; s < N_STATS; s++)
         o->st.stats[s] = NAN;
     for (size_t t = 1; t <= o->n; t++)
-        evaluate(o, t);
+        evaluate(o, t, t == o->n);
 }
 
 /* Validates, takes and re-evaluates new options; a failure changes nothing. */
@@ -338,7 +344,7 @@ static int append(const char *func, trm_overfit *o, const double *train, const d
         o->train[o->n] = train[i];
         o->val[o->n] = val[i];
         o->n++;
-        evaluate(o, o->n);
+        evaluate(o, o->n, i + 1 == n);
     }
     return TRM_OK;
 }
