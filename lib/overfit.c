@@ -49,6 +49,8 @@ typedef struct derived {
     int64_t stop_epoch;
     uint32_t holds;     /* criteria holding at the last epoch */
     double stats[N_STATS];
+    size_t trend_epoch; /* epoch whose window trend_s describes; 0: none */
+    double trend_s[3];  /* Mann-Kendall S of the validation, gap and training windows */
 } derived;
 
 struct trm_overfit {
@@ -115,9 +117,10 @@ static int reserve_scratch(const char *func, trm_overfit *o, size_t window)
 {
     if (window <= o->scratch_window)
         return TRM_OK;
-    /* The window's three series, a sorted copy for ties and the pairwise slopes;
-     * window <= MAX_WINDOW keeps this small. */
-    size_t doubles = 4 * window + window * (window - 1) / 2;
+    /* The window's three series, each after the epoch it slid from, a sorted
+     * copy for ties and the pairwise slopes; window <= MAX_WINDOW keeps this
+     * small. */
+    size_t doubles = 3 * (window + 1) + window + window * (window - 1) / 2;
     double *scratch = trm__alloc(&o->alloc, doubles * sizeof(double));
     if (scratch == NULL)
         return trm__fail(TRM_E_NOMEM, func, "cannot allocate the trend workspace for %zu epochs", window);
@@ -233,35 +236,43 @@ static bool up_holds(trm_overfit *o, size_t t)
 
 /* Mann-Kendall on the window ending at t; also fills the trend statistics.
  * The Theil-Sen slopes, O(w^2) each and used by no criterion, are found only
- * for the epoch whose statistics are kept (`kept`). */
+ * for the epoch whose statistics are kept (`kept`). When the window of t - 1
+ * was tested, S slides from it in O(w): replaying a blob's n epochs costs
+ * O(n w log w), not O(n w^2). */
 static bool trend_holds(trm_overfit *o, size_t t, bool kept)
 {
     size_t w = o->opt.trend_window;
-    double *stats = o->st.stats;
+    derived *st = &o->st;
+    double *stats = st->stats;
     if (t < w || !all_finite(o->train + t - w, w) || !all_finite(o->val + t - w, w))
         return false;
-    double *val = o->scratch, *gap = val + w, *train = gap + w, *work = train + w;
-    for (size_t i = 0; i < w; i++) {
-        train[i] = o->train[t - w + i];
-        val[i] = o->val[t - w + i];
+    /* slot 0 of each series: the epoch before the window, when sliding */
+    double *val = o->scratch, *gap = val + w + 1, *train = gap + w + 1, *work = train + w + 1;
+    bool slide = st->trend_epoch == t - 1 && t > w;
+    for (size_t i = slide ? 0 : 1; i <= w; i++) {
+        train[i] = o->train[t - w + i - 1];
+        val[i] = o->val[t - w + i - 1];
         gap[i] = val[i] - train[i];
     }
     if (kept) {
-        stats[TRM_STAT_VAL_SLOPE] = trm__theil_sen_slope(val, w, work);
-        stats[TRM_STAT_GAP_SLOPE] = trm__theil_sen_slope(gap, w, work);
+        stats[TRM_STAT_VAL_SLOPE] = trm__theil_sen_slope(val + 1, w, work);
+        stats[TRM_STAT_GAP_SLOPE] = trm__theil_sen_slope(gap + 1, w, work);
     }
-    for (size_t i = 0; i < w; i++) {
-        val[i] = badness(o, val[i]);
-        gap[i] = badness(o, gap[i]);
-        train[i] = badness(o, train[i]);
+    double *series[3] = { val, gap, train };
+    trm__mann_kendall tests[3];
+    for (int k = 0; k < 3; k++) {
+        double *x = series[k];
+        for (size_t i = slide ? 0 : 1; i <= w; i++)
+            x[i] = badness(o, x[i]);
+        double s = slide ? trm__mann_kendall_slide_s(st->trend_s[k], x, w) : trm__mann_kendall_s(x + 1, w);
+        tests[k] = trm__mann_kendall_with_s(x + 1, w, s, work);
+        st->trend_s[k] = s;
     }
-    trm__mann_kendall val_test = trm__mann_kendall_test(val, w, work);
-    trm__mann_kendall gap_test = trm__mann_kendall_test(gap, w, work);
-    trm__mann_kendall train_test = trm__mann_kendall_test(train, w, work);
-    stats[TRM_STAT_TREND_Z] = val_test.z;
-    stats[TRM_STAT_TREND_P] = val_test.p_rise;
+    st->trend_epoch = t;
+    stats[TRM_STAT_TREND_Z] = tests[0].z;
+    stats[TRM_STAT_TREND_P] = tests[0].p_rise;
     double alpha = o->opt.trend_alpha;
-    return val_test.p_rise < alpha && gap_test.p_rise < alpha && !(train_test.p_rise < alpha);
+    return tests[0].p_rise < alpha && tests[1].p_rise < alpha && !(tests[2].p_rise < alpha);
 }
 
 /* Advances the derived state to epoch t; `kept` says whether t is the last

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Mann-Kendall trend test and Theil-Sen slope. Both are O(n^2) in the window
- * length, which the detector bounds. */
+ * length, which the detector bounds; a window sliding by one epoch updates S
+ * in O(n). */
 #include "fp-private.h"
 #include <math.h>
 #include <stdlib.h>
@@ -14,13 +15,38 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-trm__mann_kendall trm__mann_kendall_test(const double *x, size_t n, double *scratch)
+/* By compares, not by the sign of b - a, which flush-to-zero could make 0. */
+static double sign_of(double b, double a)
+{
+    return (b > a) - (b < a);
+}
+
+double trm__mann_kendall_s(const double *x, size_t n)
 {
     double s = 0.0;
     for (size_t i = 0; i + 1 < n; i++)
         for (size_t j = i + 1; j < n; j++)
-            s += (x[j] > x[i]) - (x[j] < x[i]);
+            s += sign_of(x[j], x[i]);
+    return s;
+}
 
+trm__mann_kendall trm__mann_kendall_test(const double *x, size_t n, double *scratch)
+{
+    return trm__mann_kendall_with_s(x, n, trm__mann_kendall_s(x, n), scratch);
+}
+
+double trm__mann_kendall_slide_s(double s, const double *x, size_t n)
+{
+    double gone = 0.0, come = 0.0;
+    for (size_t i = 1; i < n; i++) {
+        gone += sign_of(x[i], x[0]);
+        come += sign_of(x[n], x[i]);
+    }
+    return s - gone + come;
+}
+
+trm__mann_kendall trm__mann_kendall_with_s(const double *x, size_t n, double s, double *scratch)
+{
     /* Each group of t tied values removes t(t-1)(2t+5) from n(n-1)(2n+5). */
     memcpy(scratch, x, n * sizeof *x);
     qsort(scratch, n, sizeof *scratch, compare_doubles);

@@ -126,6 +126,11 @@ TRM_API int trm_overfit_serialize(const trm_overfit *o, uint8_t *buf, size_t cap
 
 /**
  * @brief Rebuild a detector from trm_overfit_serialize() output.
+ *
+ * The blob holds the options and the history; the verdict and statistics are
+ * replayed from them, in O(n w log w) time for n epochs and a trend window of
+ * w (at most 1024): a 48 KB blob of 3000 epochs at w = 1024 loads in under a
+ * second, and a hostile blob costs no more than one of its size.
  * @param out Receives the handle; untouched on failure.
  * @param buf The blob.
  * @param size Its exact length.
