@@ -13,7 +13,10 @@
 
 typedef trm__tally tally;
 
-/* Row sums, column sums and the diagonal of the matrix, computed once per query. */
+/* Row sums, column sums, the diagonal and the true negatives of the matrix,
+ * computed once per query. Counts are summed as integers (the total fits in
+ * 64 bits), so tn = total - row - col + tp is exact before its one rounding;
+ * weight sums round, and a tn that rounding took below zero is zero. */
 static int tally_open(const char *func, const trm_confusion *cm, tally *t)
 {
     trm__cells cells = trm__confusion_cells(cm);
@@ -21,15 +24,45 @@ static int tally_open(const char *func, const trm_confusion *cm, tally *t)
     int rc = trm__tally_alloc(func, cells.alloc, k, t);
     if (rc != TRM_OK)
         return rc;
+    if (cells.counts) {
+        /* one row-major pass; the integer row and column sums wait in the
+         * (zeroed) storage of row and tn, which have the width of uint64_t */
+        uint64_t total = 0;
+        for (size_t r = 0; r < k; r++) {
+            uint64_t row = 0;
+            for (size_t c = 0; c < k; c++) {
+                uint64_t v = cells.counts[r * k + c], col;
+                row += v;
+                memcpy(&col, t->tn + c, sizeof col);
+                col += v;
+                memcpy(t->tn + c, &col, sizeof col);
+            }
+            memcpy(t->row + r, &row, sizeof row);
+            total += row;
+        }
+        for (size_t r = 0; r < k; r++) {
+            uint64_t row, col, tp = cells.counts[r * k + r];
+            memcpy(&row, t->row + r, sizeof row);
+            memcpy(&col, t->tn + r, sizeof col);
+            t->tp[r] = (double)tp;
+            t->row[r] = (double)row;
+            t->col[r] = (double)col;
+            t->tn[r] = (double)(total - row - col + tp);
+        }
+        t->total = (double)total;
+        return TRM_OK;
+    }
     for (size_t r = 0; r < k; r++) {
         for (size_t c = 0; c < k; c++) {
-            double v = trm__cell(&cells, r * k + c);
+            double v = cells.weights[r * k + c];
             t->row[r] += v;
             t->col[c] += v;
         }
-        t->tp[r] = trm__cell(&cells, r * k + r);
+        t->tp[r] = cells.weights[r * k + r];
         t->total += t->row[r];
     }
+    for (size_t r = 0; r < k; r++)
+        t->tn[r] = fmax(t->total - t->tp[r] - (t->col[r] - t->tp[r]) - (t->row[r] - t->tp[r]), 0.0);
     return TRM_OK;
 }
 

@@ -245,7 +245,7 @@ static inline int update_rows(const char *func, trm_multilabel *m, const uint8_t
 
 /* ---- metrics --------------------------------------------------------------- */
 
-/* The per-label tally: tp, row = tp + fn, col = tp + fp, total = n_samples. */
+/* The per-label tally: tp, row = tp + fn, col = tp + fp, tn, total = n_samples. */
 static int tally_open(const char *func, const trm_multilabel *m, trm__tally *t)
 {
     int rc = trm__tally_alloc(func, &m->alloc, m->n_labels, t);
@@ -255,6 +255,7 @@ static int tally_open(const char *func, const trm_multilabel *m, trm__tally *t)
         t->tp[l] = (double)m->tp[l];
         t->row[l] = (double)m->truth[l];
         t->col[l] = (double)m->pred[l];
+        t->tn[l] = (double)(m->n_samples - m->truth[l] - m->pred[l] + m->tp[l]);
     }
     t->total = (double)m->n_samples;
     return TRM_OK;

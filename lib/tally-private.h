@@ -2,7 +2,7 @@
 /* One-vs-rest tallies and the per-class metrics derived from them, shared by
  * the confusion-matrix metrics and the multilabel accumulator: each class (or
  * label) is described by tp, its true count (row = tp + fn), its predicted
- * count (col = tp + fp) and the number of samples. */
+ * count (col = tp + fp), its true negatives and the number of samples. */
 #ifndef TRM_TALLY_PRIVATE_H
 #define TRM_TALLY_PRIVATE_H
 
@@ -16,6 +16,9 @@ enum { TRM__METRIC_FBETA = -1 };
 typedef struct trm__tally {
     size_t k;
     double *tp, *row, *col; /* k values each, one zeroed allocation owned by the tally */
+    double *tn;             /* k true negatives, found by the producer from exact counts
+                               where it has them: total - row - col + tp in doubles
+                               cancels to nonsense (even below zero) past 2^53 */
     double total;           /* samples (or total weight) behind every class */
     const trm_allocator *alloc;
 } trm__tally;

@@ -8,10 +8,10 @@
 #include "common-private.h"
 #include "tally-private.h"
 
-/* What every per-class metric is made of. For the pooled (micro) class the
- * total is k times the sample total, so that tn pools as well. */
+/* What every per-class metric is made of; the pooled (micro) class sums
+ * each over the classes. */
 typedef struct class_counts {
-    double tp, row, col, total;
+    double tp, row, col, tn;
 } class_counts;
 
 typedef struct ratio {
@@ -21,12 +21,12 @@ typedef struct ratio {
 int trm__tally_alloc(const char *func, const trm_allocator *alloc, size_t k, trm__tally *t)
 {
     size_t bytes;
-    if (trm__mul_overflows(k, 3 * sizeof(double), &bytes))
+    if (trm__mul_overflows(k, 4 * sizeof(double), &bytes))
         return trm__fail(TRM_E_OVERFLOW, func, "%zu classes of totals overflow size_t", k);
     double *block = trm__alloc_zeroed(alloc, bytes);
     if (block == NULL)
         return trm__fail(TRM_E_NOMEM, func, "cannot allocate %zu bytes of class totals", bytes);
-    *t = (trm__tally){ k, block, block + k, block + 2 * k, 0.0, alloc };
+    *t = (trm__tally){ k, block, block + k, block + 2 * k, block + 3 * k, 0.0, alloc };
     return TRM_OK;
 }
 
@@ -37,23 +37,24 @@ void trm__tally_free(trm__tally *t)
 
 static class_counts class_of(const trm__tally *t, size_t c)
 {
-    return (class_counts){ t->tp[c], t->row[c], t->col[c], t->total };
+    return (class_counts){ t->tp[c], t->row[c], t->col[c], t->tn[c] };
 }
 
 static class_counts pooled(const trm__tally *t)
 {
-    class_counts p = { 0.0, 0.0, 0.0, (double)t->k * t->total };
+    class_counts p = { 0.0, 0.0, 0.0, 0.0 };
     for (size_t c = 0; c < t->k; c++) {
         p.tp += t->tp[c];
         p.row += t->row[c];
         p.col += t->col[c];
+        p.tn += t->tn[c];
     }
     return p;
 }
 
 static ratio metric_ratio(int metric, double beta, class_counts c)
 {
-    double fp = c.col - c.tp, fn = c.row - c.tp, tn = c.total - c.tp - fp - fn;
+    double fp = c.col - c.tp, fn = c.row - c.tp, tn = c.tn;
     switch (metric) {
     case TRM_PRECISION: return (ratio){ c.tp, c.col };
     case TRM_RECALL: return (ratio){ c.tp, c.row };

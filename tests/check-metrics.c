@@ -1108,6 +1108,50 @@ END_TEST
 
 /* ------------------------------------------------------------------------ */
 
+/* True negatives come from the exact counts: past 2^53 the doubles of
+ * total - row - col + tp cancel to nonsense, even below zero (found by the
+ * fuzzer). The expected values are the hand ratios of the exact counts. */
+START_TEST(true_negatives_exact_past_2_53)
+{
+    trm_confusion *cm = NULL;
+    const uint64_t big[4] = { 2, (UINT64_C(1) << 56) + (UINT64_C(1) << 26), 1048578, 1 };
+    const uint64_t spec[4] = { 2, 1, (UINT64_C(1) << 56) + 2, 0 };
+    double out[2];
+    ck_assert_ok(trm_confusion_new(&cm, 2, 0, NULL));
+    ck_assert_ok(trm_confusion_add_counts(cm, big));
+    ck_assert_ok(trm_metric_per_class(cm, TRM_NPV, TRM_ZERO_DIVISION_ZERO, out));
+    /* class 1: tn = cell[0][0] = 2, fn = cell[1][0] = 1048578 */
+    ck_assert_double_eq(out[1], 2.0 / 1048580.0);
+    ck_assert_double_eq(out[0], 1.0 / (1.0 + 0x1p56 + 0x1p26));
+    trm_confusion_reset(cm);
+    ck_assert_ok(trm_confusion_add_counts(cm, spec));
+    ck_assert_ok(trm_metric_per_class(cm, TRM_SPECIFICITY, TRM_ZERO_DIVISION_ZERO, out));
+    /* class 0: tn = cell[1][1] = 0 */
+    ck_assert_double_eq(out[0], 0.0);
+    trm_confusion_free(cm);
+}
+END_TEST
+
+/* Weight sums round; a true-negative weight that rounding takes below zero
+ * is zero, so no fraction leaves [0, 1] (weights found by the fuzzer). */
+START_TEST(true_negatives_weighted_never_negative)
+{
+    static const uint64_t bits[4] = { 0x0000003600000000u, 0x0000000021000001u, 0x00fff80000000002u, 0x1u };
+    static const int metrics[] = { TRM_SPECIFICITY, TRM_NPV, TRM_FPR };
+    double weights[4], out[2];
+    trm_confusion *cm = NULL;
+    memcpy(weights, bits, sizeof weights);
+    ck_assert_ok(trm_confusion_new(&cm, 2, TRM_CONFUSION_WEIGHTED, NULL));
+    ck_assert_ok(trm_confusion_add_weights(cm, weights));
+    for (size_t m = 0; m < 3; m++) {
+        ck_assert_ok(trm_metric_per_class(cm, metrics[m], TRM_ZERO_DIVISION_ZERO, out));
+        for (int c = 0; c < 2; c++)
+            ck_assert_msg(out[c] >= 0.0 && out[c] <= 1.0, "metric %d class %d = %g", metrics[m], c, out[c]);
+    }
+    trm_confusion_free(cm);
+}
+END_TEST
+
 static Suite *metrics_suite(void)
 {
     Suite *s = suite_create("metrics");
@@ -1158,6 +1202,8 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, invalid_scores);
     tcase_add_test(tc, invalid_beats_empty);
     tcase_add_test(tc, invalid_report);
+    tcase_add_test(tc, true_negatives_exact_past_2_53);
+    tcase_add_test(tc, true_negatives_weighted_never_negative);
     suite_add_tcase(s, tc);
 
     return s;
