@@ -235,7 +235,10 @@ static double matthews_of(const tally *t, const trm_confusion *cm, int option)
     double cov_pred_pred = n * n - pred_dot_pred;
     double cov_true_true = n * n - true_dot_true;
     double denominator = cov_pred_pred * cov_true_true;
-    return denominator == 0.0 ? 0.0 : cov_true_pred / sqrt(denominator);
+    /* scikit-learn's formula; its differences of squares cancel for totals
+     * past 2^53 or tiny weights, and a correlation outside [-1, 1] is only
+     * that rounding (the fuzzer found -1.0000019), so it is held to the range. */
+    return denominator == 0.0 ? 0.0 : fmax(-1.0, fmin(1.0, cov_true_pred / sqrt(denominator)));
 }
 
 int trm_accuracy(const trm_confusion *cm, double *out)
