@@ -19,10 +19,23 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PACKAGE_ROOT = os.path.dirname(HERE)  # bindings/python, which holds trainmetrics/
-if PACKAGE_ROOT not in sys.path:
+# TRAINMETRICS_TEST_INSTALLED=1 tests the installed package instead (run pytest with
+# --confcutdir=bindings/python/tests so bindings/python/conftest.py stays out, and
+# from a directory outside the checkout).
+INSTALLED = os.environ.get("TRAINMETRICS_TEST_INSTALLED") == "1"
+if INSTALLED:
+    while PACKAGE_ROOT in sys.path:
+        sys.path.remove(PACKAGE_ROOT)
+elif PACKAGE_ROOT not in sys.path:
     sys.path.insert(0, PACKAGE_ROOT)
 
-import trainmetrics  # noqa: E402,F401  (this checkout's package, after the sys.path fix above)
+import trainmetrics  # noqa: E402  (this checkout's package after the sys.path fix above, or the installed one)
+
+_FROM_CHECKOUT = os.path.dirname(os.path.abspath(trainmetrics.__file__)) == os.path.join(PACKAGE_ROOT, "trainmetrics")
+if _FROM_CHECKOUT == INSTALLED:
+    raise RuntimeError(f"trainmetrics was imported from {trainmetrics.__file__}, but TRAINMETRICS_TEST_INSTALLED="
+                       f"{os.environ.get('TRAINMETRICS_TEST_INSTALLED', '')!r} asks for the "
+                       + ("installed package" if INSTALLED else "checkout's package"))
 from sklearn import metrics as skm  # noqa: E402
 from sklearn.exceptions import UndefinedMetricWarning  # noqa: E402
 

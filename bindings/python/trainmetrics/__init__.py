@@ -14,11 +14,10 @@ from ._confusion import ConfusionMatrix
 from ._errors import (CorruptDataError, EmptyError, InternalError, InvalidArgumentError, LabelError, MismatchError,
                       NonFiniteError, TrainmetricsError, TrainmetricsMemoryError, TrainmetricsOverflowError,
                       UndefinedMetricWarning, VersionError)
+from ._lib import __version__  # noqa: F401  (the package version, kept in _lib.py)
 from ._lib import path as library_path
 from ._lib import version as library_version
 from ._overfit import OverfitDetector
-
-__version__ = "0.1.0"
 
 __all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
            "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",

@@ -1,8 +1,13 @@
 # SPDX-License-Identifier: MIT
 """Loads libtrainmetrics and declares the C functions the package calls.
 
-Lookup order: the TRAINMETRICS_LIBRARY environment variable, the Meson build
-directory of the checkout this package sits in, then the system soname.
+Lookup order: the TRAINMETRICS_LIBRARY environment variable; the Meson build
+directories of the checkout, but only when this package demonstrably sits in
+the trainmetrics source tree (bindings/python/trainmetrics of a directory that
+holds the project's meson.build and lib/trainmetrics.map); then the system
+soname. A library that lacks a function this package calls is refused with an
+ImportError naming the version found and the one needed, before anything is
+bound.
 """
 import ctypes as C
 import glob
@@ -11,35 +16,95 @@ import re
 
 from ._errors import ERRORS, TrainmetricsError
 
+# The one version literal of the Python package: pyproject.toml reads it
+# (setuptools' attr:), and tests/test_version.py checks that it is the
+# project version of the checkout's meson.build.
+__version__ = "0.1.0"
+
 SONAME = "libtrainmetrics.so.0"
-EXPECTED_VERSION = (0, 1)  # major must match, minor must be at least this
+# The C library must have this package's major version and at least its minor.
+EXPECTED_VERSION = tuple(int(part) for part in __version__.split(".")[:2])
+NEEDED = f"{EXPECTED_VERSION[0]}.{EXPECTED_VERSION[1]} or a later {EXPECTED_VERSION[0]}.x"
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def source_tree():
+    """The checkout this package sits in, or None when it is installed elsewhere.
+
+    Only the source tree has the package at bindings/python/trainmetrics under a
+    directory with the project's meson.build and version script; an installed
+    copy (site-packages, dist-packages, a virtual environment, even one inside
+    the checkout) does not.
+    """
+    python_dir = os.path.dirname(_PACKAGE_DIR)
+    bindings_dir = os.path.dirname(python_dir)
+    root = os.path.dirname(bindings_dir)
+    if (os.path.basename(python_dir), os.path.basename(bindings_dir)) != ("python", "bindings"):
+        return None
+    try:
+        with open(os.path.join(root, "meson.build"), encoding="utf-8") as f:
+            is_project = re.match(r"\s*project\(\s*'trainmetrics'", f.read(4096)) is not None
+    except OSError:
+        return None
+    if not is_project or not os.path.isfile(os.path.join(root, "lib", "trainmetrics.map")):
+        return None
+    return root
+
+
+# Builds that a stock interpreter cannot load (they need a sanitizer runtime
+# preloaded): build-sanitize in CI, build-asan or build-tsan by hand.
+_UNLOADABLE = re.compile(r"sanitize|asan|tsan|msan")
 
 
 def _candidates():
+    """(path, origin) pairs to try, in order."""
     explicit = os.environ.get("TRAINMETRICS_LIBRARY")
     if explicit:
-        return [explicit]
-    checkout = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-    built = sorted(glob.glob(os.path.join(checkout, "build*", "lib", SONAME)))
-    # A sanitized build (build-sanitize in CI, build-asan by hand) cannot be loaded
-    # into a stock interpreter.
-    built = [path for path in built if "sanitize" not in path and "asan" not in path]
-    return built + [SONAME]
+        return [(explicit, "TRAINMETRICS_LIBRARY")]
+    found = []
+    root = source_tree()
+    if root is not None:
+        built = sorted(glob.glob(os.path.join(root, "build*", "lib", SONAME)))
+        built = [p for p in built if not _UNLOADABLE.search(os.path.basename(os.path.dirname(os.path.dirname(p))))]
+        # The README's build directory first, then the others by name.
+        default = os.path.join(root, "build", "lib", SONAME)
+        built.sort(key=lambda p: p != default)
+        found += [(p, "the build of checkout " + root) for p in built]
+    return found + [(SONAME, "the system's " + SONAME)]
+
+
+def _describe_version(handle):
+    """The version string a loaded library reports, or why it cannot say."""
+    try:
+        fn = handle.trm_version_string
+    except AttributeError:
+        return "of unknown version (it has no trm_version_string)"
+    fn.restype = C.c_char_p
+    fn.argtypes = []
+    value = fn()
+    return "version " + (value.decode(errors="replace") if value else "?")
 
 
 def _load():
+    """The first candidate that loads and has every function in _PROTOTYPES."""
     errors = []
-    for path in _candidates():
+    for path, origin in _candidates():
         try:
-            return C.CDLL(path), path
+            handle = C.CDLL(path)
         except OSError as e:
-            errors.append(f"{path}: {e}")
+            errors.append(f"{path} ({origin}): {e}")
+            continue
+        missing = [name for name in _PROTOTYPES if not hasattr(handle, name)]
+        if missing:
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            raise ImportError(f"trainmetrics: the C library at {path} ({origin}) is {_describe_version(handle)} "
+                              f"and lacks {shown}; this package needs {NEEDED}")
+        return handle, path
     raise ImportError("trainmetrics: cannot load the C library; set TRAINMETRICS_LIBRARY to the path of "
                       f"{SONAME}, or build it with `meson setup build && meson compile -C build`.\n  "
                       + "\n  ".join(errors))
 
-
-lib, path = _load()
 
 H = C.c_void_p
 P = C.POINTER
@@ -168,6 +233,8 @@ _PROTOTYPES.update({
     "trm_regression_average": (C.c_int, [H, C.c_int, P(D)]),
 })
 
+lib, path = _load()
+
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
     _fn = getattr(lib, _name)
     _fn.restype = _restype
@@ -177,8 +244,7 @@ version_number = lib.trm_version_number()
 version = lib.trm_version_string().decode()
 if (version_number // 10000, version_number // 100 % 100) < EXPECTED_VERSION or \
         version_number // 10000 != EXPECTED_VERSION[0]:
-    raise ImportError(f"trainmetrics: the C library at {path} is version {version}; this package needs "
-                      f"{EXPECTED_VERSION[0]}.{EXPECTED_VERSION[1]} or a later {EXPECTED_VERSION[0]}.x")
+    raise ImportError(f"trainmetrics: the C library at {path} is version {version}; this package needs {NEEDED}")
 
 
 # (compiled pattern, replacement) pairs that turn the C names in the library's
