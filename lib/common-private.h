@@ -20,6 +20,8 @@
  * failing path reads `return TRM_FAIL(TRM_E_LABEL, "...", ...);`. */
 int trm__fail(int code, const char *func, const char *fmt, ...) TRM_PRINTF(3, 4);
 #define TRM_FAIL(code, ...) trm__fail((code), __func__, __VA_ARGS__)
+/* The same on behalf of the public function `func` (shared by two public names). */
+#define TRM_FAIL_IN(func, code, ...) trm__fail((code), (func), __VA_ARGS__)
 
 /* Every public entry point names the NULL argument it was given; the _IN form
  * is for static helpers that report on behalf of the public function `func`. */

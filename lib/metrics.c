@@ -91,32 +91,52 @@ static int average_of(const char *func, const trm_confusion *cm, int metric, dou
     return TRM_OK;
 }
 
+static int metric_per_class_in(const char *func, const trm_confusion *cm, int metric, int zero_division, double *out)
+{
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, out);
+    int rc = trm__check_metric(func, metric, zero_division);
+    return rc != TRM_OK ? rc : per_class(func, cm, metric, 1.0, zero_division, out);
+}
+
 int trm_metric_per_class(const trm_confusion *cm, int metric, int zero_division, double *out)
 {
-    TRM_REQUIRE(cm);
-    TRM_REQUIRE(out);
-    int rc = trm__check_metric(__func__, metric, zero_division);
-    return rc != TRM_OK ? rc : per_class(__func__, cm, metric, 1.0, zero_division, out);
+    return metric_per_class_in(__func__, cm, metric, zero_division, out);
+}
+
+int trm_confusion_metric_per_class(const trm_confusion *cm, int metric, int zero_division, double *out)
+{
+    return metric_per_class_in(__func__, cm, metric, zero_division, out);
+}
+
+static int metric_average_in(const char *func, const trm_confusion *cm, int metric, int average, int zero_division, double *out)
+{
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, out);
+    int rc = trm__check_metric(func, metric, zero_division);
+    if (rc == TRM_OK)
+        rc = trm__check_average(func, average, 0);
+    return rc != TRM_OK ? rc : average_of(func, cm, metric, 1.0, average, zero_division, out);
 }
 
 int trm_metric_average(const trm_confusion *cm, int metric, int average, int zero_division, double *out)
 {
-    TRM_REQUIRE(cm);
-    TRM_REQUIRE(out);
-    int rc = trm__check_metric(__func__, metric, zero_division);
-    if (rc == TRM_OK)
-        rc = trm__check_average(__func__, average, 0);
-    return rc != TRM_OK ? rc : average_of(__func__, cm, metric, 1.0, average, zero_division, out);
+    return metric_average_in(__func__, cm, metric, average, zero_division, out);
 }
 
-int trm_metric_undefined(const trm_confusion *cm, int metric, uint8_t *out)
+int trm_confusion_metric_average(const trm_confusion *cm, int metric, int average, int zero_division, double *out)
+{
+    return metric_average_in(__func__, cm, metric, average, zero_division, out);
+}
+
+static int metric_undefined_in(const char *func, const trm_confusion *cm, int metric, uint8_t *out)
 {
     tally t;
-    TRM_REQUIRE(cm);
-    TRM_REQUIRE(out);
-    int rc = trm__check_metric(__func__, metric, TRM_ZERO_DIVISION_ZERO);
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, out);
+    int rc = trm__check_metric(func, metric, TRM_ZERO_DIVISION_ZERO);
     if (rc == TRM_OK)
-        rc = tally_open(__func__, cm, &t);
+        rc = tally_open(func, cm, &t);
     if (rc != TRM_OK)
         return rc;
     for (size_t c = 0; c < t.k; c++)
@@ -125,22 +145,52 @@ int trm_metric_undefined(const trm_confusion *cm, int metric, uint8_t *out)
     return TRM_OK;
 }
 
+int trm_metric_undefined(const trm_confusion *cm, int metric, uint8_t *out)
+{
+    return metric_undefined_in(__func__, cm, metric, out);
+}
+
+int trm_confusion_metric_undefined(const trm_confusion *cm, int metric, uint8_t *out)
+{
+    return metric_undefined_in(__func__, cm, metric, out);
+}
+
+static int fbeta_per_class_in(const char *func, const trm_confusion *cm, double beta, int zero_division, double *out)
+{
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, out);
+    int rc = trm__check_beta(func, beta, zero_division);
+    return rc != TRM_OK ? rc : per_class(func, cm, TRM__METRIC_FBETA, beta, zero_division, out);
+}
+
 int trm_fbeta_per_class(const trm_confusion *cm, double beta, int zero_division, double *out)
 {
-    TRM_REQUIRE(cm);
-    TRM_REQUIRE(out);
-    int rc = trm__check_beta(__func__, beta, zero_division);
-    return rc != TRM_OK ? rc : per_class(__func__, cm, TRM__METRIC_FBETA, beta, zero_division, out);
+    return fbeta_per_class_in(__func__, cm, beta, zero_division, out);
+}
+
+int trm_confusion_fbeta_per_class(const trm_confusion *cm, double beta, int zero_division, double *out)
+{
+    return fbeta_per_class_in(__func__, cm, beta, zero_division, out);
+}
+
+static int fbeta_average_in(const char *func, const trm_confusion *cm, double beta, int average, int zero_division, double *out)
+{
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, out);
+    int rc = trm__check_beta(func, beta, zero_division);
+    if (rc == TRM_OK)
+        rc = trm__check_average(func, average, 0);
+    return rc != TRM_OK ? rc : average_of(func, cm, TRM__METRIC_FBETA, beta, average, zero_division, out);
 }
 
 int trm_fbeta_average(const trm_confusion *cm, double beta, int average, int zero_division, double *out)
 {
-    TRM_REQUIRE(cm);
-    TRM_REQUIRE(out);
-    int rc = trm__check_beta(__func__, beta, zero_division);
-    if (rc == TRM_OK)
-        rc = trm__check_average(__func__, average, 0);
-    return rc != TRM_OK ? rc : average_of(__func__, cm, TRM__METRIC_FBETA, beta, average, zero_division, out);
+    return fbeta_average_in(__func__, cm, beta, average, zero_division, out);
+}
+
+int trm_confusion_fbeta_average(const trm_confusion *cm, double beta, int average, int zero_division, double *out)
+{
+    return fbeta_average_in(__func__, cm, beta, average, zero_division, out);
 }
 
 /* The scalar scores share one shape: validate, tally a non-empty matrix,
@@ -241,26 +291,66 @@ static double matthews_of(const tally *t, const trm_confusion *cm, int option)
     return denominator == 0.0 ? 0.0 : fmax(-1.0, fmin(1.0, cov_true_pred / sqrt(denominator)));
 }
 
+static int accuracy_in(const char *func, const trm_confusion *cm, double *out)
+{
+    return score_matrix(func, cm, out, accuracy_of, 0);
+}
+
 int trm_accuracy(const trm_confusion *cm, double *out)
 {
-    return score_matrix(__func__, cm, out, accuracy_of, 0);
+    return accuracy_in(__func__, cm, out);
+}
+
+int trm_confusion_accuracy(const trm_confusion *cm, double *out)
+{
+    return accuracy_in(__func__, cm, out);
+}
+
+static int balanced_accuracy_in(const char *func, const trm_confusion *cm, int adjusted, double *out)
+{
+    if (adjusted != 0 && adjusted != 1)
+        return TRM_FAIL_IN(func, TRM_E_INVALID, "adjusted = %d must be 0 or 1", adjusted);
+    return score_matrix(func, cm, out, balanced_accuracy_of, adjusted);
 }
 
 int trm_balanced_accuracy(const trm_confusion *cm, int adjusted, double *out)
 {
-    if (adjusted != 0 && adjusted != 1)
-        return TRM_FAIL(TRM_E_INVALID, "adjusted = %d must be 0 or 1", adjusted);
-    return score_matrix(__func__, cm, out, balanced_accuracy_of, adjusted);
+    return balanced_accuracy_in(__func__, cm, adjusted, out);
+}
+
+int trm_confusion_balanced_accuracy(const trm_confusion *cm, int adjusted, double *out)
+{
+    return balanced_accuracy_in(__func__, cm, adjusted, out);
+}
+
+static int cohen_kappa_in(const char *func, const trm_confusion *cm, int weighting, double *out)
+{
+    if (weighting < TRM_KAPPA_NONE || weighting > TRM_KAPPA_QUADRATIC)
+        return TRM_FAIL_IN(func, TRM_E_INVALID, "unknown kappa weighting %d", weighting);
+    return score_matrix(func, cm, out, kappa_of, weighting);
 }
 
 int trm_cohen_kappa(const trm_confusion *cm, int weighting, double *out)
 {
-    if (weighting < TRM_KAPPA_NONE || weighting > TRM_KAPPA_QUADRATIC)
-        return TRM_FAIL(TRM_E_INVALID, "unknown kappa weighting %d", weighting);
-    return score_matrix(__func__, cm, out, kappa_of, weighting);
+    return cohen_kappa_in(__func__, cm, weighting, out);
+}
+
+int trm_confusion_cohen_kappa(const trm_confusion *cm, int weighting, double *out)
+{
+    return cohen_kappa_in(__func__, cm, weighting, out);
+}
+
+static int matthews_corrcoef_in(const char *func, const trm_confusion *cm, double *out)
+{
+    return score_matrix(func, cm, out, matthews_of, 0);
 }
 
 int trm_matthews_corrcoef(const trm_confusion *cm, double *out)
 {
-    return score_matrix(__func__, cm, out, matthews_of, 0);
+    return matthews_corrcoef_in(__func__, cm, out);
+}
+
+int trm_confusion_matthews_corrcoef(const trm_confusion *cm, double *out)
+{
+    return matthews_corrcoef_in(__func__, cm, out);
 }

@@ -612,6 +612,14 @@ int trm_overfit_should_stop(const trm_overfit *o)
     return o->st.stop_epoch >= 0;
 }
 
+int trm_overfit_should_stop_checked(const trm_overfit *o, int *stop)
+{
+    TRM_REQUIRE(o);
+    TRM_REQUIRE(stop);
+    *stop = o->st.stop_epoch >= 0;
+    return TRM_OK;
+}
+
 size_t trm_overfit_n_epochs(const trm_overfit *o)
 {
     return o ? o->n : 0;

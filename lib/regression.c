@@ -616,11 +616,11 @@ uint64_t trm_regression_n_samples(const trm_regression *r)
 DEFINE_UPDATE(f32, float, VALUE_F32)
 DEFINE_UPDATE(f64, double, VALUE_F64)
 
-int trm_regression_per_output(const trm_regression *r, int metric, double *out)
+static int regression_per_output_in(const char *func, const trm_regression *r, int metric, double *out)
 {
-    TRM_REQUIRE(r);
-    TRM_REQUIRE(out);
-    int rc = check_query(__func__, r, metric, true);
+    TRM_REQUIRE_IN(func, r);
+    TRM_REQUIRE_IN(func, out);
+    int rc = check_query(func, r, metric, true);
     if (rc != TRM_OK)
         return rc;
     for (size_t j = 0; j < r->m; j++)
@@ -628,11 +628,21 @@ int trm_regression_per_output(const trm_regression *r, int metric, double *out)
     return TRM_OK;
 }
 
-int trm_regression_average(const trm_regression *r, int metric, double *out)
+int trm_regression_per_output(const trm_regression *r, int metric, double *out)
 {
-    TRM_REQUIRE(r);
-    TRM_REQUIRE(out);
-    int rc = check_query(__func__, r, metric, false);
+    return regression_per_output_in(__func__, r, metric, out);
+}
+
+int trm_regression_metric_per_output(const trm_regression *r, int metric, double *out)
+{
+    return regression_per_output_in(__func__, r, metric, out);
+}
+
+static int regression_average_in(const char *func, const trm_regression *r, int metric, double *out)
+{
+    TRM_REQUIRE_IN(func, r);
+    TRM_REQUIRE_IN(func, out);
+    int rc = check_query(func, r, metric, false);
     if (rc != TRM_OK)
         return rc;
     const summary *s = &r->total;
@@ -646,4 +656,14 @@ int trm_regression_average(const trm_regression *r, int metric, double *out)
     default: *out = output_mean(s, r->m, metric); break;
     }
     return TRM_OK;
+}
+
+int trm_regression_average(const trm_regression *r, int metric, double *out)
+{
+    return regression_average_in(__func__, r, metric, out);
+}
+
+int trm_regression_metric_average(const trm_regression *r, int metric, double *out)
+{
+    return regression_average_in(__func__, r, metric, out);
 }

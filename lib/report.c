@@ -176,27 +176,39 @@ static void write_report(sink *s, const void *context)
     put_row(s, "weighted avg", width, d->averages[2], d->total, d->float_support, digits);
 }
 
-int trm_classification_report(const trm_confusion *cm, const char *const *class_names, int digits,
-                              char *buf, size_t cap, size_t *size)
+static int classification_report_in(const char *func, const trm_confusion *cm, const char *const *class_names, int digits,
+                                    char *buf, size_t cap, size_t *size)
 {
-    TRM_REQUIRE(cm);
-    TRM_REQUIRE(size);
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, size);
     if (digits < 0 || digits > 30)
-        return TRM_FAIL(TRM_E_INVALID, "digits = %d is outside [0, 30]", digits);
+        return TRM_FAIL_IN(func, TRM_E_INVALID, "digits = %d is outside [0, 30]", digits);
     trm__cells cells = trm__confusion_cells(cm);
     for (size_t c = 0; class_names && c < cells.k; c++)
         if (class_names[c] == NULL)
-            return TRM_FAIL(TRM_E_INVALID, "class_names[%zu] is NULL", c);
+            return TRM_FAIL_IN(func, TRM_E_INVALID, "class_names[%zu] is NULL", c);
     /* 5*K doubles cannot overflow: K*K*8 bytes of cells already exist (and for
      * K < 5, 40*K is tiny). */
     double *scratch = trm__alloc(cells.alloc, 5 * cells.k * sizeof(double));
     if (scratch == NULL)
-        return TRM_FAIL(TRM_E_NOMEM, "cannot allocate %zu bytes for the report", 5 * cells.k * sizeof(double));
+        return TRM_FAIL_IN(func, TRM_E_NOMEM, "cannot allocate %zu bytes for the report", 5 * cells.k * sizeof(double));
     report_data d = { .k = cells.k, .weighted_input = cells.weights != NULL, .values = scratch,
                       .names = class_names, .digits = digits };
     int rc = gather(cm, &d, scratch + 4 * cells.k);
     if (rc == TRM_OK)
-        rc = trm__text_deliver(__func__, write_report, &d, buf, cap, size);
+        rc = trm__text_deliver(func, write_report, &d, buf, cap, size);
     trm__free(cells.alloc, scratch);
     return rc;
+}
+
+int trm_classification_report(const trm_confusion *cm, const char *const *class_names, int digits,
+                              char *buf, size_t cap, size_t *size)
+{
+    return classification_report_in(__func__, cm, class_names, digits, buf, cap, size);
+}
+
+int trm_confusion_report(const trm_confusion *cm, const char *const *class_names, int digits,
+                         char *buf, size_t cap, size_t *size)
+{
+    return classification_report_in(__func__, cm, class_names, digits, buf, cap, size);
 }

@@ -94,6 +94,12 @@ enum {
     TRM_LAYOUT_CHANNELS_LAST = 1   /**< (N, spatial..., C). */
 };
 
+/** The TRM_LAYOUT_* values under the module's prefix (since 0.2); same numbers. */
+enum {
+    TRM_CAM_LAYOUT_CHANNELS_FIRST = TRM_LAYOUT_CHANNELS_FIRST, /**< Same as #TRM_LAYOUT_CHANNELS_FIRST. */
+    TRM_CAM_LAYOUT_CHANNELS_LAST = TRM_LAYOUT_CHANNELS_LAST    /**< Same as #TRM_LAYOUT_CHANNELS_LAST. */
+};
+
 /** Normalization of each map (trm_cam_set_normalize()). */
 enum {
     TRM_CAM_NORMALIZE_NONE = 0,  /**< Raw values. */

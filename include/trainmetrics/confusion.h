@@ -36,6 +36,14 @@ enum {
     TRM_NORMALIZE_ALL = 3   /**< Every cell divided by the total. */
 };
 
+/** The TRM_NORMALIZE_* values under the module's prefix (since 0.2); same numbers. */
+enum {
+    TRM_CONFUSION_NORMALIZE_NONE = TRM_NORMALIZE_NONE, /**< Same as #TRM_NORMALIZE_NONE. */
+    TRM_CONFUSION_NORMALIZE_TRUE = TRM_NORMALIZE_TRUE, /**< Same as #TRM_NORMALIZE_TRUE. */
+    TRM_CONFUSION_NORMALIZE_PRED = TRM_NORMALIZE_PRED, /**< Same as #TRM_NORMALIZE_PRED. */
+    TRM_CONFUSION_NORMALIZE_ALL = TRM_NORMALIZE_ALL    /**< Same as #TRM_NORMALIZE_ALL. */
+};
+
 /**
  * @brief Create an empty confusion matrix.
  * @param out Receives the new handle; untouched on failure.

@@ -186,6 +186,119 @@ TRM_API int trm_matthews_corrcoef(const trm_confusion *cm, double *out);
 TRM_API int trm_classification_report(const trm_confusion *cm, const char *const *class_names,
                                       int digits, char *buf, size_t cap, size_t *size);
 
+/*
+ * The queries above under the name shape every handle's queries share since
+ * 0.2: trm_<handle>_metric_per_<unit>, trm_<handle>_metric_average and
+ * trm_<handle>_<score>, as trm_multilabel_metric_average(),
+ * trm_regression_metric_average() and trm_topk_accuracy(). Each is the same
+ * function as the older name it cites, which stays exported.
+ */
+
+/**
+ * @brief One metric for each class; the same function as trm_metric_per_class().
+ * @param cm The matrix.
+ * @param metric One of TRM_PRECISION .. TRM_SUPPORT.
+ * @param zero_division One of the TRM_ZERO_DIVISION_* values.
+ * @param out K values.
+ * @return As trm_metric_per_class().
+ */
+TRM_API int trm_confusion_metric_per_class(const trm_confusion *cm, int metric, int zero_division,
+                                           double *out);
+
+/**
+ * @brief One metric averaged over the classes; the same function as trm_metric_average().
+ * @param cm The matrix.
+ * @param metric One of TRM_PRECISION .. TRM_SUPPORT.
+ * @param average MACRO, MICRO, WEIGHTED or MACRO_PRESENT.
+ * @param zero_division One of the TRM_ZERO_DIVISION_* values.
+ * @param out Receives the average.
+ * @return As trm_metric_average().
+ */
+TRM_API int trm_confusion_metric_average(const trm_confusion *cm, int metric, int average,
+                                         int zero_division, double *out);
+
+/**
+ * @brief Which classes have an undefined metric; the same function as trm_metric_undefined().
+ * @param cm The matrix.
+ * @param metric One of TRM_PRECISION .. TRM_SUPPORT.
+ * @param out K flags.
+ * @return As trm_metric_undefined().
+ */
+TRM_API int trm_confusion_metric_undefined(const trm_confusion *cm, int metric, uint8_t *out);
+
+/**
+ * @brief F-beta for each class; the same function as trm_fbeta_per_class().
+ * @param cm The matrix.
+ * @param beta Weight of recall, >= 0 (+Inf allowed).
+ * @param zero_division One of the TRM_ZERO_DIVISION_* values.
+ * @param out K values.
+ * @return As trm_fbeta_per_class().
+ */
+TRM_API int trm_confusion_fbeta_per_class(const trm_confusion *cm, double beta, int zero_division,
+                                          double *out);
+
+/**
+ * @brief F-beta averaged over the classes; the same function as trm_fbeta_average().
+ * @param cm The matrix.
+ * @param beta Weight of recall, >= 0 (+Inf allowed).
+ * @param average MACRO, MICRO, WEIGHTED or MACRO_PRESENT.
+ * @param zero_division One of the TRM_ZERO_DIVISION_* values.
+ * @param out Receives the average.
+ * @return As trm_fbeta_average().
+ */
+TRM_API int trm_confusion_fbeta_average(const trm_confusion *cm, double beta, int average,
+                                        int zero_division, double *out);
+
+/**
+ * @brief Fraction of correct predictions; the same function as trm_accuracy().
+ * @param cm The matrix.
+ * @param out Receives the accuracy.
+ * @return As trm_accuracy().
+ */
+TRM_API int trm_confusion_accuracy(const trm_confusion *cm, double *out);
+
+/**
+ * @brief Mean recall over the occurring classes; the same function as
+ *        trm_balanced_accuracy().
+ * @param cm The matrix.
+ * @param adjusted 0 for the plain score, 1 for the chance-adjusted one.
+ * @param out Receives the score.
+ * @return As trm_balanced_accuracy().
+ */
+TRM_API int trm_confusion_balanced_accuracy(const trm_confusion *cm, int adjusted, double *out);
+
+/**
+ * @brief Cohen's kappa; the same function as trm_cohen_kappa().
+ * @param cm The matrix.
+ * @param weighting One of the TRM_KAPPA_* values.
+ * @param out Receives kappa.
+ * @return As trm_cohen_kappa().
+ */
+TRM_API int trm_confusion_cohen_kappa(const trm_confusion *cm, int weighting, double *out);
+
+/**
+ * @brief Matthews correlation coefficient; the same function as trm_matthews_corrcoef().
+ * @param cm The matrix.
+ * @param out Receives the coefficient.
+ * @return As trm_matthews_corrcoef().
+ */
+TRM_API int trm_confusion_matthews_corrcoef(const trm_confusion *cm, double *out);
+
+/**
+ * @brief Text report in scikit-learn's `classification_report` layout; the same
+ *        function as trm_classification_report().
+ * @param cm The matrix.
+ * @param class_names K NUL-terminated UTF-8 names, or NULL for "0" .. "K-1".
+ * @param digits Digits after the decimal point, 0 .. 30.
+ * @param buf Destination, or NULL to query the size.
+ * @param cap Bytes available at @p buf.
+ * @param size Receives the bytes needed including the terminating NUL, also on
+ *        #TRM_E_BUFFER.
+ * @return As trm_classification_report().
+ */
+TRM_API int trm_confusion_report(const trm_confusion *cm, const char *const *class_names, int digits,
+                                 char *buf, size_t cap, size_t *size);
+
 #ifdef __cplusplus
 }
 #endif

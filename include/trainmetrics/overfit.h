@@ -35,6 +35,12 @@ enum {
     TRM_MODE_MAX = 1  /**< Higher is better. */
 };
 
+/** The TRM_MODE_* values under the module's prefix (since 0.2); same numbers. */
+enum {
+    TRM_OVERFIT_MODE_MIN = TRM_MODE_MIN, /**< Same as #TRM_MODE_MIN. */
+    TRM_OVERFIT_MODE_MAX = TRM_MODE_MAX  /**< Same as #TRM_MODE_MAX. */
+};
+
 /** Option sets reproducing other systems (trm_overfit_preset()). */
 enum {
     TRM_PRESET_DEFAULT = 0,     /**< PATIENCE 5 + TREND (window 8, alpha 0.05) + NONFINITE. */
@@ -43,6 +49,16 @@ enum {
     TRM_PRESET_PRECHELT_GL = 3, /**< Prechelt GL with alpha 5. */
     TRM_PRESET_PRECHELT_PQ = 4, /**< Prechelt PQ with alpha 0.5, strip 5. */
     TRM_PRESET_PRECHELT_UP = 5  /**< Prechelt UP with s 3, strip 5. */
+};
+
+/** The TRM_PRESET_* values under the module's prefix (since 0.2); same numbers. */
+enum {
+    TRM_OVERFIT_PRESET_DEFAULT = TRM_PRESET_DEFAULT,         /**< Same as #TRM_PRESET_DEFAULT. */
+    TRM_OVERFIT_PRESET_KERAS = TRM_PRESET_KERAS,             /**< Same as #TRM_PRESET_KERAS. */
+    TRM_OVERFIT_PRESET_LIGHTNING = TRM_PRESET_LIGHTNING,     /**< Same as #TRM_PRESET_LIGHTNING. */
+    TRM_OVERFIT_PRESET_PRECHELT_GL = TRM_PRESET_PRECHELT_GL, /**< Same as #TRM_PRESET_PRECHELT_GL. */
+    TRM_OVERFIT_PRESET_PRECHELT_PQ = TRM_PRESET_PRECHELT_PQ, /**< Same as #TRM_PRESET_PRECHELT_PQ. */
+    TRM_OVERFIT_PRESET_PRECHELT_UP = TRM_PRESET_PRECHELT_UP  /**< Same as #TRM_PRESET_PRECHELT_UP. */
 };
 
 /** No improvement beyond min_delta for `patience` epochs (Keras/Lightning). */
@@ -62,6 +78,23 @@ enum {
 /** Validation rising and the gap widening while training does not rise (Mann-Kendall). */
 #define TRM_CRIT_TREND (1u << 7)
 
+/** Same bit as #TRM_CRIT_PATIENCE, under the module's prefix (since 0.2). */
+#define TRM_OVERFIT_CRIT_PATIENCE (1u << 0)
+/** Same bit as #TRM_CRIT_GL (since 0.2). */
+#define TRM_OVERFIT_CRIT_GL (1u << 1)
+/** Same bit as #TRM_CRIT_PQ (since 0.2). */
+#define TRM_OVERFIT_CRIT_PQ (1u << 2)
+/** Same bit as #TRM_CRIT_UP (since 0.2). */
+#define TRM_OVERFIT_CRIT_UP (1u << 3)
+/** Same bit as #TRM_CRIT_THRESHOLD (since 0.2). */
+#define TRM_OVERFIT_CRIT_THRESHOLD (1u << 4)
+/** Same bit as #TRM_CRIT_DIVERGENCE (since 0.2). */
+#define TRM_OVERFIT_CRIT_DIVERGENCE (1u << 5)
+/** Same bit as #TRM_CRIT_NONFINITE (since 0.2). */
+#define TRM_OVERFIT_CRIT_NONFINITE (1u << 6)
+/** Same bit as #TRM_CRIT_TREND (since 0.2). */
+#define TRM_OVERFIT_CRIT_TREND (1u << 7)
+
 /** What the curve shows at the last epoch (trm_overfit_verdict()). */
 enum {
     TRM_FIT_WARMUP = 0,      /**< No epoch yet, or still within the warm-up epochs. */
@@ -69,6 +102,15 @@ enum {
     TRM_FIT_PLATEAU = 2,     /**< Patience exhausted without a significant trend. */
     TRM_FIT_OVERFITTING = 3, /**< The TREND criterion holds. */
     TRM_FIT_DIVERGED = 4     /**< A non-finite value, or the divergence threshold, was seen. */
+};
+
+/** The TRM_FIT_* verdicts under the module's prefix (since 0.2); same numbers. */
+enum {
+    TRM_OVERFIT_VERDICT_WARMUP = TRM_FIT_WARMUP,           /**< Same as #TRM_FIT_WARMUP. */
+    TRM_OVERFIT_VERDICT_IMPROVING = TRM_FIT_IMPROVING,     /**< Same as #TRM_FIT_IMPROVING. */
+    TRM_OVERFIT_VERDICT_PLATEAU = TRM_FIT_PLATEAU,         /**< Same as #TRM_FIT_PLATEAU. */
+    TRM_OVERFIT_VERDICT_OVERFITTING = TRM_FIT_OVERFITTING, /**< Same as #TRM_FIT_OVERFITTING. */
+    TRM_OVERFIT_VERDICT_DIVERGED = TRM_FIT_DIVERGED        /**< Same as #TRM_FIT_DIVERGED. */
 };
 
 /** Statistics at the last epoch (trm_overfit_statistic()). */
@@ -81,6 +123,18 @@ enum {
     TRM_STAT_GAP_SLOPE = 5,  /**< Theil-Sen slope of the gap per epoch over the trend window. */
     TRM_STAT_TREND_Z = 6,    /**< Mann-Kendall Z of validation getting worse over the trend window. */
     TRM_STAT_TREND_P = 7     /**< One-sided p-value of that Z (the value TREND compares with alpha). */
+};
+
+/** The TRM_STAT_* values under the module's prefix (since 0.2); same numbers. */
+enum {
+    TRM_OVERFIT_STAT_GL = TRM_STAT_GL,               /**< Same as #TRM_STAT_GL. */
+    TRM_OVERFIT_STAT_PROGRESS = TRM_STAT_PROGRESS,   /**< Same as #TRM_STAT_PROGRESS. */
+    TRM_OVERFIT_STAT_PQ = TRM_STAT_PQ,               /**< Same as #TRM_STAT_PQ. */
+    TRM_OVERFIT_STAT_GAP = TRM_STAT_GAP,             /**< Same as #TRM_STAT_GAP. */
+    TRM_OVERFIT_STAT_VAL_SLOPE = TRM_STAT_VAL_SLOPE, /**< Same as #TRM_STAT_VAL_SLOPE. */
+    TRM_OVERFIT_STAT_GAP_SLOPE = TRM_STAT_GAP_SLOPE, /**< Same as #TRM_STAT_GAP_SLOPE. */
+    TRM_OVERFIT_STAT_TREND_Z = TRM_STAT_TREND_Z,     /**< Same as #TRM_STAT_TREND_Z. */
+    TRM_OVERFIT_STAT_TREND_P = TRM_STAT_TREND_P      /**< Same as #TRM_STAT_TREND_P. */
 };
 
 /**
@@ -283,10 +337,27 @@ TRM_API int trm_overfit_verdict(const trm_overfit *o);
 
 /**
  * @brief Whether a selected criterion has fired after the warm-up.
+ *
+ * A NULL handle gives #TRM_E_INVALID, which is nonzero: compare the result
+ * with 1, or use trm_overfit_should_stop_checked(), which keeps the status and
+ * the answer apart.
  * @param o The detector.
  * @return 1 or 0, or #TRM_E_INVALID for a NULL handle.
  */
 TRM_API int trm_overfit_should_stop(const trm_overfit *o);
+
+/**
+ * @brief Whether a selected criterion has fired after the warm-up, with the
+ *        answer apart from the status (since 0.2).
+ *
+ * trm_overfit_should_stop() returns #TRM_E_INVALID (-1) for a NULL handle,
+ * which a caller testing `if (trm_overfit_should_stop(o))` reads as "stop";
+ * this variant cannot be misread that way.
+ * @param o The detector.
+ * @param stop Receives 1 when training should stop, else 0; untouched on failure.
+ * @return #TRM_OK; #TRM_E_INVALID for NULL pointers.
+ */
+TRM_API int trm_overfit_should_stop_checked(const trm_overfit *o, int *stop);
 
 /**
  * @brief Number of epochs pushed.

@@ -52,6 +52,18 @@ enum {
                                   rows are zero and pi/2 when exactly one is; scalar only. */
 };
 
+/** The regression metrics under the module's prefix (since 0.2); same numbers. */
+enum {
+    TRM_REGRESSION_MAE = TRM_MAE,                         /**< Same as #TRM_MAE. */
+    TRM_REGRESSION_MSE = TRM_MSE,                         /**< Same as #TRM_MSE. */
+    TRM_REGRESSION_RMSE = TRM_RMSE,                       /**< Same as #TRM_RMSE. */
+    TRM_REGRESSION_R2 = TRM_R2,                           /**< Same as #TRM_R2. */
+    TRM_REGRESSION_MAX_ERROR = TRM_MAX_ERROR,             /**< Same as #TRM_MAX_ERROR. */
+    TRM_REGRESSION_RMSE_POOLED = TRM_RMSE_POOLED,         /**< Same as #TRM_RMSE_POOLED. */
+    TRM_REGRESSION_RMSE_PER_SAMPLE = TRM_RMSE_PER_SAMPLE, /**< Same as #TRM_RMSE_PER_SAMPLE. */
+    TRM_REGRESSION_SAD = TRM_SAD                          /**< Same as #TRM_SAD. */
+};
+
 /**
  * @brief Create an empty accumulator for samples of M outputs.
  * @param out Receives the new handle; untouched on failure.
@@ -193,6 +205,28 @@ TRM_API int trm_regression_per_output(const trm_regression *r, int metric, doubl
  *         #TRM_E_EMPTY when no sample has been accumulated.
  */
 TRM_API int trm_regression_average(const trm_regression *r, int metric, double *out);
+
+/**
+ * @brief One metric for each output; the same function as
+ *        trm_regression_per_output() under the name shape every handle's
+ *        queries share (`trm_<handle>_metric_per_<unit>`), since 0.2.
+ * @param r The accumulator.
+ * @param metric One of TRM_REGRESSION_MAE .. TRM_REGRESSION_MAX_ERROR.
+ * @param out M values.
+ * @return As trm_regression_per_output().
+ */
+TRM_API int trm_regression_metric_per_output(const trm_regression *r, int metric, double *out);
+
+/**
+ * @brief One metric over all outputs; the same function as
+ *        trm_regression_average() under the name shape every handle's queries
+ *        share (`trm_<handle>_metric_average`), since 0.2.
+ * @param r The accumulator.
+ * @param metric One of TRM_REGRESSION_MAE .. TRM_REGRESSION_SAD.
+ * @param out Receives the value.
+ * @return As trm_regression_average().
+ */
+TRM_API int trm_regression_metric_average(const trm_regression *r, int metric, double *out);
 
 #ifdef __cplusplus
 }
