@@ -14,23 +14,6 @@
 
 #include "testutil.h"
 
-/* compute_too_big_to_allocate asks for about 2^62 bytes: under AddressSanitizer
- * that must come back as NULL, as it does from malloc, instead of aborting. */
-#if defined(__SANITIZE_ADDRESS__)
-#define TRM_TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TRM_TEST_ASAN 1
-#endif
-#endif
-#ifdef TRM_TEST_ASAN
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-    return "allocator_may_return_null=1";
-}
-#endif
-
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_FLOATS 256
 #define SENTINEL 12345.0f

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* common.h: version queries, status texts, the thread-local error detail and the
- * allocator hooks (exercised through the confusion matrix, the simplest handle). */
+/* common.h: version queries, status texts and the thread-local error detail.
+ * The allocator hooks are checked for every handle type in check-contract.c. */
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -163,155 +163,7 @@ START_TEST(last_error_is_thread_local)
 }
 END_TEST
 
-/* ---- allocator hooks -------------------------------------------------------- */
-
-typedef struct counting {
-    size_t allocs;   /* successful alloc calls */
-    size_t frees;    /* free calls */
-    size_t refused;  /* alloc calls answered with NULL */
-    size_t bad_free; /* free calls with NULL or a misaligned pointer */
-    int fail;        /* when nonzero, alloc returns NULL */
-} counting;
-
-static void *counting_alloc(void *opaque, size_t size)
-{
-    counting *c = opaque;
-    if (c->fail || size > SIZE_MAX - 15) {
-        c->refused++;
-        return NULL;
-    }
-    /* C11 aligned_alloc wants a size that is a multiple of the alignment. */
-    size_t rounded = size == 0 ? 16 : (size + 15) & ~(size_t)15;
-    void *p = aligned_alloc(16, rounded);
-    if (p == NULL) {
-        c->refused++;
-        return NULL;
-    }
-    c->allocs++;
-    return p;
-}
-
-static void counting_free(void *opaque, void *ptr)
-{
-    counting *c = opaque;
-    if (ptr == NULL || (uintptr_t)ptr % 16 != 0)
-        c->bad_free++;
-    c->frees++;
-    free(ptr);
-}
-
-static void assert_balanced(const counting *c)
-{
-    ck_assert_uint_eq(c->bad_free, 0);
-    ck_assert_msg(c->allocs == c->frees, "%zu allocations but %zu frees", c->allocs, c->frees);
-}
-
-START_TEST(allocator_used_everywhere)
-{
-    counting c = { 0 };
-    trm_confusion *cm = NULL, *copy = NULL, *loaded = NULL;
-    {
-        /* The structure is copied: it need not outlive trm_confusion_new(). */
-        trm_allocator hooks = { counting_alloc, counting_free, &c };
-        ck_assert_ok(trm_confusion_new(&cm, 3, 0, &hooks));
-        memset(&hooks, 0, sizeof hooks);
-    }
-    ck_assert_uint_ge(c.allocs, 1);
-
-    const uint8_t y_true[] = { 0, 1, 2, 2 }, y_pred[] = { 0, 2, 2, 1 };
-    ck_assert_ok(trm_confusion_update_u8(cm, y_true, y_pred, 4));
-
-    /* The clone keeps the source's allocator. */
-    size_t before = c.allocs;
-    ck_assert_ok(trm_confusion_clone(&copy, cm));
-    ck_assert_uint_gt(c.allocs, before);
-
-    size_t size = 0;
-    uint8_t *blob = snapshot(cm, &size);
-    trm_allocator hooks = { counting_alloc, counting_free, &c };
-    before = c.allocs;
-    ck_assert_ok(trm_confusion_deserialize(&loaded, blob, size, &hooks));
-    ck_assert_uint_gt(c.allocs, before);
-    free(blob);
-
-    /* The copies hold what the original holds: (0,0), (1,2), (2,2), (2,1) once each. */
-    const uint64_t expected[9] = { 1, 0, 0, 0, 0, 1, 0, 1, 1 };
-    uint64_t got[9];
-    ck_assert_ok(trm_confusion_counts(copy, got));
-    ck_assert_mem_eq(got, expected, sizeof expected);
-    ck_assert_ok(trm_confusion_counts(loaded, got));
-    ck_assert_mem_eq(got, expected, sizeof expected);
-
-    ck_assert_uint_eq(c.refused, 0);
-    trm_confusion_free(cm);
-    trm_confusion_free(copy);
-    trm_confusion_free(loaded);
-    trm_confusion_free(NULL);
-    assert_balanced(&c);
-}
-END_TEST
-
-START_TEST(allocator_null_hook_is_invalid)
-{
-    counting c = { 0 };
-    const trm_allocator broken[] = {
-        { NULL, counting_free, &c },
-        { counting_alloc, NULL, &c },
-        { NULL, NULL, &c },
-    };
-    trm_confusion *good = NULL;
-    ck_assert_ok(trm_confusion_new(&good, 2, 0, NULL));
-    size_t size = 0;
-    uint8_t *blob = snapshot(good, &size);
-
-    static char sentinel;
-    trm_confusion *const untouched = (trm_confusion *)(void *)&sentinel;
-    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
-        trm_confusion *out = untouched;
-        ck_assert_fails(TRM_E_INVALID, trm_confusion_new(&out, 2, 0, &broken[i]));
-        ck_assert_ptr_eq(out, untouched);
-        ck_assert_fails(TRM_E_INVALID, trm_confusion_deserialize(&out, blob, size, &broken[i]));
-        ck_assert_ptr_eq(out, untouched);
-    }
-    ck_assert_uint_eq(c.allocs + c.refused + c.frees, 0);
-    free(blob);
-    trm_confusion_free(good);
-}
-END_TEST
-
-START_TEST(allocator_failure_is_nomem)
-{
-    counting c = { 0 };
-    trm_allocator hooks = { counting_alloc, counting_free, &c };
-    static char sentinel;
-    trm_confusion *const untouched = (trm_confusion *)(void *)&sentinel;
-    trm_confusion *out = untouched;
-
-    c.fail = 1;
-    ck_assert_fails(TRM_E_NOMEM, trm_confusion_new(&out, 3, 0, &hooks));
-    ck_assert_ptr_eq(out, untouched);
-    ck_assert_fails(TRM_E_NOMEM, trm_confusion_new(&out, 3, TRM_CONFUSION_WEIGHTED, &hooks));
-    ck_assert_ptr_eq(out, untouched);
-    ck_assert_uint_ge(c.refused, 2);
-
-    /* clone uses the source's hooks, which now refuse. */
-    c.fail = 0;
-    trm_confusion *cm = NULL;
-    ck_assert_ok(trm_confusion_new(&cm, 3, 0, &hooks));
-    c.fail = 1;
-    ck_assert_fails(TRM_E_NOMEM, trm_confusion_clone(&out, cm));
-    ck_assert_ptr_eq(out, untouched);
-
-    size_t size = 0;
-    uint8_t *blob = snapshot(cm, &size);
-    ck_assert_fails(TRM_E_NOMEM, trm_confusion_deserialize(&out, blob, size, &hooks));
-    ck_assert_ptr_eq(out, untouched);
-    free(blob);
-
-    trm_confusion_free(cm);
-    assert_balanced(&c);
-}
-END_TEST
+/* The allocator hooks of every handle type: check-contract.c. */
 
 static Suite *common_suite(void)
 {
@@ -334,11 +186,6 @@ static Suite *common_suite(void)
     tcase_add_test(tc, last_error_is_thread_local);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("allocator");
-    tcase_add_test(tc, allocator_used_everywhere);
-    tcase_add_test(tc, allocator_null_hook_is_invalid);
-    tcase_add_test(tc, allocator_failure_is_nomem);
-    suite_add_tcase(s, tc);
 
     return s;
 }

@@ -23,6 +23,7 @@ typedef struct handle_type {
     size_t batch_size;    /* ... and after one update() */
     double batch_amount;  /* what one update() adds to amount() */
     size_t allocations;   /* allocator calls of create, clone and deserialize; 0 = not pinned */
+    int update_allocates; /* whether update() may need memory (a growing history) */
     /* The row's shape and options, with `alloc` (NULL for the defaults). */
     int (*create)(void **out, const trm_allocator *alloc);
     /* Handles of other shapes or options, which merge() must refuse. */
@@ -270,21 +271,21 @@ static int overfit_update_(void *h)
         merge_fn, X##_serialize_, X##_deserialize_
 
 static const handle_type handle_types[] = {
-    { "confusion", 1, 108, 108, 5.0, 0,
+    { "confusion", 1, 108, 108, 5.0, 0, 0,
       HANDLE_ROW(confusion, confusion_create_, confusion_other_, 4, confusion_update_, confusion_amount_,
                  confusion_merge_) },
-    { "confusion-weighted", 1, 68, 68, 6.0, 0,
+    { "confusion-weighted", 1, 68, 68, 6.0, 0, 0,
       HANDLE_ROW(confusion, weighted_create_, weighted_other_, 3, weighted_update_, confusion_amount_,
                  confusion_merge_) },
-    { "topk", 2, 60, 60, 3.0, 1,
+    { "topk", 2, 60, 60, 3.0, 1, 0,
       HANDLE_ROW(topk, topk_create_, topk_other_, 2, topk_update_, topk_amount_, topk_merge_) },
-    { "multilabel", 3, 404, 404, 3.0, 1,
+    { "multilabel", 3, 404, 404, 3.0, 1, 0,
       HANDLE_ROW(multilabel, multilabel_create_, multilabel_other_, 2, multilabel_update_, multilabel_amount_,
                  multilabel_merge_) },
-    { "regression", 4, 140, 140, 3.0, 1,
+    { "regression", 4, 140, 140, 3.0, 1, 0,
       HANDLE_ROW(regression, regression_create_, regression_other_, 2, regression_update_, regression_amount_,
                  regression_merge_) },
-    { "overfit", 5, 108, 156, 3.0, 0,
+    { "overfit", 5, 108, 156, 3.0, 0, 1,
       HANDLE_ROW(overfit, overfit_create_, NULL, 0, overfit_update_, overfit_amount_, NULL) },
 };
 
