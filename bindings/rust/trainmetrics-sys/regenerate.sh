@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Regenerate src/bindings.rs from the public headers with Debian's bindgen
-# (apt-get install bindgen; the committed file names the version that wrote it).
+# Regenerate src/bindings.rs from the public headers with Debian's bindgen and
+# rustfmt (apt-get install bindgen rustfmt; the committed file names the bindgen
+# version that wrote it). Both are the Debian ones, never a rustup toolchain's,
+# so that the output, formatting included, is the same on every machine.
 #
 #   regenerate.sh           rewrite src/bindings.rs
 #   regenerate.sh --check   regenerate into a temporary file and diff it against
@@ -28,11 +30,15 @@ case "${1:-}" in
 esac
 export PKG_CONFIG_PATH="${PKG_CONFIG_PATH:-$repo/build/meson-uninstalled}"
 cflags=$(pkg-config --cflags trainmetrics)
+export RUSTFMT=/usr/bin/rustfmt   # bindgen formats with $RUSTFMT, else the first rustfmt on PATH
+for tool in /usr/bin/bindgen "$RUSTFMT"; do
+    [ -x "$tool" ] || { echo "$0: $tool missing: apt-get install bindgen rustfmt" >&2; exit 1; }
+done
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 # shellcheck disable=SC2086  # cflags is a list of flags
-bindgen "$here/wrapper.h" \
+/usr/bin/bindgen "$here/wrapper.h" \
     --size_t-is-usize \
     --default-enum-style consts \
     --allowlist-function 'trm_.*' \
@@ -44,7 +50,7 @@ grep -q 'pub fn trm_version_number' "$out" || { echo "bindgen produced no declar
 
 if [ "$mode" = check ]; then
     if diff -u "$here/src/bindings.rs" "$out"; then
-        echo "src/bindings.rs matches the headers ($(pkg-config --variable=includedir trainmetrics))"
+        echo "src/bindings.rs matches the headers ($cflags)"
     else
         echo "src/bindings.rs is out of date: run $0 and commit the result" >&2
         exit 1

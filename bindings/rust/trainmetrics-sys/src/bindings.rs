@@ -15,6 +15,14 @@ pub const TRM_CRIT_THRESHOLD: u32 = 16;
 pub const TRM_CRIT_DIVERGENCE: u32 = 32;
 pub const TRM_CRIT_NONFINITE: u32 = 64;
 pub const TRM_CRIT_TREND: u32 = 128;
+pub const TRM_OVERFIT_CRIT_PATIENCE: u32 = 1;
+pub const TRM_OVERFIT_CRIT_GL: u32 = 2;
+pub const TRM_OVERFIT_CRIT_PQ: u32 = 4;
+pub const TRM_OVERFIT_CRIT_UP: u32 = 8;
+pub const TRM_OVERFIT_CRIT_THRESHOLD: u32 = 16;
+pub const TRM_OVERFIT_CRIT_DIVERGENCE: u32 = 32;
+pub const TRM_OVERFIT_CRIT_NONFINITE: u32 = 64;
+pub const TRM_OVERFIT_CRIT_TREND: u32 = 128;
 pub type __uint8_t = ::std::os::raw::c_uchar;
 pub type __uint16_t = ::std::os::raw::c_ushort;
 pub type __int32_t = ::std::os::raw::c_int;
@@ -198,22 +206,28 @@ pub const TRM_LAYOUT_CHANNELS_FIRST: _bindgen_ty_3 = 0;
 pub const TRM_LAYOUT_CHANNELS_LAST: _bindgen_ty_3 = 1;
 #[doc = " Memory layout of the activation and gradient tensors."]
 pub type _bindgen_ty_3 = ::std::os::raw::c_int;
-#[doc = "< Raw values."]
-pub const TRM_CAM_NORMALIZE_NONE: _bindgen_ty_4 = 0;
-#[doc = "< (x - min) / (max - min + 1e-7) per map, the default."]
-pub const TRM_CAM_NORMALIZE_MINMAX: _bindgen_ty_4 = 1;
-#[doc = " Normalization of each map (trm_cam_set_normalize())."]
+#[doc = "< Same as #TRM_LAYOUT_CHANNELS_FIRST."]
+pub const TRM_CAM_LAYOUT_CHANNELS_FIRST: _bindgen_ty_4 = 0;
+#[doc = "< Same as #TRM_LAYOUT_CHANNELS_LAST."]
+pub const TRM_CAM_LAYOUT_CHANNELS_LAST: _bindgen_ty_4 = 1;
+#[doc = " The TRM_LAYOUT_* values under the module's prefix (since 0.2); same numbers."]
 pub type _bindgen_ty_4 = ::std::os::raw::c_int;
-#[doc = "< OpenCV's COLORMAP_JET."]
-pub const TRM_COLORMAP_JET: _bindgen_ty_5 = 0;
-#[doc = "< matplotlib's viridis (equal to OpenCV's COLORMAP_VIRIDIS)."]
-pub const TRM_COLORMAP_VIRIDIS: _bindgen_ty_5 = 1;
-#[doc = "< matplotlib's inferno (equal to OpenCV's COLORMAP_INFERNO)."]
-pub const TRM_COLORMAP_INFERNO: _bindgen_ty_5 = 2;
-#[doc = "< r = g = b = floor(255 v)."]
-pub const TRM_COLORMAP_GRAY: _bindgen_ty_5 = 3;
-#[doc = " Colormaps of trm_colormap_apply() and trm_cam_overlay_rgb8()."]
+#[doc = "< Raw values."]
+pub const TRM_CAM_NORMALIZE_NONE: _bindgen_ty_5 = 0;
+#[doc = "< (x - min) / (max - min + 1e-7) per map, the default."]
+pub const TRM_CAM_NORMALIZE_MINMAX: _bindgen_ty_5 = 1;
+#[doc = " Normalization of each map (trm_cam_set_normalize())."]
 pub type _bindgen_ty_5 = ::std::os::raw::c_int;
+#[doc = "< OpenCV's COLORMAP_JET."]
+pub const TRM_COLORMAP_JET: _bindgen_ty_6 = 0;
+#[doc = "< matplotlib's viridis (equal to OpenCV's COLORMAP_VIRIDIS)."]
+pub const TRM_COLORMAP_VIRIDIS: _bindgen_ty_6 = 1;
+#[doc = "< matplotlib's inferno (equal to OpenCV's COLORMAP_INFERNO)."]
+pub const TRM_COLORMAP_INFERNO: _bindgen_ty_6 = 2;
+#[doc = "< r = g = b = floor(255 v)."]
+pub const TRM_COLORMAP_GRAY: _bindgen_ty_6 = 3;
+#[doc = " Colormaps of trm_colormap_apply() and trm_cam_overlay_rgb8()."]
+pub type _bindgen_ty_6 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create a calculator for one method, channels-first, with ReLU and"]
     #[doc = "        min-max normalization on and no resizing."]
@@ -422,15 +436,25 @@ pub struct trm_confusion {
     _unused: [u8; 0],
 }
 #[doc = "< Raw cells."]
-pub const TRM_NORMALIZE_NONE: _bindgen_ty_6 = 0;
+pub const TRM_NORMALIZE_NONE: _bindgen_ty_7 = 0;
 #[doc = "< Each row divided by its sum."]
-pub const TRM_NORMALIZE_TRUE: _bindgen_ty_6 = 1;
+pub const TRM_NORMALIZE_TRUE: _bindgen_ty_7 = 1;
 #[doc = "< Each column divided by its sum."]
-pub const TRM_NORMALIZE_PRED: _bindgen_ty_6 = 2;
+pub const TRM_NORMALIZE_PRED: _bindgen_ty_7 = 2;
 #[doc = "< Every cell divided by the total."]
-pub const TRM_NORMALIZE_ALL: _bindgen_ty_6 = 3;
+pub const TRM_NORMALIZE_ALL: _bindgen_ty_7 = 3;
 #[doc = " Normalization of trm_confusion_matrix(), as scikit-learn's `normalize`."]
-pub type _bindgen_ty_6 = ::std::os::raw::c_int;
+pub type _bindgen_ty_7 = ::std::os::raw::c_int;
+#[doc = "< Same as #TRM_NORMALIZE_NONE."]
+pub const TRM_CONFUSION_NORMALIZE_NONE: _bindgen_ty_8 = 0;
+#[doc = "< Same as #TRM_NORMALIZE_TRUE."]
+pub const TRM_CONFUSION_NORMALIZE_TRUE: _bindgen_ty_8 = 1;
+#[doc = "< Same as #TRM_NORMALIZE_PRED."]
+pub const TRM_CONFUSION_NORMALIZE_PRED: _bindgen_ty_8 = 2;
+#[doc = "< Same as #TRM_NORMALIZE_ALL."]
+pub const TRM_CONFUSION_NORMALIZE_ALL: _bindgen_ty_8 = 3;
+#[doc = " The TRM_NORMALIZE_* values under the module's prefix (since 0.2); same numbers."]
+pub type _bindgen_ty_8 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create an empty confusion matrix."]
     #[doc = " @param out Receives the new handle; untouched on failure."]
@@ -778,53 +802,53 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 #[doc = "< tp / (tp + fp)"]
-pub const TRM_PRECISION: _bindgen_ty_7 = 0;
+pub const TRM_PRECISION: _bindgen_ty_9 = 0;
 #[doc = "< tp / (tp + fn)"]
-pub const TRM_RECALL: _bindgen_ty_7 = 1;
+pub const TRM_RECALL: _bindgen_ty_9 = 1;
 #[doc = "< 2tp / (2tp + fp + fn), undefined only when tp + fp + fn = 0"]
-pub const TRM_F1: _bindgen_ty_7 = 2;
+pub const TRM_F1: _bindgen_ty_9 = 2;
 #[doc = "< tn / (tn + fp)"]
-pub const TRM_SPECIFICITY: _bindgen_ty_7 = 3;
+pub const TRM_SPECIFICITY: _bindgen_ty_9 = 3;
 #[doc = "< tn / (tn + fn)"]
-pub const TRM_NPV: _bindgen_ty_7 = 4;
+pub const TRM_NPV: _bindgen_ty_9 = 4;
 #[doc = "< fp / (fp + tn)"]
-pub const TRM_FPR: _bindgen_ty_7 = 5;
+pub const TRM_FPR: _bindgen_ty_9 = 5;
 #[doc = "< fn / (fn + tp)"]
-pub const TRM_FNR: _bindgen_ty_7 = 6;
+pub const TRM_FNR: _bindgen_ty_9 = 6;
 #[doc = "< tp / (tp + fp + fn)"]
-pub const TRM_JACCARD: _bindgen_ty_7 = 7;
+pub const TRM_JACCARD: _bindgen_ty_9 = 7;
 #[doc = "< row sum; never undefined"]
-pub const TRM_SUPPORT: _bindgen_ty_7 = 8;
+pub const TRM_SUPPORT: _bindgen_ty_9 = 8;
 #[doc = " Per-class metrics."]
-pub type _bindgen_ty_7 = ::std::os::raw::c_int;
-#[doc = "< Mean over all K classes (scikit-learn, labels=range(K))."]
-pub const TRM_AVERAGE_MACRO: _bindgen_ty_8 = 0;
-#[doc = "< Metric of the pooled tp, fp, fn, tn."]
-pub const TRM_AVERAGE_MICRO: _bindgen_ty_8 = 1;
-#[doc = "< Mean weighted by support."]
-pub const TRM_AVERAGE_WEIGHTED: _bindgen_ty_8 = 2;
-#[doc = "< Mean over classes with tp + fp + fn > 0."]
-pub const TRM_AVERAGE_MACRO_PRESENT: _bindgen_ty_8 = 3;
-#[doc = "< Multilabel only; refused for confusion matrices."]
-pub const TRM_AVERAGE_SAMPLES: _bindgen_ty_8 = 4;
-#[doc = " How per-class values are combined."]
-pub type _bindgen_ty_8 = ::std::os::raw::c_int;
-#[doc = "< 0.0 (scikit-learn \"warn\" and 0)."]
-pub const TRM_ZERO_DIVISION_ZERO: _bindgen_ty_9 = 0;
-#[doc = "< 1.0"]
-pub const TRM_ZERO_DIVISION_ONE: _bindgen_ty_9 = 1;
-#[doc = "< NaN, and dropped from averages with its weight."]
-pub const TRM_ZERO_DIVISION_NAN: _bindgen_ty_9 = 2;
-#[doc = " Value given to undefined metrics (scikit-learn `zero_division`)."]
 pub type _bindgen_ty_9 = ::std::os::raw::c_int;
-#[doc = "< Unweighted."]
-pub const TRM_KAPPA_NONE: _bindgen_ty_10 = 0;
-#[doc = "< |i - j|"]
-pub const TRM_KAPPA_LINEAR: _bindgen_ty_10 = 1;
-#[doc = "< (i - j)^2"]
-pub const TRM_KAPPA_QUADRATIC: _bindgen_ty_10 = 2;
-#[doc = " Disagreement weights of Cohen's kappa."]
+#[doc = "< Mean over all K classes (scikit-learn, labels=range(K))."]
+pub const TRM_AVERAGE_MACRO: _bindgen_ty_10 = 0;
+#[doc = "< Metric of the pooled tp, fp, fn, tn."]
+pub const TRM_AVERAGE_MICRO: _bindgen_ty_10 = 1;
+#[doc = "< Mean weighted by support."]
+pub const TRM_AVERAGE_WEIGHTED: _bindgen_ty_10 = 2;
+#[doc = "< Mean over classes with tp + fp + fn > 0."]
+pub const TRM_AVERAGE_MACRO_PRESENT: _bindgen_ty_10 = 3;
+#[doc = "< Multilabel only; refused for confusion matrices."]
+pub const TRM_AVERAGE_SAMPLES: _bindgen_ty_10 = 4;
+#[doc = " How per-class values are combined."]
 pub type _bindgen_ty_10 = ::std::os::raw::c_int;
+#[doc = "< 0.0 (scikit-learn \"warn\" and 0)."]
+pub const TRM_ZERO_DIVISION_ZERO: _bindgen_ty_11 = 0;
+#[doc = "< 1.0"]
+pub const TRM_ZERO_DIVISION_ONE: _bindgen_ty_11 = 1;
+#[doc = "< NaN, and dropped from averages with its weight."]
+pub const TRM_ZERO_DIVISION_NAN: _bindgen_ty_11 = 2;
+#[doc = " Value given to undefined metrics (scikit-learn `zero_division`)."]
+pub type _bindgen_ty_11 = ::std::os::raw::c_int;
+#[doc = "< Unweighted."]
+pub const TRM_KAPPA_NONE: _bindgen_ty_12 = 0;
+#[doc = "< |i - j|"]
+pub const TRM_KAPPA_LINEAR: _bindgen_ty_12 = 1;
+#[doc = "< (i - j)^2"]
+pub const TRM_KAPPA_QUADRATIC: _bindgen_ty_12 = 2;
+#[doc = " Disagreement weights of Cohen's kappa."]
+pub type _bindgen_ty_12 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief One metric for each class."]
     #[doc = " @param cm The matrix."]
@@ -978,6 +1002,141 @@ extern "C" {
     #[doc = "         @p digits out of range; #TRM_E_BUFFER when @p buf is NULL or too small"]
     #[doc = "         (nothing is written); #TRM_E_NOMEM."]
     pub fn trm_classification_report(
+        cm: *const trm_confusion,
+        class_names: *const *const ::std::os::raw::c_char,
+        digits: ::std::os::raw::c_int,
+        buf: *mut ::std::os::raw::c_char,
+        cap: usize,
+        size: *mut usize,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief One metric for each class; the same function as trm_metric_per_class()."]
+    #[doc = " @param cm The matrix."]
+    #[doc = " @param metric One of TRM_PRECISION .. TRM_SUPPORT."]
+    #[doc = " @param zero_division One of the TRM_ZERO_DIVISION_* values."]
+    #[doc = " @param out K values."]
+    #[doc = " @return As trm_metric_per_class()."]
+    pub fn trm_confusion_metric_per_class(
+        cm: *const trm_confusion,
+        metric: ::std::os::raw::c_int,
+        zero_division: ::std::os::raw::c_int,
+        out: *mut f64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief One metric averaged over the classes; the same function as trm_metric_average()."]
+    #[doc = " @param cm The matrix."]
+    #[doc = " @param metric One of TRM_PRECISION .. TRM_SUPPORT."]
+    #[doc = " @param average MACRO, MICRO, WEIGHTED or MACRO_PRESENT."]
+    #[doc = " @param zero_division One of the TRM_ZERO_DIVISION_* values."]
+    #[doc = " @param out Receives the average."]
+    #[doc = " @return As trm_metric_average()."]
+    pub fn trm_confusion_metric_average(
+        cm: *const trm_confusion,
+        metric: ::std::os::raw::c_int,
+        average: ::std::os::raw::c_int,
+        zero_division: ::std::os::raw::c_int,
+        out: *mut f64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief Which classes have an undefined metric; the same function as trm_metric_undefined()."]
+    #[doc = " @param cm The matrix."]
+    #[doc = " @param metric One of TRM_PRECISION .. TRM_SUPPORT."]
+    #[doc = " @param out K flags."]
+    #[doc = " @return As trm_metric_undefined()."]
+    pub fn trm_confusion_metric_undefined(
+        cm: *const trm_confusion,
+        metric: ::std::os::raw::c_int,
+        out: *mut u8,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief F-beta for each class; the same function as trm_fbeta_per_class()."]
+    #[doc = " @param cm The matrix."]
+    #[doc = " @param beta Weight of recall, >= 0 (+Inf allowed)."]
+    #[doc = " @param zero_division One of the TRM_ZERO_DIVISION_* values."]
+    #[doc = " @param out K values."]
+    #[doc = " @return As trm_fbeta_per_class()."]
+    pub fn trm_confusion_fbeta_per_class(
+        cm: *const trm_confusion,
+        beta: f64,
+        zero_division: ::std::os::raw::c_int,
+        out: *mut f64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief F-beta averaged over the classes; the same function as trm_fbeta_average()."]
+    #[doc = " @param cm The matrix."]
+    #[doc = " @param beta Weight of recall, >= 0 (+Inf allowed)."]
+    #[doc = " @param average MACRO, MICRO, WEIGHTED or MACRO_PRESENT."]
+    #[doc = " @param zero_division One of the TRM_ZERO_DIVISION_* values."]
+    #[doc = " @param out Receives the average."]
+    #[doc = " @return As trm_fbeta_average()."]
+    pub fn trm_confusion_fbeta_average(
+        cm: *const trm_confusion,
+        beta: f64,
+        average: ::std::os::raw::c_int,
+        zero_division: ::std::os::raw::c_int,
+        out: *mut f64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief Fraction of correct predictions; the same function as trm_accuracy()."]
+    #[doc = " @param cm The matrix."]
+    #[doc = " @param out Receives the accuracy."]
+    #[doc = " @return As trm_accuracy()."]
+    pub fn trm_confusion_accuracy(cm: *const trm_confusion, out: *mut f64)
+        -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief Mean recall over the occurring classes; the same function as"]
+    #[doc = "        trm_balanced_accuracy()."]
+    #[doc = " @param cm The matrix."]
+    #[doc = " @param adjusted 0 for the plain score, 1 for the chance-adjusted one."]
+    #[doc = " @param out Receives the score."]
+    #[doc = " @return As trm_balanced_accuracy()."]
+    pub fn trm_confusion_balanced_accuracy(
+        cm: *const trm_confusion,
+        adjusted: ::std::os::raw::c_int,
+        out: *mut f64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief Cohen's kappa; the same function as trm_cohen_kappa()."]
+    #[doc = " @param cm The matrix."]
+    #[doc = " @param weighting One of the TRM_KAPPA_* values."]
+    #[doc = " @param out Receives kappa."]
+    #[doc = " @return As trm_cohen_kappa()."]
+    pub fn trm_confusion_cohen_kappa(
+        cm: *const trm_confusion,
+        weighting: ::std::os::raw::c_int,
+        out: *mut f64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief Matthews correlation coefficient; the same function as trm_matthews_corrcoef()."]
+    #[doc = " @param cm The matrix."]
+    #[doc = " @param out Receives the coefficient."]
+    #[doc = " @return As trm_matthews_corrcoef()."]
+    pub fn trm_confusion_matthews_corrcoef(
+        cm: *const trm_confusion,
+        out: *mut f64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief Text report in scikit-learn's `classification_report` layout; the same"]
+    #[doc = "        function as trm_classification_report()."]
+    #[doc = " @param cm The matrix."]
+    #[doc = " @param class_names K NUL-terminated UTF-8 names, or NULL for \"0\" .. \"K-1\"."]
+    #[doc = " @param digits Digits after the decimal point, 0 .. 30."]
+    #[doc = " @param buf Destination, or NULL to query the size."]
+    #[doc = " @param cap Bytes available at @p buf."]
+    #[doc = " @param size Receives the bytes needed including the terminating NUL, also on"]
+    #[doc = "        #TRM_E_BUFFER."]
+    #[doc = " @return As trm_classification_report()."]
+    pub fn trm_confusion_report(
         cm: *const trm_confusion,
         class_names: *const *const ::std::os::raw::c_char,
         digits: ::std::os::raw::c_int,
@@ -1228,55 +1387,105 @@ pub struct trm_overfit {
     _unused: [u8; 0],
 }
 #[doc = "< Lower is better (default)."]
-pub const TRM_MODE_MIN: _bindgen_ty_11 = 0;
+pub const TRM_MODE_MIN: _bindgen_ty_13 = 0;
 #[doc = "< Higher is better."]
-pub const TRM_MODE_MAX: _bindgen_ty_11 = 1;
+pub const TRM_MODE_MAX: _bindgen_ty_13 = 1;
 #[doc = " Direction of improvement."]
-pub type _bindgen_ty_11 = ::std::os::raw::c_int;
-#[doc = "< PATIENCE 5 + TREND (window 8, alpha 0.05) + NONFINITE."]
-pub const TRM_PRESET_DEFAULT: _bindgen_ty_12 = 0;
-#[doc = "< keras.callbacks.EarlyStopping defaults: PATIENCE 0, min_delta 0."]
-pub const TRM_PRESET_KERAS: _bindgen_ty_12 = 1;
-#[doc = "< Lightning EarlyStopping defaults: PATIENCE 3, NONFINITE, THRESHOLD, DIVERGENCE."]
-pub const TRM_PRESET_LIGHTNING: _bindgen_ty_12 = 2;
-#[doc = "< Prechelt GL with alpha 5."]
-pub const TRM_PRESET_PRECHELT_GL: _bindgen_ty_12 = 3;
-#[doc = "< Prechelt PQ with alpha 0.5, strip 5."]
-pub const TRM_PRESET_PRECHELT_PQ: _bindgen_ty_12 = 4;
-#[doc = "< Prechelt UP with s 3, strip 5."]
-pub const TRM_PRESET_PRECHELT_UP: _bindgen_ty_12 = 5;
-#[doc = " Option sets reproducing other systems (trm_overfit_preset())."]
-pub type _bindgen_ty_12 = ::std::os::raw::c_int;
-#[doc = "< No epoch yet, or still within the warm-up epochs."]
-pub const TRM_FIT_WARMUP: _bindgen_ty_13 = 0;
-#[doc = "< None of the states below."]
-pub const TRM_FIT_IMPROVING: _bindgen_ty_13 = 1;
-#[doc = "< Patience exhausted without a significant trend."]
-pub const TRM_FIT_PLATEAU: _bindgen_ty_13 = 2;
-#[doc = "< The TREND criterion holds."]
-pub const TRM_FIT_OVERFITTING: _bindgen_ty_13 = 3;
-#[doc = "< A non-finite value, or the divergence threshold, was seen."]
-pub const TRM_FIT_DIVERGED: _bindgen_ty_13 = 4;
-#[doc = " What the curve shows at the last epoch (trm_overfit_verdict())."]
 pub type _bindgen_ty_13 = ::std::os::raw::c_int;
-#[doc = "< Prechelt generalization loss GL(t), in percent."]
-pub const TRM_STAT_GL: _bindgen_ty_14 = 0;
-#[doc = "< Prechelt training progress P_k(t) over the last k = PQ strip epochs."]
-pub const TRM_STAT_PROGRESS: _bindgen_ty_14 = 1;
-#[doc = "< GL(t) / P_k(t)."]
-pub const TRM_STAT_PQ: _bindgen_ty_14 = 2;
-#[doc = "< val - train."]
-pub const TRM_STAT_GAP: _bindgen_ty_14 = 3;
-#[doc = "< Theil-Sen slope of validation per epoch over the trend window."]
-pub const TRM_STAT_VAL_SLOPE: _bindgen_ty_14 = 4;
-#[doc = "< Theil-Sen slope of the gap per epoch over the trend window."]
-pub const TRM_STAT_GAP_SLOPE: _bindgen_ty_14 = 5;
-#[doc = "< Mann-Kendall Z of validation getting worse over the trend window."]
-pub const TRM_STAT_TREND_Z: _bindgen_ty_14 = 6;
-#[doc = "< One-sided p-value of that Z (the value TREND compares with alpha)."]
-pub const TRM_STAT_TREND_P: _bindgen_ty_14 = 7;
-#[doc = " Statistics at the last epoch (trm_overfit_statistic())."]
+#[doc = "< Same as #TRM_MODE_MIN."]
+pub const TRM_OVERFIT_MODE_MIN: _bindgen_ty_14 = 0;
+#[doc = "< Same as #TRM_MODE_MAX."]
+pub const TRM_OVERFIT_MODE_MAX: _bindgen_ty_14 = 1;
+#[doc = " The TRM_MODE_* values under the module's prefix (since 0.2); same numbers."]
 pub type _bindgen_ty_14 = ::std::os::raw::c_int;
+#[doc = "< PATIENCE 5 + TREND (window 8, alpha 0.05) + NONFINITE."]
+pub const TRM_PRESET_DEFAULT: _bindgen_ty_15 = 0;
+#[doc = "< keras.callbacks.EarlyStopping defaults: PATIENCE 0, min_delta 0."]
+pub const TRM_PRESET_KERAS: _bindgen_ty_15 = 1;
+#[doc = "< Lightning EarlyStopping defaults: PATIENCE 3, NONFINITE, THRESHOLD, DIVERGENCE."]
+pub const TRM_PRESET_LIGHTNING: _bindgen_ty_15 = 2;
+#[doc = "< Prechelt GL with alpha 5."]
+pub const TRM_PRESET_PRECHELT_GL: _bindgen_ty_15 = 3;
+#[doc = "< Prechelt PQ with alpha 0.5, strip 5."]
+pub const TRM_PRESET_PRECHELT_PQ: _bindgen_ty_15 = 4;
+#[doc = "< Prechelt UP with s 3, strip 5."]
+pub const TRM_PRESET_PRECHELT_UP: _bindgen_ty_15 = 5;
+#[doc = " Option sets reproducing other systems (trm_overfit_preset())."]
+pub type _bindgen_ty_15 = ::std::os::raw::c_int;
+#[doc = "< Same as #TRM_PRESET_DEFAULT."]
+pub const TRM_OVERFIT_PRESET_DEFAULT: _bindgen_ty_16 = 0;
+#[doc = "< Same as #TRM_PRESET_KERAS."]
+pub const TRM_OVERFIT_PRESET_KERAS: _bindgen_ty_16 = 1;
+#[doc = "< Same as #TRM_PRESET_LIGHTNING."]
+pub const TRM_OVERFIT_PRESET_LIGHTNING: _bindgen_ty_16 = 2;
+#[doc = "< Same as #TRM_PRESET_PRECHELT_GL."]
+pub const TRM_OVERFIT_PRESET_PRECHELT_GL: _bindgen_ty_16 = 3;
+#[doc = "< Same as #TRM_PRESET_PRECHELT_PQ."]
+pub const TRM_OVERFIT_PRESET_PRECHELT_PQ: _bindgen_ty_16 = 4;
+#[doc = "< Same as #TRM_PRESET_PRECHELT_UP."]
+pub const TRM_OVERFIT_PRESET_PRECHELT_UP: _bindgen_ty_16 = 5;
+#[doc = " The TRM_PRESET_* values under the module's prefix (since 0.2); same numbers."]
+pub type _bindgen_ty_16 = ::std::os::raw::c_int;
+#[doc = "< No epoch yet, or still within the warm-up epochs."]
+pub const TRM_FIT_WARMUP: _bindgen_ty_17 = 0;
+#[doc = "< None of the states below."]
+pub const TRM_FIT_IMPROVING: _bindgen_ty_17 = 1;
+#[doc = "< Patience exhausted without a significant trend."]
+pub const TRM_FIT_PLATEAU: _bindgen_ty_17 = 2;
+#[doc = "< The TREND criterion holds."]
+pub const TRM_FIT_OVERFITTING: _bindgen_ty_17 = 3;
+#[doc = "< A non-finite value, or the divergence threshold, was seen."]
+pub const TRM_FIT_DIVERGED: _bindgen_ty_17 = 4;
+#[doc = " What the curve shows at the last epoch (trm_overfit_verdict())."]
+pub type _bindgen_ty_17 = ::std::os::raw::c_int;
+#[doc = "< Same as #TRM_FIT_WARMUP."]
+pub const TRM_OVERFIT_VERDICT_WARMUP: _bindgen_ty_18 = 0;
+#[doc = "< Same as #TRM_FIT_IMPROVING."]
+pub const TRM_OVERFIT_VERDICT_IMPROVING: _bindgen_ty_18 = 1;
+#[doc = "< Same as #TRM_FIT_PLATEAU."]
+pub const TRM_OVERFIT_VERDICT_PLATEAU: _bindgen_ty_18 = 2;
+#[doc = "< Same as #TRM_FIT_OVERFITTING."]
+pub const TRM_OVERFIT_VERDICT_OVERFITTING: _bindgen_ty_18 = 3;
+#[doc = "< Same as #TRM_FIT_DIVERGED."]
+pub const TRM_OVERFIT_VERDICT_DIVERGED: _bindgen_ty_18 = 4;
+#[doc = " The TRM_FIT_* verdicts under the module's prefix (since 0.2); same numbers."]
+pub type _bindgen_ty_18 = ::std::os::raw::c_int;
+#[doc = "< Prechelt generalization loss GL(t), in percent."]
+pub const TRM_STAT_GL: _bindgen_ty_19 = 0;
+#[doc = "< Prechelt training progress P_k(t) over the last k = PQ strip epochs."]
+pub const TRM_STAT_PROGRESS: _bindgen_ty_19 = 1;
+#[doc = "< GL(t) / P_k(t)."]
+pub const TRM_STAT_PQ: _bindgen_ty_19 = 2;
+#[doc = "< val - train."]
+pub const TRM_STAT_GAP: _bindgen_ty_19 = 3;
+#[doc = "< Theil-Sen slope of validation per epoch over the trend window."]
+pub const TRM_STAT_VAL_SLOPE: _bindgen_ty_19 = 4;
+#[doc = "< Theil-Sen slope of the gap per epoch over the trend window."]
+pub const TRM_STAT_GAP_SLOPE: _bindgen_ty_19 = 5;
+#[doc = "< Mann-Kendall Z of validation getting worse over the trend window."]
+pub const TRM_STAT_TREND_Z: _bindgen_ty_19 = 6;
+#[doc = "< One-sided p-value of that Z (the value TREND compares with alpha)."]
+pub const TRM_STAT_TREND_P: _bindgen_ty_19 = 7;
+#[doc = " Statistics at the last epoch (trm_overfit_statistic())."]
+pub type _bindgen_ty_19 = ::std::os::raw::c_int;
+#[doc = "< Same as #TRM_STAT_GL."]
+pub const TRM_OVERFIT_STAT_GL: _bindgen_ty_20 = 0;
+#[doc = "< Same as #TRM_STAT_PROGRESS."]
+pub const TRM_OVERFIT_STAT_PROGRESS: _bindgen_ty_20 = 1;
+#[doc = "< Same as #TRM_STAT_PQ."]
+pub const TRM_OVERFIT_STAT_PQ: _bindgen_ty_20 = 2;
+#[doc = "< Same as #TRM_STAT_GAP."]
+pub const TRM_OVERFIT_STAT_GAP: _bindgen_ty_20 = 3;
+#[doc = "< Same as #TRM_STAT_VAL_SLOPE."]
+pub const TRM_OVERFIT_STAT_VAL_SLOPE: _bindgen_ty_20 = 4;
+#[doc = "< Same as #TRM_STAT_GAP_SLOPE."]
+pub const TRM_OVERFIT_STAT_GAP_SLOPE: _bindgen_ty_20 = 5;
+#[doc = "< Same as #TRM_STAT_TREND_Z."]
+pub const TRM_OVERFIT_STAT_TREND_Z: _bindgen_ty_20 = 6;
+#[doc = "< Same as #TRM_STAT_TREND_P."]
+pub const TRM_OVERFIT_STAT_TREND_P: _bindgen_ty_20 = 7;
+#[doc = " The TRM_STAT_* values under the module's prefix (since 0.2); same numbers."]
+pub type _bindgen_ty_20 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create a detector with the DEFAULT preset in TRM_MODE_MIN."]
     #[doc = " @param out Receives the handle; untouched on failure."]
@@ -1497,9 +1706,28 @@ extern "C" {
 }
 extern "C" {
     #[doc = " @brief Whether a selected criterion has fired after the warm-up."]
+    #[doc = ""]
+    #[doc = " A NULL handle gives #TRM_E_INVALID, which is nonzero: compare the result"]
+    #[doc = " with 1, or use trm_overfit_should_stop_checked(), which keeps the status and"]
+    #[doc = " the answer apart."]
     #[doc = " @param o The detector."]
     #[doc = " @return 1 or 0, or #TRM_E_INVALID for a NULL handle."]
     pub fn trm_overfit_should_stop(o: *const trm_overfit) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief Whether a selected criterion has fired after the warm-up, with the"]
+    #[doc = "        answer apart from the status (since 0.2)."]
+    #[doc = ""]
+    #[doc = " trm_overfit_should_stop() returns #TRM_E_INVALID (-1) for a NULL handle,"]
+    #[doc = " which a caller testing `if (trm_overfit_should_stop(o))` reads as \"stop\";"]
+    #[doc = " this variant cannot be misread that way."]
+    #[doc = " @param o The detector."]
+    #[doc = " @param stop Receives 1 when training should stop, else 0; untouched on failure."]
+    #[doc = " @return #TRM_OK; #TRM_E_INVALID for NULL pointers."]
+    pub fn trm_overfit_should_stop_checked(
+        o: *const trm_overfit,
+        stop: *mut ::std::os::raw::c_int,
+    ) -> ::std::os::raw::c_int;
 }
 extern "C" {
     #[doc = " @brief Number of epochs pushed."]
@@ -1593,31 +1821,49 @@ pub struct trm_regression {
     _unused: [u8; 0],
 }
 #[doc = "< mean |e| (mean_absolute_error)."]
-pub const TRM_MAE: _bindgen_ty_15 = 0;
+pub const TRM_MAE: _bindgen_ty_21 = 0;
 #[doc = "< mean e^2 (mean_squared_error)."]
-pub const TRM_MSE: _bindgen_ty_15 = 1;
+pub const TRM_MSE: _bindgen_ty_21 = 1;
 #[doc = "< sqrt(MSE) per output; its average is the mean of those roots."]
-pub const TRM_RMSE: _bindgen_ty_15 = 2;
+pub const TRM_RMSE: _bindgen_ty_21 = 2;
 #[doc = "< 1 - SS_res/SS_tot (r2_score, force_finite=True): 1.0 when"]
 #[doc = "SS_res = 0, else 0.0 when y_true is constant, NaN for n < 2."]
-pub const TRM_R2: _bindgen_ty_15 = 3;
+pub const TRM_R2: _bindgen_ty_21 = 3;
 #[doc = "< max |e| (max_error applied to each output)."]
-pub const TRM_MAX_ERROR: _bindgen_ty_15 = 4;
+pub const TRM_MAX_ERROR: _bindgen_ty_21 = 4;
 #[doc = "< sqrt of the mean of all n*M squared errors; scalar only."]
-pub const TRM_RMSE_POOLED: _bindgen_ty_15 = 5;
+pub const TRM_RMSE_POOLED: _bindgen_ty_21 = 5;
 #[doc = "< mean over samples of sqrt(mean over outputs of e^2); scalar only."]
-pub const TRM_RMSE_PER_SAMPLE: _bindgen_ty_15 = 6;
+pub const TRM_RMSE_PER_SAMPLE: _bindgen_ty_21 = 6;
 #[doc = "< Spectral angle distance: mean over samples of"]
 #[doc = "arccos(<y, y_hat>/(|y| |y_hat|)) in radians, 0 when both"]
 #[doc = "rows are zero and pi/2 when exactly one is; scalar only."]
-pub const TRM_SAD: _bindgen_ty_15 = 7;
+pub const TRM_SAD: _bindgen_ty_21 = 7;
 #[doc = " @brief Regression metrics, with e = y_pred - y_true and n samples."]
 #[doc = ""]
 #[doc = " The first five are per output and agree with scikit-learn's"]
 #[doc = " `multioutput='raw_values'`; their average is the uniform mean over outputs"]
 #[doc = " (`multioutput='uniform_average'`). The last three summarize whole samples and"]
 #[doc = " have no per-output value."]
-pub type _bindgen_ty_15 = ::std::os::raw::c_int;
+pub type _bindgen_ty_21 = ::std::os::raw::c_int;
+#[doc = "< Same as #TRM_MAE."]
+pub const TRM_REGRESSION_MAE: _bindgen_ty_22 = 0;
+#[doc = "< Same as #TRM_MSE."]
+pub const TRM_REGRESSION_MSE: _bindgen_ty_22 = 1;
+#[doc = "< Same as #TRM_RMSE."]
+pub const TRM_REGRESSION_RMSE: _bindgen_ty_22 = 2;
+#[doc = "< Same as #TRM_R2."]
+pub const TRM_REGRESSION_R2: _bindgen_ty_22 = 3;
+#[doc = "< Same as #TRM_MAX_ERROR."]
+pub const TRM_REGRESSION_MAX_ERROR: _bindgen_ty_22 = 4;
+#[doc = "< Same as #TRM_RMSE_POOLED."]
+pub const TRM_REGRESSION_RMSE_POOLED: _bindgen_ty_22 = 5;
+#[doc = "< Same as #TRM_RMSE_PER_SAMPLE."]
+pub const TRM_REGRESSION_RMSE_PER_SAMPLE: _bindgen_ty_22 = 6;
+#[doc = "< Same as #TRM_SAD."]
+pub const TRM_REGRESSION_SAD: _bindgen_ty_22 = 7;
+#[doc = " The regression metrics under the module's prefix (since 0.2); same numbers."]
+pub type _bindgen_ty_22 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create an empty accumulator for samples of M outputs."]
     #[doc = " @param out Receives the new handle; untouched on failure."]
@@ -1777,6 +2023,34 @@ extern "C" {
     #[doc = " @return #TRM_OK; #TRM_E_INVALID for NULL pointers or an unknown metric;"]
     #[doc = "         #TRM_E_EMPTY when no sample has been accumulated."]
     pub fn trm_regression_average(
+        r: *const trm_regression,
+        metric: ::std::os::raw::c_int,
+        out: *mut f64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief One metric for each output; the same function as"]
+    #[doc = "        trm_regression_per_output() under the name shape every handle's"]
+    #[doc = "        queries share (`trm_<handle>_metric_per_<unit>`), since 0.2."]
+    #[doc = " @param r The accumulator."]
+    #[doc = " @param metric One of TRM_REGRESSION_MAE .. TRM_REGRESSION_MAX_ERROR."]
+    #[doc = " @param out M values."]
+    #[doc = " @return As trm_regression_per_output()."]
+    pub fn trm_regression_metric_per_output(
+        r: *const trm_regression,
+        metric: ::std::os::raw::c_int,
+        out: *mut f64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief One metric over all outputs; the same function as"]
+    #[doc = "        trm_regression_average() under the name shape every handle's queries"]
+    #[doc = "        share (`trm_<handle>_metric_average`), since 0.2."]
+    #[doc = " @param r The accumulator."]
+    #[doc = " @param metric One of TRM_REGRESSION_MAE .. TRM_REGRESSION_SAD."]
+    #[doc = " @param out Receives the value."]
+    #[doc = " @return As trm_regression_average()."]
+    pub fn trm_regression_metric_average(
         r: *const trm_regression,
         metric: ::std::os::raw::c_int,
         out: *mut f64,
