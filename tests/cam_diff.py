@@ -32,20 +32,10 @@ try:
 except ImportError:
     cv2 = None
 
-lib = C.CDLL(sys.argv[1] if len(sys.argv) > 1 else "libtrainmetrics.so.0")
+from oracle_lib import Tally, lib  # noqa: E402  (after the skips above)
+
 H, SZ = C.c_void_p, C.c_size_t
 FP, U8P, SZP = C.POINTER(C.c_float), C.POINTER(C.c_uint8), C.POINTER(C.c_size_t)
-lib.trm_cam_new.argtypes = [C.POINTER(H), C.c_int, H]
-lib.trm_cam_free.argtypes = [H]
-for name in ("trm_cam_set_layout", "trm_cam_set_relu", "trm_cam_set_normalize"):
-    getattr(lib, name).argtypes = [H, C.c_int]
-lib.trm_cam_set_output_shape.argtypes = [H, SZ, SZP]
-lib.trm_cam_output_size.argtypes = [H, SZ, SZP, SZP]
-for name in ("trm_cam_compute_f32", "trm_cam_weights_f32"):
-    getattr(lib, name).argtypes = [H, FP, FP, SZ, SZ, SZ, SZP, FP]
-lib.trm_colormap_apply.argtypes = [FP, SZ, C.c_int, U8P]
-lib.trm_cam_overlay_rgb8.argtypes = [U8P, FP, SZ, C.c_int, C.c_float, U8P]
-lib.trm_last_error.restype = C.c_char_p
 
 GRADCAM, PLUS_PLUS, XGRADCAM, HIRES, ELEMENTWISE, LAYER, EIGEN, EIGENGRAD = range(8)
 METHOD_NAMES = ["GRADCAM", "GRADCAM_PLUS_PLUS", "XGRADCAM", "HIRESCAM", "GRADCAM_ELEMENTWISE",
@@ -54,15 +44,11 @@ FIRST, LAST = 0, 1
 JET, VIRIDIS, INFERNO, GRAY = range(4)
 NONFINITE = -4
 
-passed = failed = 0
+tally = Tally(shown=30)
 
 
 def expect(what, ok):
-    global passed, failed
-    passed += bool(ok)
-    failed += not ok
-    if not ok and failed <= 30:
-        print("MISMATCH", what)
+    tally.check(bool(ok), what)
 
 
 def close(lib_maps, ref_maps, tol=1e-5):
@@ -353,5 +339,4 @@ for colormap, weight in itertools.product(range(4), (0.0, 0.3, 0.5, 1.0)):
            f"pytorch-grad-cam within 1 (max diff {diff32})",
            rc == 0 and np.array_equal(out, exact) and diff32 <= 1)
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+sys.exit(tally.summary())

@@ -20,30 +20,17 @@ except ImportError as e:  # pragma: no cover
     print(f"skipping: {e}")
     sys.exit(77)
 
-lib = C.CDLL(sys.argv[1] if len(sys.argv) > 1 else "libtrainmetrics.so.0")
+from oracle_lib import Tally, lib  # noqa: E402  (after the skip above)
+
 D, H = C.c_double, C.c_void_p
-lib.trm_overfit_new.argtypes = [C.POINTER(H), H]
-lib.trm_overfit_free.argtypes = [H]
-lib.trm_overfit_preset.argtypes = [H, C.c_int]
-lib.trm_overfit_push.argtypes = [H, D, D]
-lib.trm_overfit_set_trend.argtypes = [H, C.c_uint32, D]
-lib.trm_overfit_set_patience.argtypes = [H, C.c_uint32, D, D]
-lib.trm_overfit_statistic.argtypes = [H, C.c_int, C.POINTER(D)]
-for name in ("trm_overfit_stop_epoch", "trm_overfit_best_epoch"):
-    getattr(lib, name).restype = C.c_int64
-    getattr(lib, name).argtypes = [H]
 TREND_Z, TREND_P, VAL_SLOPE, GAP_SLOPE = 6, 7, 4, 5
 KERAS, LIGHTNING = 1, 2
 
-passed = failed = 0
+tally = Tally()
 
 
 def expect(what, ok):
-    global passed, failed
-    passed += ok
-    failed += not ok
-    if not ok and failed <= 20:
-        print("MISMATCH", what)
+    tally.check(ok, what)
 
 
 def detector(preset=None):
@@ -166,8 +153,7 @@ def main():
     rng = np.random.default_rng(20261127)
     check_trend(rng)
     check_keras_and_lightning(rng)
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return tally.summary()
 
 
 if __name__ == "__main__":

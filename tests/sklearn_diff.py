@@ -32,54 +32,16 @@ warnings.simplefilter("ignore", UndefinedMetricWarning)
 warnings.simplefilter("ignore", RuntimeWarning)
 warnings.simplefilter("ignore", UserWarning)
 
-lib = C.CDLL(sys.argv[1] if len(sys.argv) > 1 else "libtrainmetrics.so.0")
-P, D, U64, U8 = C.POINTER, C.c_double, C.c_uint64, C.c_uint8
-lib.trm_last_error.restype = C.c_char_p
-lib.trm_confusion_new.argtypes = [P(C.c_void_p), C.c_size_t, C.c_uint32, C.c_void_p]
-lib.trm_confusion_free.argtypes = [C.c_void_p]
-for name, t in [("i32", C.c_int32), ("i64", C.c_int64), ("u8", C.c_uint8), ("u16", C.c_uint16)]:
-    getattr(lib, "trm_confusion_update_" + name).argtypes = [C.c_void_p, P(t), P(t), C.c_size_t]
-lib.trm_confusion_update_weighted_i32.argtypes = [C.c_void_p, P(C.c_int32), P(C.c_int32), P(D), C.c_size_t]
-lib.trm_confusion_update_argmax_f32.argtypes = [C.c_void_p, P(C.c_int32), P(C.c_float), C.c_size_t, C.c_size_t]
-lib.trm_confusion_update_threshold_f64.argtypes = [C.c_void_p, P(C.c_int32), P(D), C.c_size_t, D]
-lib.trm_confusion_matrix.argtypes = [C.c_void_p, C.c_int, P(D)]
-lib.trm_confusion_merge.argtypes = [C.c_void_p, C.c_void_p]
-lib.trm_metric_per_class.argtypes = [C.c_void_p, C.c_int, C.c_int, P(D)]
-lib.trm_metric_average.argtypes = [C.c_void_p, C.c_int, C.c_int, C.c_int, P(D)]
-lib.trm_fbeta_per_class.argtypes = [C.c_void_p, D, C.c_int, P(D)]
-lib.trm_fbeta_average.argtypes = [C.c_void_p, D, C.c_int, C.c_int, P(D)]
-lib.trm_accuracy.argtypes = [C.c_void_p, P(D)]
-lib.trm_balanced_accuracy.argtypes = [C.c_void_p, C.c_int, P(D)]
-lib.trm_cohen_kappa.argtypes = [C.c_void_p, C.c_int, P(D)]
-lib.trm_matthews_corrcoef.argtypes = [C.c_void_p, P(D)]
-lib.trm_classification_report.argtypes = [C.c_void_p, C.c_void_p, C.c_int, C.c_char_p, C.c_size_t, P(C.c_size_t)]
+from oracle_lib import Tally, lib, ok, ptr  # noqa: E402  (after the skip above)
 
+D = C.c_double
 PRECISION, RECALL, F1, JACCARD, SUPPORT = 0, 1, 2, 7, 8
 MACRO, MICRO, WEIGHTED, MACRO_PRESENT = 0, 1, 2, 3
 ZD = {0: 0, 1: 1, "nan": 2}
 WEIGHTED_FLAG = 1
 
-failures = 0
-checks = 0
-
-
-def ptr(a, t):
-    return a.ctypes.data_as(P(t))
-
-
-def ok(rc):
-    if rc != 0:
-        raise RuntimeError(f"status {rc}: {lib.trm_last_error().decode()}")
-
-
-def expect(what, got, want, rtol=1e-12, atol=1e-12):
-    global failures, checks
-    checks += 1
-    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    if got.shape != want.shape or not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
-        failures += 1
-        if failures <= 20:
-            print(f"MISMATCH {what}:\n  library {got}\n  expected {want}")
+tally = Tally()
+expect = tally.close
 
 
 class Confusion:
@@ -93,7 +55,7 @@ class Confusion:
 
     def per_class(self, metric, zd):
         out = np.empty(self.k)
-        ok(lib.trm_metric_per_class(self.h, metric, ZD[zd], ptr(out, D)))
+        ok(lib.trm_metric_per_class(self.h, metric, ZD[zd], ptr(out)))
         return out
 
     def average(self, metric, avg, zd):
@@ -104,7 +66,7 @@ class Confusion:
     def fbeta(self, beta, zd, avg=None):
         if avg is None:
             out = np.empty(self.k)
-            ok(lib.trm_fbeta_per_class(self.h, beta, ZD[zd], ptr(out, D)))
+            ok(lib.trm_fbeta_per_class(self.h, beta, ZD[zd], ptr(out)))
             return out
         out = D()
         ok(lib.trm_fbeta_average(self.h, beta, avg, ZD[zd], C.byref(out)))
@@ -112,7 +74,7 @@ class Confusion:
 
     def matrix(self, normalize):
         out = np.empty(self.k * self.k)
-        ok(lib.trm_confusion_matrix(self.h, normalize, ptr(out, D)))
+        ok(lib.trm_confusion_matrix(self.h, normalize, ptr(out)))
         return out.reshape(self.k, self.k)
 
     def scalar(self, fn, *args):
@@ -190,7 +152,6 @@ def same_report(got, want, digits):
 
 
 def check_case(case_id, rng):
-    global failures, checks
     k, y_true, y_pred, weights = random_case(rng)
     labels = list(range(k))
     cm = Confusion(k, weighted=weights is not None)
@@ -199,10 +160,10 @@ def check_case(case_id, rng):
     for a, b in zip([0, *cuts], [*cuts, len(y_true)]):
         t, p = np.ascontiguousarray(y_true[a:b]), np.ascontiguousarray(y_pred[a:b])
         if weights is None:
-            ok(lib.trm_confusion_update_i32(cm.h, ptr(t, C.c_int32), ptr(p, C.c_int32), b - a))
+            ok(lib.trm_confusion_update_i32(cm.h, ptr(t), ptr(p), b - a))
         else:
             w = np.ascontiguousarray(weights[a:b])
-            ok(lib.trm_confusion_update_weighted_i32(cm.h, ptr(t, C.c_int32), ptr(p, C.c_int32), ptr(w, D), b - a))
+            ok(lib.trm_confusion_update_weighted_i32(cm.h, ptr(t), ptr(p), ptr(w), b - a))
     tag = f"case {case_id} (K={k}, n={len(y_true)}, weighted={weights is not None})"
 
     sk = lambda f, **kw: f(y_true, y_pred, sample_weight=weights, **kw)
@@ -259,10 +220,8 @@ def check_case(case_id, rng):
            nanaverage(precision_nan, true_sum))
 
     if mat.sum() == 0:  # every weight was 0: nothing counted
-        checks += 1
-        if lib.trm_accuracy(cm.h, C.byref(D())) != -10:
-            failures += 1
-            print(f"MISMATCH {tag}: accuracy of an empty matrix is not TRM_E_EMPTY")
+        tally.check(lib.trm_accuracy(cm.h, C.byref(D())) == -10,
+                    f"{tag}: accuracy of an empty matrix is not TRM_E_EMPTY")
         return
     expect(f"{tag} accuracy", cm.scalar(lib.trm_accuracy), sk(skm.accuracy_score))
     for adjusted in (0, 1):
@@ -277,10 +236,8 @@ def check_case(case_id, rng):
     digits = int(rng.integers(0, 6))
     want = sk(skm.classification_report, labels=labels, digits=digits, zero_division=0)
     got = cm.report(digits)
-    checks += 1
-    if not same_report(got, want, digits):
-        failures += 1
-        print(f"MISMATCH {tag} report digits={digits}:\n--- library\n{got}\n--- scikit-learn\n{want}")
+    tally.check(same_report(got, want, digits),
+                lambda: f"{tag} report digits={digits}:\n--- library\n{got}\n--- scikit-learn\n{want}")
 
 
 def check_other_entry_points(rng):
@@ -299,18 +256,17 @@ def check_other_entry_points(rng):
                 continue
             cm = Confusion(k)
             t, p = y_true.astype(dt), y_pred.astype(dt)
-            ctype = np.ctypeslib.as_ctypes_type(dt)
-            ok(getattr(lib, "trm_confusion_update_" + name)(cm.h, ptr(t, ctype), ptr(p, ctype), n))
+            ok(getattr(lib, "trm_confusion_update_" + name)(cm.h, ptr(t), ptr(p), n))
             expect(f"update_{name} K={k}", cm.matrix(0), want)
         cm = Confusion(k)
         t = y_true.astype(np.int32)
-        ok(lib.trm_confusion_update_argmax_f32(cm.h, ptr(t, C.c_int32), ptr(scores, C.c_float), n, k + 3))
+        ok(lib.trm_confusion_update_argmax_f32(cm.h, ptr(t), ptr(scores), n, k + 3))
         expect(f"argmax K={k} (ties to lowest index)", cm.matrix(0), want)
         half = n // 2
         a, b = Confusion(k), Confusion(k)
         p32 = y_pred.astype(np.int32)
-        ok(lib.trm_confusion_update_i32(a.h, ptr(t, C.c_int32), ptr(p32, C.c_int32), half))
-        ok(lib.trm_confusion_update_i32(b.h, ptr(t[half:], C.c_int32), ptr(p32[half:], C.c_int32), n - half))
+        ok(lib.trm_confusion_update_i32(a.h, ptr(t), ptr(p32), half))
+        ok(lib.trm_confusion_update_i32(b.h, ptr(t[half:]), ptr(p32[half:]), n - half))
         ok(lib.trm_confusion_merge(a.h, b.h))
         expect(f"merge K={k}", a.matrix(0), want)
     for case in range(40):
@@ -319,7 +275,7 @@ def check_other_entry_points(rng):
         scores = np.round(rng.random(n), 1)
         threshold = float(rng.choice([0.0, 0.3, 0.5, 0.7]))
         cm = Confusion(2)
-        ok(lib.trm_confusion_update_threshold_f64(cm.h, ptr(y_true, C.c_int32), ptr(scores, D), n, threshold))
+        ok(lib.trm_confusion_update_threshold_f64(cm.h, ptr(y_true), ptr(scores), n, threshold))
         expect(f"threshold {threshold}", cm.matrix(0),
                skm.confusion_matrix(y_true, (scores > threshold).astype(int), labels=[0, 1]))
 
@@ -330,8 +286,7 @@ def main():
     for case_id in range(cases):
         check_case(case_id, rng)
     check_other_entry_points(rng)
-    print(f"{checks - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return tally.summary()
 
 
 if __name__ == "__main__":

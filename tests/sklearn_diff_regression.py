@@ -44,52 +44,18 @@ warnings.simplefilter("ignore", UndefinedMetricWarning)
 warnings.simplefilter("ignore", RuntimeWarning)
 warnings.simplefilter("ignore", FutureWarning)
 
-lib = C.CDLL(sys.argv[1] if len(sys.argv) > 1 else "libtrainmetrics.so.0")
-P, D, F = C.POINTER, C.c_double, C.c_float
-VP = C.c_void_p
-lib.trm_last_error.restype = C.c_char_p
-lib.trm_regression_new.argtypes = [P(VP), C.c_size_t, VP]
-lib.trm_regression_free.argtypes = [VP]
-lib.trm_regression_update_f32.argtypes = [VP, P(F), P(F), C.c_size_t]
-lib.trm_regression_update_f64.argtypes = [VP, P(D), P(D), C.c_size_t]
-lib.trm_regression_merge.argtypes = [VP, VP]
-lib.trm_regression_per_output.argtypes = [VP, C.c_int, P(D)]
-lib.trm_regression_average.argtypes = [VP, C.c_int, P(D)]
-lib.trm_regression_n_samples.argtypes = [VP]
-lib.trm_regression_n_samples.restype = C.c_uint64
+from oracle_lib import Tally, lib, ok, ptr  # noqa: E402  (after the skip above)
 
+D, VP = C.c_double, C.c_void_p
 MAE, MSE, RMSE, R2, MAX_ERROR, RMSE_POOLED, RMSE_PER_SAMPLE, SAD = range(8)
 OK, E_INVALID, E_NONFINITE, E_MISMATCH, E_EMPTY = 0, -1, -4, -5, -10
 
-failures = 0
-checks = 0
-
-
-def ptr(a, t):
-    return a.ctypes.data_as(P(t))
-
-
-def ok(rc):
-    if rc != OK:
-        raise RuntimeError(f"status {rc}: {lib.trm_last_error().decode()}")
+tally = Tally()
+expect_status = tally.status
 
 
 def expect(what, got, want, rtol=1e-12, atol=0.0):
-    global failures, checks
-    checks += 1
-    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    if got.shape != want.shape or not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
-        failures += 1
-        if failures <= 20:
-            print(f"MISMATCH {what}:\n  library  {got}\n  expected {want}")
-
-
-def expect_status(what, got, want):
-    global failures, checks
-    checks += 1
-    if got != want:
-        failures += 1
-        print(f"MISMATCH {what}: status {got}, expected {want}")
+    return tally.close(what, got, want, rtol, atol)
 
 
 class Regression:
@@ -104,12 +70,12 @@ class Regression:
     def update(self, y_true, y_pred):
         t, p = np.ascontiguousarray(y_true), np.ascontiguousarray(y_pred)
         if t.dtype == np.float32:
-            return lib.trm_regression_update_f32(self.h, ptr(t, F), ptr(p, F), t.shape[0])
-        return lib.trm_regression_update_f64(self.h, ptr(t, D), ptr(p, D), t.shape[0])
+            return lib.trm_regression_update_f32(self.h, ptr(t), ptr(p), t.shape[0])
+        return lib.trm_regression_update_f64(self.h, ptr(t), ptr(p), t.shape[0])
 
     def per_output(self, metric):
         out = np.empty(self.m)
-        ok(lib.trm_regression_per_output(self.h, metric, ptr(out, D)))
+        ok(lib.trm_regression_per_output(self.h, metric, ptr(out)))
         return out
 
     def average(self, metric):
@@ -229,11 +195,11 @@ def check_status_codes():
     out, value = np.empty(3), D()
     r = Regression(3)
     expect_status("empty average", lib.trm_regression_average(r.h, MAE, C.byref(value)), E_EMPTY)
-    expect_status("empty per_output", lib.trm_regression_per_output(r.h, R2, ptr(out, D)), E_EMPTY)
+    expect_status("empty per_output", lib.trm_regression_per_output(r.h, R2, ptr(out)), E_EMPTY)
     ok(r.update(np.ones((2, 3)), np.zeros((2, 3))))
     for metric in (RMSE_POOLED, RMSE_PER_SAMPLE, SAD):
         expect_status(f"per_output of scalar-only {metric}",
-                      lib.trm_regression_per_output(r.h, metric, ptr(out, D)), E_INVALID)
+                      lib.trm_regression_per_output(r.h, metric, ptr(out)), E_INVALID)
     for metric in (-1, 8):
         expect_status(f"unknown metric {metric}", lib.trm_regression_average(r.h, metric, C.byref(value)),
                       E_INVALID)
@@ -253,8 +219,7 @@ def main():
     for case_id in range(cases):
         check_case(case_id, rng)
     check_status_codes()
-    print(f"{checks - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return tally.summary()
 
 
 if __name__ == "__main__":

@@ -42,65 +42,20 @@ warnings.simplefilter("ignore", UndefinedMetricWarning)
 warnings.simplefilter("ignore", RuntimeWarning)
 warnings.simplefilter("ignore", UserWarning)
 
-lib = C.CDLL(sys.argv[1] if len(sys.argv) > 1 else "libtrainmetrics.so.0")
-P, D, F, U8, U64, SZ, H = C.POINTER, C.c_double, C.c_float, C.c_uint8, C.c_uint64, C.c_size_t, C.c_void_p
-lib.trm_last_error.restype = C.c_char_p
-for kind in ("topk", "multilabel"):
-    getattr(lib, f"trm_{kind}_free").argtypes = [H]
-    getattr(lib, f"trm_{kind}_merge").argtypes = [H, H]
-    getattr(lib, f"trm_{kind}_serialize").argtypes = [H, H, SZ, P(SZ)]
-    getattr(lib, f"trm_{kind}_deserialize").argtypes = [P(H), H, SZ, H]
-lib.trm_topk_new.argtypes = [P(H), SZ, SZ, H]
-lib.trm_topk_update_f32.argtypes = [H, P(C.c_int32), P(F), SZ, SZ]
-lib.trm_topk_update_f64.argtypes = [H, P(C.c_int32), P(D), SZ, SZ]
-lib.trm_topk_accuracy.argtypes = [H, SZ, P(D)]
-lib.trm_topk_n_samples.argtypes = [H]
-lib.trm_topk_n_samples.restype = U64
-lib.trm_multilabel_new.argtypes = [P(H), SZ, H]
-lib.trm_multilabel_update_u8.argtypes = [H, P(U8), P(U8), SZ]
-lib.trm_multilabel_update_threshold_f32.argtypes = [H, P(U8), P(F), SZ, F]
-lib.trm_multilabel_update_threshold_f64.argtypes = [H, P(U8), P(D), SZ, D]
-lib.trm_multilabel_counts.argtypes = [H, P(U64)]
-lib.trm_multilabel_metric_per_label.argtypes = [H, C.c_int, C.c_int, P(D)]
-lib.trm_multilabel_metric_average.argtypes = [H, C.c_int, C.c_int, C.c_int, P(D)]
-lib.trm_multilabel_subset_accuracy.argtypes = [H, P(D)]
-lib.trm_multilabel_hamming_loss.argtypes = [H, P(D)]
+from oracle_lib import Tally, lib, ok, ptr  # noqa: E402  (after the skip above)
 
+D, SZ, H = C.c_double, C.c_size_t, C.c_void_p
 PRECISION, RECALL, F1, SPECIFICITY, NPV, FPR, FNR, JACCARD, SUPPORT = range(9)
 MACRO, MICRO, WEIGHTED, MACRO_PRESENT, SAMPLES = range(5)
 ZD = {0: 0, 1: 1, "nan": 2}
 E_EMPTY = -10
 
-failures = 0
-checks = 0
-
-
-def ptr(a, t):
-    return a.ctypes.data_as(P(t))
-
-
-def ok(rc):
-    if rc != 0:
-        raise RuntimeError(f"status {rc}: {lib.trm_last_error().decode()}")
-
-
-def expect(what, got, want, rtol=1e-12, atol=1e-12):
-    global failures, checks
-    checks += 1
-    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
-    if got.shape != want.shape or not np.allclose(got, want, rtol=rtol, atol=atol, equal_nan=True):
-        failures += 1
-        if failures <= 20:
-            print(f"MISMATCH {what}:\n  library {got}\n  expected {want}")
+tally = Tally()
+expect = tally.close
 
 
 def expect_true(what, condition):
-    global failures, checks
-    checks += 1
-    if not condition:
-        failures += 1
-        if failures <= 20:
-            print(f"MISMATCH {what}")
+    return tally.check(condition, what)
 
 
 def random_cuts(rng, n):
@@ -121,9 +76,9 @@ class Handle:
         size = SZ()
         serialize = getattr(lib, f"trm_{self.kind}_serialize")
         serialize(self.h, None, 0, C.byref(size))
-        buf = (U8 * size.value)()
-        ok(serialize(self.h, C.cast(buf, H), size.value, C.byref(size)))
-        return bytes(buf)
+        buf = C.create_string_buffer(size.value)
+        ok(serialize(self.h, buf, size.value, C.byref(size)))
+        return buf.raw
 
     def merge(self, other):
         ok(getattr(lib, f"trm_{self.kind}_merge")(self.h, other.h))
@@ -133,8 +88,7 @@ class Handle:
         copy = object.__new__(type(self))
         copy.__dict__.update(self.__dict__)
         copy.h = H()
-        buf = (U8 * len(blob)).from_buffer_copy(blob)
-        ok(getattr(lib, f"trm_{self.kind}_deserialize")(C.byref(copy.h), C.cast(buf, H), len(blob), None))
+        ok(getattr(lib, f"trm_{self.kind}_deserialize")(C.byref(copy.h), blob, len(blob), None))
         return copy
 
 
@@ -153,9 +107,9 @@ class TopK(Handle):
         y = np.ascontiguousarray(y, dtype=np.int32)
         s = np.ascontiguousarray(scores)
         if s.dtype == np.float32:
-            ok(lib.trm_topk_update_f32(self.h, ptr(y, C.c_int32), ptr(s, F), len(y), s.shape[1]))
+            ok(lib.trm_topk_update_f32(self.h, ptr(y), ptr(s), len(y), s.shape[1]))
         else:
-            ok(lib.trm_topk_update_f64(self.h, ptr(y, C.c_int32), ptr(s, D), len(y), s.shape[1]))
+            ok(lib.trm_topk_update_f64(self.h, ptr(y), ptr(s), len(y), s.shape[1]))
 
     def accuracy(self, k):
         out = D()
@@ -230,22 +184,22 @@ class Multilabel(Handle):
         n = t.shape[0]
         if scores is None:
             p = np.ascontiguousarray(pred, dtype=np.uint8)
-            ok(lib.trm_multilabel_update_u8(self.h, ptr(t, U8), ptr(p, U8), n))
+            ok(lib.trm_multilabel_update_u8(self.h, ptr(t), ptr(p), n))
         elif scores.dtype == np.float32:
             s = np.ascontiguousarray(scores)
-            ok(lib.trm_multilabel_update_threshold_f32(self.h, ptr(t, U8), ptr(s, F), n, threshold))
+            ok(lib.trm_multilabel_update_threshold_f32(self.h, ptr(t), ptr(s), n, threshold))
         else:
             s = np.ascontiguousarray(scores)
-            ok(lib.trm_multilabel_update_threshold_f64(self.h, ptr(t, U8), ptr(s, D), n, threshold))
+            ok(lib.trm_multilabel_update_threshold_f64(self.h, ptr(t), ptr(s), n, threshold))
 
     def counts(self):
         out = np.empty(4 * self.L, dtype=np.uint64)
-        ok(lib.trm_multilabel_counts(self.h, ptr(out, U64)))
+        ok(lib.trm_multilabel_counts(self.h, ptr(out)))
         return out.reshape(self.L, 4)
 
     def per_label(self, metric, zd):
         out = np.empty(self.L)
-        ok(lib.trm_multilabel_metric_per_label(self.h, metric, ZD[zd], ptr(out, D)))
+        ok(lib.trm_multilabel_metric_per_label(self.h, metric, ZD[zd], ptr(out)))
         return out
 
     def average(self, metric, avg, zd):
@@ -419,8 +373,7 @@ def main():
     for case_id in range(cases):
         check_multilabel_case(case_id, rng)
     check_empty()
-    print(f"{checks - failures} passed, {failures} failed")
-    return 1 if failures else 0
+    return tally.summary()
 
 
 if __name__ == "__main__":
