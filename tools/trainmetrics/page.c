@@ -265,7 +265,7 @@ static void curves_section(struct buf *b, const struct history *h, const struct 
             if (epochs[j] > 0)
                 buf_printf(b, "<td>%g</td>", loss->epoch[epochs[j] - 1]);
             else
-                buf_printf(b, "<td>&ndash;</td>");
+                buf_printf(b, "<td>&#8211;</td>");
         }
         buf_printf(b, "</tr>");
     }
@@ -462,9 +462,9 @@ static int images_section(struct buf *b, const struct run *run, const struct cam
             }
             buf_printf(b, "<figure data-sample=\"%zu\"><img alt=\"input\" src=\"", i);
             bmp_data_uri(b, &gray);
-            buf_printf(b, "\"><img alt=\"Grad-CAM overlay\" src=\"");
+            buf_printf(b, "\"/><img alt=\"Grad-CAM overlay\" src=\"");
             bmp_data_uri(b, &blend);
-            buf_printf(b, "\"><figcaption%s>true ", j == 0 ? " class=\"wrong\"" : "");
+            buf_printf(b, "\"/><figcaption%s>true ", j == 0 ? " class=\"wrong\"" : "");
             buf_add_escaped(b, classes->items[rows->true_class[i]]);
             buf_printf(b, ", predicted ");
             buf_add_escaped(b, classes->items[rows->pred_class[i]]);
@@ -670,8 +670,8 @@ int page_render(const char *run_dir, const struct page_links *links, struct buf 
         return status;
     }
     title = title ? title : run_dir;
-    buf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Training Metrics: ");
+    buf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/><title>Training Metrics: ");
     buf_add_escaped(b, title);
     buf_printf(b, "</title><style>%s</style></head><body><header><h1>Training Metrics</h1><p class=\"run\">", style);
     buf_add_escaped(b, title);
@@ -706,7 +706,7 @@ int page_render(const char *run_dir, const struct page_links *links, struct buf 
     buf_printf(b, "</main><footer>");
     if (source) {
         buf_add_escaped(b, source);
-        buf_printf(b, " &middot; ");
+        buf_printf(b, " &#183; ");
     }
     buf_printf(b, "made by trainmetrics %s from ", trm_version_string());
     buf_add_escaped(b, history_path);
