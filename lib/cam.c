@@ -356,12 +356,6 @@ KERNEL pair term(enum op op, double g, double a, double p)
     }
 }
 
-/* NaN fails the comparison, so one test covers NaN and both infinities. */
-static inline unsigned not_finite(float x)
-{
-    return !(fabsf(x) <= FLT_MAX);
-}
-
 /* The arrays an op does not read may be NULL, so they are indexed only when read. */
 KERNEL float load(const float *x, size_t i, bool read)
 {
@@ -377,7 +371,7 @@ KERNEL unsigned bad_inputs(enum op op, float g, float a)
 {
     if (op_checks_sums(op))
         return 0u;
-    return (op_reads_g(op) ? not_finite(g) : 0u) | (op_reads_a(op) ? not_finite(a) : 0u);
+    return (op_reads_g(op) ? trm__not_finite_f32(g) : 0u) | (op_reads_a(op) ? trm__not_finite_f32(a) : 0u);
 }
 
 /* Whether any of x[0 .. n) is NaN or infinite. */
@@ -385,7 +379,7 @@ static inline unsigned any_not_finite(const double *x, size_t n)
 {
     unsigned bad = 0;
     for (size_t i = 0; i < n; i++)
-        bad |= !(fabs(x[i]) <= DBL_MAX);
+        bad |= trm__not_finite_f64(x[i]);
     return bad;
 }
 
@@ -658,7 +652,7 @@ KERNEL unsigned gather(bool with_g, const float *g, const float *a, size_t at, s
     unsigned bad = 0;
     for (size_t i = 0; i < count; i++) {
         float av = a[at + i], gv = load(g, at + i, with_g);
-        bad |= not_finite(av) | (with_g ? not_finite(gv) : 0u);
+        bad |= trm__not_finite_f32(av) | (with_g ? trm__not_finite_f32(gv) : 0u);
         x[i] = with_g ? (double)gv * av : (double)av;
     }
     return bad;
@@ -1076,7 +1070,7 @@ static int report_nonfinite(const char *func, const trm_cam *c, const shape *sh,
         if (arrays[t] == NULL)
             continue;
         for (size_t i = s * sh->per_sample; i < (s + 1) * sh->per_sample; i++) {
-            if (!not_finite(arrays[t][i]))
+            if (!trm__not_finite_f32(arrays[t][i]))
                 continue;
             size_t within = i - s * sh->per_sample, channel, position;
             if (c->layout == TRM_LAYOUT_CHANNELS_FIRST) {
@@ -1160,8 +1154,8 @@ int trm_cam_new(trm_cam **out, int method, const trm_allocator *alloc)
     TRM_REQUIRE(out);
     if (!known_method(method))
         return TRM_FAIL(TRM_E_INVALID, "unknown method %d", method);
-    if (!trm__allocator_copy(&hooks, alloc))
-        return TRM_FAIL(TRM_E_INVALID, "allocator has a NULL alloc or free hook");
+    if (trm__allocator_copy(__func__, &hooks, alloc) != TRM_OK)
+        return TRM_E_INVALID;
     trm_cam *c = trm__alloc(&hooks, sizeof *c);
     if (c == NULL)
         return TRM_FAIL(TRM_E_NOMEM, "cannot allocate a CAM calculator");

@@ -10,11 +10,6 @@
 #include "common-private.h"
 #include "trainmetrics/cam.h"
 
-/* Values are checked in blocks: the verdict of a block is an OR over branch-free
- * tests, which the compiler vectorizes; only a block that holds a bad value is
- * scanned again to name the first one. */
-#define SCAN_BLOCK ((size_t)4096)
-
 /* Rounding of the double arithmetic of the overlay can leave an exact integer
  * result such as 255 * (128/255) just below 128; values this close below an
  * integer count as that integer, so floor() does not take the one below. */
@@ -33,26 +28,15 @@ static color_table table_of(int colormap)
     }
 }
 
-/* NaN fails the comparison, so one test covers NaN and both infinities. */
-static inline unsigned not_finite(float x)
-{
-    return !(fabsf(x) <= FLT_MAX);
-}
-
-static size_t block_end(size_t start, size_t n)
-{
-    return n - start > SCAN_BLOCK ? start + SCAN_BLOCK : n;
-}
-
 static int check_values(const char *func, const char *name, const float *values, size_t n)
 {
-    for (size_t start = 0; start < n; start = block_end(start, n)) {
-        size_t end = block_end(start, n);
+    for (size_t start = 0; start < n; start = trm__block_end(start, n)) {
+        size_t end = trm__block_end(start, n);
         unsigned bad = 0;
         for (size_t i = start; i < end; i++)
-            bad |= not_finite(values[i]);
+            bad |= trm__not_finite_f32(values[i]);
         for (size_t i = start; bad && i < end; i++)
-            if (not_finite(values[i]))
+            if (trm__not_finite_f32(values[i]))
                 return trm__fail(TRM_E_NONFINITE, func, "%s[%zu] = %g is not finite", name, i,
                                  (double)values[i]);
     }

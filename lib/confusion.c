@@ -29,12 +29,7 @@ struct trm_confusion {
 };
 
 /* The cells live in the same block as the handle, after a 16-byte aligned header. */
-#define HEADER_SIZE ((sizeof(trm_confusion) + 15) & ~(size_t)15)
-
-/* Labels are checked in blocks: the verdict of a block is an OR over branch-free
- * tests, which the compiler vectorizes; only a block that holds a bad element is
- * scanned again to name the first one. */
-#define SCAN_BLOCK ((size_t)4096)
+#define HEADER_SIZE TRM__HEADER_SIZE(trm_confusion)
 
 enum label_type { LABEL_U8 = TRM__LABEL_U8, LABEL_U16 = TRM__LABEL_U16, LABEL_I32 = TRM__LABEL_I32,
                   LABEL_I64 = TRM__LABEL_I64 };
@@ -61,8 +56,8 @@ static int create(const char *func, trm_confusion **out, size_t k, uint32_t flag
         return trm__fail(TRM_E_INVALID, func, "n_classes is 0");
     if (flags & ~TRM_CONFUSION_WEIGHTED)
         return trm__fail(TRM_E_INVALID, func, "unknown flags 0x%" PRIx32, flags);
-    if (!trm__allocator_copy(&hooks, alloc))
-        return trm__fail(TRM_E_INVALID, func, "allocator has a NULL alloc or free hook");
+    if (trm__allocator_copy(func, &hooks, alloc) != TRM_OK)
+        return TRM_E_INVALID;
     int rc = cell_bytes(func, k, &bytes);
     if (rc != TRM_OK)
         return rc;
@@ -103,20 +98,9 @@ static inline double load_score(const void *scores, size_t i, enum score_type ty
     return type == SCORE_F32 ? (double)((const float *)scores)[i] : ((const double *)scores)[i];
 }
 
-/* Negative labels wrap to huge unsigned values, so one compare covers both ends. */
-static inline uint64_t outside(int64_t label, size_t k)
-{
-    return (uint64_t)label >= (uint64_t)k;
-}
-
 static inline uint64_t counted(const trm_confusion *cm, int64_t true_label)
 {
     return !cm->has_ignore | (true_label != cm->ignore);
-}
-
-static size_t block_end(size_t start, size_t n)
-{
-    return n - start > SCAN_BLOCK ? start + SCAN_BLOCK : n;
 }
 
 static int report_label(const char *func, const char *array, size_t i, int64_t label, size_t k)
@@ -129,22 +113,22 @@ static inline int check_pairs(const char *func, const trm_confusion *cm, const v
                               const void *y_pred, size_t n, enum label_type type, uint64_t *kept)
 {
     uint64_t used = 0;
-    for (size_t start = 0; start < n; start = block_end(start, n)) {
-        size_t end = block_end(start, n);
+    for (size_t start = 0; start < n; start = trm__block_end(start, n)) {
+        size_t end = trm__block_end(start, n);
         uint64_t bad = 0;
         for (size_t i = start; i < end; i++) {
             int64_t t = load_label(y_true, i, type), p = load_label(y_pred, i, type);
             uint64_t use = counted(cm, t);
-            bad |= use & (outside(t, cm->k) | outside(p, cm->k));
+            bad |= use & (trm__outside(t, cm->k) | trm__outside(p, cm->k));
             used += use;
         }
         for (size_t i = start; bad && i < end; i++) {
             int64_t t = load_label(y_true, i, type), p = load_label(y_pred, i, type);
             if (!counted(cm, t))
                 continue;
-            if (outside(t, cm->k))
+            if (trm__outside(t, cm->k))
                 return report_label(func, "y_true", i, t, cm->k);
-            if (outside(p, cm->k))
+            if (trm__outside(p, cm->k))
                 return report_label(func, "y_pred", i, p, cm->k);
         }
     }
@@ -273,19 +257,19 @@ static inline int check_score_rows(const char *func, const trm_confusion *cm, co
                                    enum score_type type, uint64_t *kept)
 {
     uint64_t used = 0;
-    for (size_t start = 0; start < n; start = block_end(start, n)) {
-        size_t end = block_end(start, n);
+    for (size_t start = 0; start < n; start = trm__block_end(start, n)) {
+        size_t end = trm__block_end(start, n);
         uint64_t bad = 0;
         for (size_t i = start; i < end; i++) {
             uint64_t use = counted(cm, y_true[i]);
             uint64_t nonfinite = use && row_nonfinite(scores, i * stride, width, type);
-            bad |= use & (outside(y_true[i], cm->k) | nonfinite);
+            bad |= use & (trm__outside(y_true[i], cm->k) | nonfinite);
             used += use;
         }
         for (size_t i = start; bad && i < end; i++) {
             if (!counted(cm, y_true[i]))
                 continue;
-            if (outside(y_true[i], cm->k))
+            if (trm__outside(y_true[i], cm->k))
                 return report_label(func, "y_true", i, y_true[i], cm->k);
             for (size_t j = 0; j < width; j++) {
                 double s = load_score(scores, i * stride + j, type);

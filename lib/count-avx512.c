@@ -233,7 +233,7 @@ KERNEL size_t count_typed(uint64_t *counts, size_t k, const trm__pairs *p, enum 
     if (k == 2) {
         uint64_t sums[3] = { 0, 0, 0 };
         for (size_t start = 0; start < p->n; start += TRM__COUNT_BLOCK) {
-            size_t end = p->n - start > TRM__COUNT_BLOCK ? start + TRM__COUNT_BLOCK : p->n;
+            size_t end = trm__block_end_by(start, p->n, TRM__COUNT_BLOCK);
             if (!sum_binary_block(p, start, end, type, sums))
                 return start;
         }
@@ -246,7 +246,7 @@ KERNEL size_t count_typed(uint64_t *counts, size_t k, const trm__pairs *p, enum 
     waiting cells[2];
     cells[1].m = cells[1].at = 0;
     for (size_t start = 0, b = 0; start < p->n; start += TRM__COUNT_BLOCK, b++) {
-        size_t end = p->n - start > TRM__COUNT_BLOCK ? start + TRM__COUNT_BLOCK : p->n;
+        size_t end = trm__block_end_by(start, p->n, TRM__COUNT_BLOCK);
         if (!count_block(p, k, start, end, type, diag, sub, &cells[(b + 1) % 2], &cells[b % 2]))
             return start;
     }

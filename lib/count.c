@@ -25,14 +25,9 @@
  * the 64-bit ones before a counter could wrap. */
 #define FOLD_EVERY ((size_t)1 << 30)
 
-static inline uint64_t outside(int64_t label, size_t k)
-{
-    return (uint64_t)label >= (uint64_t)k; /* negatives wrap to huge values */
-}
-
 static inline size_t block_end(size_t start, size_t n)
 {
-    return n - start > BLOCK ? start + BLOCK : n;
+    return trm__block_end_by(start, n, BLOCK);
 }
 
 static inline bool skipped(const trm__pairs *p, int64_t true_label)
@@ -46,7 +41,7 @@ KERNEL size_t first_bad(const trm__pairs *p, size_t k, size_t start, size_t end,
 {
     for (size_t i = start; i < end; i++) {
         int64_t t = trm__load_label(p->y_true, i, type), q = trm__load_label(p->y_pred, i, type);
-        if (!skipped(p, t) && (outside(t, k) | outside(q, k)))
+        if (!skipped(p, t) && (trm__outside(t, k) | trm__outside(q, k)))
             return i;
     }
     return end;
@@ -101,7 +96,7 @@ KERNEL size_t block_cells(const trm__pairs *p, size_t k, size_t start, size_t en
         for (size_t i = start; i < end; i++) {
             int64_t t = trm__load_label(p->y_true, i, type), q = trm__load_label(p->y_pred, i, type);
             uint64_t use = t != p->ignore;
-            out |= use & (outside(t, k) | outside(q, k));
+            out |= use & (trm__outside(t, k) | trm__outside(q, k));
             /* Skipped pairs are written and then overwritten: no branch to mispredict. */
             cells[m] = (uint32_t)t * (uint32_t)k + (uint32_t)q;
             m += use;
@@ -114,7 +109,7 @@ KERNEL size_t block_cells(const trm__pairs *p, size_t k, size_t start, size_t en
     for (size_t i = start; i < end; i++, m++) {
         int64_t t = trm__load_label(p->y_true, i, type), q = trm__load_label(p->y_pred, i, type);
         if (type == TRM__LABEL_I64)
-            out |= outside(t, k) | outside(q, k);
+            out |= trm__outside(t, k) | trm__outside(q, k);
         else
             out32 |= ((uint32_t)t >= limit) | ((uint32_t)q >= limit);
         cells[m] = (uint32_t)t * (uint32_t)k + (uint32_t)q;

@@ -7,16 +7,16 @@
 
 #include "common-private.h"
 
-bool trm__allocator_copy(trm_allocator *dst, const trm_allocator *src)
+int trm__allocator_copy(const char *func, trm_allocator *dst, const trm_allocator *src)
 {
     if (src == NULL) {
         *dst = (trm_allocator){ NULL, NULL, NULL };
-        return true;
+        return TRM_OK;
     }
     if (src->alloc == NULL || src->free == NULL)
-        return false;
+        return trm__fail(TRM_E_INVALID, func, "allocator has a NULL alloc or free hook");
     *dst = *src;
-    return true;
+    return TRM_OK;
 }
 
 void *trm__alloc(const trm_allocator *a, size_t size)

@@ -46,14 +46,9 @@ struct trm_multilabel {
  * header: 3L per-label counters, then samples and hits of each SAMPLES metric
  * (3 * 2(L + 1) + 2(2L + 1) words), so merge, reset and clone are loops over
  * one array. */
-#define HEADER_SIZE ((sizeof(trm_multilabel) + 15) & ~(size_t)15)
+#define HEADER_SIZE TRM__HEADER_SIZE(trm_multilabel)
 #define WORDS_PER_LABEL ((size_t)13)
 #define WORDS_FIXED ((size_t)8)
-
-/* Values are checked in blocks: the verdict of a block is an OR over
- * branch-free tests; only a block that holds a bad value is scanned again to
- * name the first one. */
-#define SCAN_BLOCK ((size_t)4096)
 
 /* Where the predictions come from: 0/1 bytes, or scores against a threshold. */
 enum pred_type { PRED_U8, PRED_F32, PRED_F64 };
@@ -81,8 +76,8 @@ static int create(const char *func, trm_multilabel **out, size_t n_labels, const
     size_t count, bytes, block_size;
     if (n_labels == 0)
         return trm__fail(TRM_E_INVALID, func, "n_labels is 0");
-    if (!trm__allocator_copy(&hooks, alloc))
-        return trm__fail(TRM_E_INVALID, func, "allocator has a NULL alloc or free hook");
+    if (trm__allocator_copy(func, &hooks, alloc) != TRM_OK)
+        return TRM_E_INVALID;
     if (trm__mul_overflows(n_labels, WORDS_PER_LABEL, &count) ||
         trm__add_overflows(count, WORDS_FIXED, &count) ||
         trm__mul_overflows(count, sizeof(uint64_t), &bytes) ||
@@ -135,11 +130,6 @@ static inline uint64_t bad_pred(const void *pred, size_t i, enum pred_type type)
     return !isfinite(load_score(pred, i, type));
 }
 
-static size_t block_end(size_t start, size_t n)
-{
-    return n - start > SCAN_BLOCK ? start + SCAN_BLOCK : n;
-}
-
 /* Names the first bad value of [start, end), y_true before the prediction of
  * the same sample and label. */
 static int report_value(const char *func, size_t n_labels, const uint8_t *y_true, const void *pred,
@@ -164,8 +154,8 @@ static int report_value(const char *func, size_t n_labels, const uint8_t *y_true
 static inline int check_values(const char *func, size_t n_labels, const uint8_t *y_true, const void *pred,
                                size_t n_values, enum pred_type type)
 {
-    for (size_t start = 0; start < n_values; start = block_end(start, n_values)) {
-        size_t end = block_end(start, n_values);
+    for (size_t start = 0; start < n_values; start = trm__block_end(start, n_values)) {
+        size_t end = trm__block_end(start, n_values);
         uint64_t bad = 0;
         for (size_t i = start; i < end; i++)
             bad |= (uint64_t)(y_true[i] > 1) | bad_pred(pred, i, type);

@@ -363,8 +363,8 @@ static int append(const char *func, trm_overfit *o, const double *train, const d
 static int create(const char *func, trm_overfit **out, const options *opt, const trm_allocator *alloc)
 {
     trm_allocator hooks;
-    if (!trm__allocator_copy(&hooks, alloc))
-        return trm__fail(TRM_E_INVALID, func, "allocator has a NULL alloc or free hook");
+    if (trm__allocator_copy(func, &hooks, alloc) != TRM_OK)
+        return TRM_E_INVALID;
     trm_overfit *o = trm__alloc_zeroed(&hooks, sizeof *o);
     if (o == NULL)
         return trm__fail(TRM_E_NOMEM, func, "cannot allocate a detector");

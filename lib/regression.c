@@ -48,12 +48,7 @@ struct trm_regression {
 };
 
 /* The arrays live in the same block as the handle, after a 16-byte aligned header. */
-#define HEADER_SIZE ((sizeof(trm_regression) + 15) & ~(size_t)15)
-
-/* Values are checked in blocks: the verdict of a block is an OR over branch-free
- * tests, which the compiler vectorizes; only a block that holds a bad value is
- * scanned again to name the first one. */
-#define SCAN_BLOCK ((size_t)4096)
+#define HEADER_SIZE TRM__HEADER_SIZE(trm_regression)
 
 enum value_type { VALUE_F32, VALUE_F64 };
 
@@ -74,8 +69,8 @@ static int create(const char *func, trm_regression **out, size_t m, const trm_al
     size_t values, bytes, block;
     if (m == 0)
         return trm__fail(TRM_E_INVALID, func, "n_outputs is 0");
-    if (!trm__allocator_copy(&hooks, alloc))
-        return trm__fail(TRM_E_INVALID, func, "allocator has a NULL alloc or free hook");
+    if (trm__allocator_copy(func, &hooks, alloc) != TRM_OK)
+        return TRM_E_INVALID;
     if (trm__mul_overflows(m, 2 * N_FIELDS, &values) || trm__mul_overflows(values, sizeof(double), &bytes) ||
         trm__add_overflows(bytes, HEADER_SIZE, &block))
         return trm__fail(TRM_E_OVERFLOW, func, "%zu outputs need more than SIZE_MAX bytes of state", m);
@@ -120,17 +115,6 @@ KERNEL double load_value(const void *values, size_t i, enum value_type type)
     return type == VALUE_F32 ? (double)((const float *)values)[i] : ((const double *)values)[i];
 }
 
-/* NaN fails the comparison, so one test covers NaN and both infinities. */
-static inline uint64_t not_finite(double x)
-{
-    return !(fabs(x) <= DBL_MAX);
-}
-
-static size_t block_end(size_t start, size_t n)
-{
-    return n - start > SCAN_BLOCK ? start + SCAN_BLOCK : n;
-}
-
 static int report_value(const char *func, const char *array, size_t i, size_t m, double value)
 {
     return trm__fail(TRM_E_NONFINITE, func, "%s[%zu][%zu] = %g is not finite", array, i / m, i % m, value);
@@ -141,16 +125,17 @@ static int report_value(const char *func, const char *array, size_t i, size_t m,
 KERNEL int check_values(const char *func, const void *y_true, const void *y_pred, size_t count,
                         size_t m, enum value_type type)
 {
-    for (size_t start = 0; start < count; start = block_end(start, count)) {
-        size_t end = block_end(start, count);
+    for (size_t start = 0; start < count; start = trm__block_end(start, count)) {
+        size_t end = trm__block_end(start, count);
         uint64_t bad = 0;
         for (size_t i = start; i < end; i++)
-            bad |= not_finite(load_value(y_true, i, type)) | not_finite(load_value(y_pred, i, type));
+            bad |= trm__not_finite_f64(load_value(y_true, i, type)) |
+                   trm__not_finite_f64(load_value(y_pred, i, type));
         for (size_t i = start; bad && i < end; i++) {
             double t = load_value(y_true, i, type), p = load_value(y_pred, i, type);
-            if (not_finite(t))
+            if (trm__not_finite_f64(t))
                 return report_value(func, "y_true", i, m, t);
-            if (not_finite(p))
+            if (trm__not_finite_f64(p))
                 return report_value(func, "y_pred", i, m, p);
         }
     }
@@ -355,10 +340,10 @@ static int check_range(const char *func, const summary *s, size_t m)
 {
     for (size_t f = 0; f < N_FIELDS; f++)
         for (size_t j = 0; j < m; j++)
-            if (not_finite(s->field[f][j]))
+            if (trm__not_finite_f64(s->field[f][j]))
                 return trm__fail(TRM_E_OVERFLOW, func, "output %zu: the %s leaves the double range", j,
                                  field_name[f]);
-    if (not_finite(s->sum_rmse))
+    if (trm__not_finite_f64(s->sum_rmse))
         return trm__fail(TRM_E_OVERFLOW, func, "the sum of per-sample RMSEs leaves the double range");
     return TRM_OK;
 }
@@ -525,20 +510,20 @@ int trm_regression_serialize(const trm_regression *r, uint8_t *buf, size_t cap, 
 static int check_loaded(const char *func, const summary *s, size_t m)
 {
     double n = (double)s->n;
-    if (not_finite(s->sum_rmse) || s->sum_rmse < 0.0)
+    if (trm__not_finite_f64(s->sum_rmse) || s->sum_rmse < 0.0)
         return trm__fail(TRM_E_CORRUPT, func, "blob sum of per-sample RMSEs %g is invalid", s->sum_rmse);
     /* Each angle is at most pi. A sum of n terms can exceed their exact sum by
      * (n - 1) roundings of 2^-53 relative (n * pi added one pi at a time is
      * 1.2e-11 high after 2^19 samples), hence the slack growing with n. */
     double slack = 1.0 + (n + 2.0) * 0x1p-52;
-    if (not_finite(s->sum_angle) || s->sum_angle < 0.0 || s->sum_angle > PI * n * slack)
+    if (trm__not_finite_f64(s->sum_angle) || s->sum_angle < 0.0 || s->sum_angle > PI * n * slack)
         return trm__fail(TRM_E_CORRUPT, func, "blob sum of angles %g is outside [0, pi * %" PRIu64 "]",
                          s->sum_angle, s->n);
     for (size_t j = 0; j < m; j++) {
         for (size_t f = 0; f < N_FIELDS; f++) {
             double v = s->field[f][j];
             bool signed_field = f == SHIFT || f == MEAN;
-            if (not_finite(v) || (!signed_field && v < 0.0) || (s->n == 0 && v != 0.0))
+            if (trm__not_finite_f64(v) || (!signed_field && v < 0.0) || (s->n == 0 && v != 0.0))
                 return trm__fail(TRM_E_CORRUPT, func, "blob output %zu: %s = %g is invalid", j,
                                  field_name[f], v);
         }

@@ -23,12 +23,7 @@ struct trm_topk {
 };
 
 /* The counters live in the same block as the handle, after a 16-byte aligned header. */
-#define HEADER_SIZE ((sizeof(trm_topk) + 15) & ~(size_t)15)
-
-/* Rows are checked in blocks: the verdict of a block is an OR over branch-free
- * tests; only a block that holds a bad element is scanned again to name the
- * first one. */
-#define SCAN_BLOCK ((size_t)4096)
+#define HEADER_SIZE TRM__HEADER_SIZE(trm_topk)
 
 enum score_type { SCORE_F32, SCORE_F64 };
 
@@ -42,8 +37,8 @@ static int create(const char *func, trm_topk **out, size_t k, size_t max_k, cons
         return trm__fail(TRM_E_INVALID, func, "n_classes is 0");
     if (max_k == 0 || max_k > k)
         return trm__fail(TRM_E_INVALID, func, "max_k = %zu is outside [1, %zu]", max_k, k);
-    if (!trm__allocator_copy(&hooks, alloc))
-        return trm__fail(TRM_E_INVALID, func, "allocator has a NULL alloc or free hook");
+    if (trm__allocator_copy(func, &hooks, alloc) != TRM_OK)
+        return TRM_E_INVALID;
     if (trm__add_overflows(max_k, 1, &bins) || trm__mul_overflows(bins, sizeof(uint64_t), &bytes) ||
         trm__add_overflows(bytes, HEADER_SIZE, &block_size))
         return trm__fail(TRM_E_OVERFLOW, func, "max_k = %zu needs more than SIZE_MAX bytes of counters",
@@ -70,22 +65,12 @@ static inline double load_score(const void *scores, size_t i, enum score_type ty
 }
 
 /* Negative labels wrap to huge unsigned values, so one compare covers both ends. */
-static inline uint64_t outside(int32_t label, size_t k)
-{
-    return (uint64_t)(int64_t)label >= (uint64_t)k;
-}
-
-static size_t block_end(size_t start, size_t n)
-{
-    return n - start > SCAN_BLOCK ? start + SCAN_BLOCK : n;
-}
-
 /* Names the first bad element of rows [start, end): a row's label before its scores. */
 static int report_row(const char *func, const trm_topk *t, const int32_t *y_true, const void *scores,
                       size_t start, size_t end, size_t stride, enum score_type type)
 {
     for (size_t i = start; i < end; i++) {
-        if (outside(y_true[i], t->k))
+        if (trm__outside(y_true[i], t->k))
             return trm__fail(TRM_E_LABEL, func, "y_true[%zu] = %" PRId32 " is outside [0, %zu)", i,
                              y_true[i], t->k);
         for (size_t j = 0; j < t->k; j++) {
@@ -100,14 +85,14 @@ static int report_row(const char *func, const trm_topk *t, const int32_t *y_true
 static inline int check_rows(const char *func, const trm_topk *t, const int32_t *y_true, const void *scores,
                              size_t n, size_t stride, enum score_type type)
 {
-    for (size_t start = 0; start < n; start = block_end(start, n)) {
-        size_t end = block_end(start, n);
+    for (size_t start = 0; start < n; start = trm__block_end(start, n)) {
+        size_t end = trm__block_end(start, n);
         uint64_t bad = 0;
         for (size_t i = start; i < end; i++) {
             uint64_t nonfinite = 0;
             for (size_t j = 0; j < t->k; j++)
                 nonfinite |= !isfinite(load_score(scores, i * stride + j, type));
-            bad |= outside(y_true[i], t->k) | nonfinite;
+            bad |= trm__outside(y_true[i], t->k) | nonfinite;
         }
         if (bad)
             return report_row(func, t, y_true, scores, start, end, stride, type);
