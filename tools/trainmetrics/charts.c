@@ -30,11 +30,11 @@ static void open_svg(struct buf *svg, const char *id, double width, double heigh
     buf_printf(svg, "\" xmlns=\"http://www.w3.org/2000/svg\">");
 }
 
-static void legend_entry(struct buf *svg, double x, double y, const char *css, const char *fill, const char *text)
+/* A legend line sample, or a filled patch, and its text. */
+static void legend_entry(struct buf *svg, double x, double y, const char *css, bool patch, const char *text)
 {
-    if (fill)
-        buf_printf(svg, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"10\" class=\"%s\"%s%s%s/>", x, y - 5, css,
-                   *fill ? " style=\"fill:" : "", fill, *fill ? "\"" : "");
+    if (patch)
+        buf_printf(svg, "<rect x=\"%.1f\" y=\"%.1f\" width=\"18\" height=\"10\" class=\"%s\"/>", x, y - 5, css);
     else
         buf_printf(svg, "<line class=\"%s\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", css, x, x + 18, y, y);
     buf_printf(svg, "<text class=\"legend\" x=\"%.1f\" y=\"%.1f\" dominant-baseline=\"middle\">", x + 24, y);
@@ -44,7 +44,7 @@ static void legend_entry(struct buf *svg, double x, double y, const char *css, c
 
 void chart_curves(struct buf *svg, const struct curve_chart *c)
 {
-    struct plot p = { .left = 76, .top = 16, .width = 620, .height = 230 };
+    struct plot p = { .left = 64, .top = 34, .width = 480, .height = 210 };
     p.x0 = c->epoch[0];
     p.x1 = c->epoch[c->n - 1];
     if (p.x1 <= p.x0)
@@ -56,7 +56,7 @@ void chart_curves(struct buf *svg, const struct curve_chart *c)
     if (!isfinite(p.y0))
         p.y0 = 0, p.y1 = 1;
     nice_range(&p.y0, &p.y1, 5);
-    open_svg(svg, c->id, 720, 312, c->y_title);
+    open_svg(svg, c->id, 560, 300, c->y_title);
     plot_axes(svg, &p, "epoch", c->y_title);
     if (c->gap_from >= 0) {
         /* The gap polygon: training forward, validation back, from the onset. */
@@ -82,13 +82,14 @@ void chart_curves(struct buf *svg, const struct curve_chart *c)
                    p.top + p.height - 10 - 15.0 * (double)(c->n_markers - 1 - i), right ? "start" : "end", m->label,
                    m->x);
     }
-    double lx = p.left + p.width - 190, ly = p.top + 14;
-    buf_printf(svg, "<rect class=\"legend-box\" x=\"%.1f\" y=\"%.1f\" width=\"182\" height=\"%d\"/>", lx - 8, ly - 10,
-               c->gap_from >= 0 ? 62 : 44);
-    legend_entry(svg, lx, ly, "train", NULL, c->train_label);
-    legend_entry(svg, lx, ly + 18, "val", NULL, c->val_label);
+    /* The legend sits above the plot, where it hides no curve. */
+    double lx = p.left;
+    legend_entry(svg, lx, 14, "train", false, c->train_label);
+    lx += 40 + 7.5 * (double)strlen(c->train_label);
+    legend_entry(svg, lx, 14, "val", false, c->val_label);
+    lx += 40 + 7.5 * (double)strlen(c->val_label);
     if (c->gap_from >= 0)
-        legend_entry(svg, lx, ly + 36, "gap", "", "widening gap");
+        legend_entry(svg, lx, 14, "gap", true, "widening gap");
     buf_printf(svg, "</svg>");
 }
 
