@@ -17,13 +17,22 @@
 //! whose computations grow a workspace and which the library allows one thread at
 //! a time, is not `Sync`.
 //!
-//! ```no_run
-//! use trainmetrics::{Average, ConfusionMatrix, Metric, ZeroDivision};
+//! ```
+//! use trainmetrics::{Average, ConfusionMatrix, ErrorKind, Metric, ZeroDivision};
 //!
 //! let mut cm = ConfusionMatrix::new(3)?;
 //! cm.update(&[0u8, 1, 2, 2], &[0u8, 2, 2, 1])?;
+//! assert_eq!(cm.counts()?, [1, 0, 0, 0, 0, 1, 0, 1, 1]);
+//! assert_eq!(cm.accuracy()?, 0.5);
+//! // F1 per class: 1, 0, 1/2.
 //! let f1 = cm.metric_average(Metric::F1, Average::Macro, ZeroDivision::Zero)?;
-//! println!("macro F1 {f1:.3}, accuracy {:.3}", cm.accuracy()?);
+//! assert!((f1 - 0.5).abs() < 1e-15);
+//!
+//! // A bad batch is refused whole, with the library's explanation.
+//! let error = cm.update(&[0u8, 7], &[0u8, 0]).unwrap_err();
+//! assert_eq!(error.kind(), ErrorKind::Label);
+//! assert!(error.message().contains("y_true[1] = 7"));
+//! assert_eq!(cm.counts()?, [1, 0, 0, 0, 0, 1, 0, 1, 1]);
 //! # Ok::<(), trainmetrics::Error>(())
 //! ```
 //!
