@@ -31,5 +31,5 @@ cd bindings/rust
 trainmetrics-sys/regenerate.sh --check
 cargo build --offline --locked --workspace --all-targets
 cargo run --offline --locked --example epoch_report
-RUSTDOCFLAGS="-D warnings" cargo doc --offline --locked --no-deps -p trainmetrics
+RUSTDOCFLAGS="-D warnings" cargo doc --offline --locked --no-deps --workspace
 cargo test --offline --locked --workspace
