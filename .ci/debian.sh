@@ -8,6 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
+# Debian's own tools only: a python3 or cargo of another origin earlier in
+# PATH (pyenv, rustup) must not take part in a package build.
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 top=$PWD
 
 apt-get install -y --no-install-recommends dpkg-dev devscripts lintian autopkgtest python3
