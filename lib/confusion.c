@@ -33,7 +33,6 @@ struct trm_confusion {
 
 enum label_type { LABEL_U8 = TRM__LABEL_U8, LABEL_U16 = TRM__LABEL_U16, LABEL_I32 = TRM__LABEL_I32,
                   LABEL_I64 = TRM__LABEL_I64 };
-enum score_type { SCORE_F32, SCORE_F64 };
 
 /* ---- allocation ------------------------------------------------------------ */
 
@@ -93,9 +92,9 @@ static inline int64_t load_label(const void *labels, size_t i, enum label_type t
     return trm__load_label(labels, i, (enum trm__label_type)type);
 }
 
-static inline double load_score(const void *scores, size_t i, enum score_type type)
+static inline double load_score(const void *scores, size_t i, enum trm__score_type type)
 {
-    return type == SCORE_F32 ? (double)((const float *)scores)[i] : ((const double *)scores)[i];
+    return type == TRM__SCORE_F32 ? (double)((const float *)scores)[i] : ((const double *)scores)[i];
 }
 
 static inline uint64_t counted(const trm_confusion *cm, int64_t true_label)
@@ -160,101 +159,11 @@ static int check_weights(const char *func, const trm_confusion *cm, const void *
     return TRM_OK;
 }
 
-/* Row kernels for score updates, one set per float type, stamped out by one
- * macro. They work on the bits, so they vectorize without fast-math:
- * - a value is non-finite exactly when its exponent bits are all ones, that
- *   is when its magnitude bits read as an integer reach EXPONENT, so a row
- *   scan need only keep its largest magnitude;
- * - for finite rows, the argmax (ties to the lowest index,
- *   as NumPy and PyTorch) works on order keys: the bits read as a signed
- *   integer, with the magnitude flipped for negative values, order exactly like
- *   the floats; moving the negative keys up by one also gives -0 the key of +0,
- *   since the two compare equal. The maximum key is one integer loop, and the
- *   lowest index holding it a second one (a minimum, so it vectorizes too).
- * - with `flush` (the caller's mode reads subnormals as zero), a subnormal
- *   takes the key of zero: the order the vector kernels' float compares see,
- *   so every path gives one answer in every mode.
- * scan_row() checks a row and finds its maximum in the same loop. */
-#define DEFINE_ROW_KERNELS(suffix, T, KEY, KEY_MAX, EXPONENT, INDEX)                           \
-    static inline KEY row_key_##suffix(const T *row, size_t j, bool flush)                    \
-    {                                                                                         \
-        KEY bits;                                                                             \
-        memcpy(&bits, row + j, sizeof bits);                                                  \
-        bits = flush && (bits & EXPONENT) == 0 ? 0 : bits;                                    \
-        KEY flip = (KEY)((bits >> (8 * sizeof bits - 1)) & KEY_MAX);                          \
-        return (KEY)((bits ^ flip) + (flip & 1));                                             \
-    }                                                                                         \
-    static inline bool row_nonfinite_##suffix(const T *row, size_t k)                         \
-    {                                                                                         \
-        KEY bad = 0;                                                                          \
-        for (size_t j = 0; j < k; j++) {                                                      \
-            KEY bits;                                                                         \
-            memcpy(&bits, row + j, sizeof bits);                                              \
-            bad |= (KEY)((bits & EXPONENT) == EXPONENT);                                      \
-        }                                                                                     \
-        return bad != 0;                                                                      \
-    }                                                                                         \
-    /* Whether the row holds a non-finite value; else *pred is its argmax. */                 \
-    static inline bool scan_row_##suffix(const T *row, size_t k, bool flush, size_t *pred)    \
-    {                                                                                         \
-        KEY top = row_key_##suffix(row, 0, flush), high = 0;                                  \
-        for (size_t j = 0; j < k; j++) {                                                      \
-            KEY bits, key = row_key_##suffix(row, j, flush);                                  \
-            memcpy(&bits, row + j, sizeof bits);                                              \
-            bits &= KEY_MAX;                                                                  \
-            high = bits > high ? bits : high;                                                 \
-            top = key > top ? key : top;                                                      \
-        }                                                                                     \
-        INDEX index = (INDEX)k; /* lanes as wide as T: K*K cells fit in memory */             \
-        for (INDEX j = 0; j < (INDEX)k; j++) {                                                \
-            INDEX at = row_key_##suffix(row, j, flush) == top ? j : (INDEX)k;                 \
-            index = at < index ? at : index;                                                  \
-        }                                                                                     \
-        *pred = index;                                                                        \
-        return high >= EXPONENT;                                                              \
-    }
-DEFINE_ROW_KERNELS(f32, float, int32_t, INT32_MAX, (int32_t)0x7f800000, uint32_t)
-DEFINE_ROW_KERNELS(f64, double, int64_t, INT64_MAX, (int64_t)0x7ff0000000000000, uint64_t)
-
-/* Whether the caller's floating-point mode reads subnormal operands of this
- * type as zero (x86's denormals-are-zero, which torch.set_flush_denormal
- * sets; Arm's flush-to-zero). The compare runs in that mode; the volatile
- * keeps the compiler from deciding it. */
-static bool subnormals_read_as_zero(enum score_type type)
-{
-    volatile float tiny_f32 = FLT_TRUE_MIN;
-    volatile double tiny_f64 = DBL_TRUE_MIN;
-    return type == SCORE_F32 ? tiny_f32 == 0.0f : tiny_f64 == 0.0;
-}
-
-static inline bool row_nonfinite(const void *scores, size_t row, size_t k, enum score_type type)
-{
-    return type == SCORE_F32 ? row_nonfinite_f32((const float *)scores + row, k)
-                             : row_nonfinite_f64((const double *)scores + row, k);
-}
-
-/* Checks one row and finds its argmax in the same read: whether it holds a
- * non-finite score (*pred then means nothing). */
-static inline bool scan_row(const void *scores, size_t row, size_t k, bool flush, size_t *pred,
-                            enum score_type type)
-{
-    return type == SCORE_F32 ? scan_row_f32((const float *)scores + row, k, flush, pred)
-                             : scan_row_f64((const double *)scores + row, k, flush, pred);
-}
-
-/* The argmax of a row known to be finite. */
-static inline size_t argmax_row(const void *scores, size_t row, size_t k, bool flush, enum score_type type)
-{
-    size_t pred;
-    scan_row(scores, row, k, flush, &pred, type);
-    return pred;
-}
-
 /* Rows of `width` scores `stride` apart, one per true label; rows whose label is
  * ignored are neither checked nor read. */
 static inline int check_score_rows(const char *func, const trm_confusion *cm, const int32_t *y_true,
                                    const void *scores, size_t n, size_t stride, size_t width,
-                                   enum score_type type, uint64_t *kept)
+                                   enum trm__score_type type, uint64_t *kept)
 {
     uint64_t used = 0;
     for (size_t start = 0; start < n; start = trm__block_end(start, n)) {
@@ -262,7 +171,7 @@ static inline int check_score_rows(const char *func, const trm_confusion *cm, co
         uint64_t bad = 0;
         for (size_t i = start; i < end; i++) {
             uint64_t use = counted(cm, y_true[i]);
-            uint64_t nonfinite = use && row_nonfinite(scores, i * stride, width, type);
+            uint64_t nonfinite = use && trm__row_nonfinite(scores, i * stride, width, type);
             bad |= use & (trm__outside(y_true[i], cm->k) | nonfinite);
             used += use;
         }
@@ -435,151 +344,8 @@ static inline int update_weighted(const char *func, trm_confusion *cm, const voi
     return update_pairs(func, cm, y_true, y_pred, weights, n, type);
 }
 
-/* One pass over memory for unweighted matrices: the rows are taken in blocks
- * of about ARGMAX_BLOCK_BYTES of scores (at most ARGMAX_BLOCK_ROWS rows); each
- * row's scores are checked and its argmax found in the same read. The
- * argmaxes gather as predicted labels, up to ARGMAX_BATCH_ROWS of them, which
- * the kernels of trm_confusion_update_i32 then count against the true labels,
- * testing those as they go: no pass of its own over the labels, and for
- * K <= 16 on AVX-512 the diagonal counted 64 pairs at a time. A non-finite
- * score or a bad label makes the batches already counted be taken back: the
- * same scan over the same blocks finds their argmaxes again, so the integer
- * counts undo exactly whatever the floating-point mode, and the caller then
- * names the first offending element with check_score_rows().
- * Float32 rows of up to 128 scores without an ignore label take instead, on
- * AVX-512, a kernel that finds 16 argmaxes at a time and counts them as it
- * goes (lib/argmax-avx512.c), and takes a failed call back the same way. */
-#define ARGMAX_BLOCK_BYTES ((size_t)32768)
-#define ARGMAX_BLOCK_ROWS ((size_t)1024)
-#define ARGMAX_BATCH_ROWS (4 * ARGMAX_BLOCK_ROWS)
-
-#define ARGMAX_KERNEL static inline __attribute__((always_inline))
-
-/* One call's score rows and the way they are scanned, fixed for the call. */
-struct score_rows {
-    const int32_t *y_true;
-    const void *scores;
-    size_t stride;        /* elements from one row to the next */
-    enum score_type type;
-    bool flush;           /* subnormals compare as zero (subnormals_read_as_zero) */
-    bool avx2;            /* float32 rows taken by the AVX2 kernel */
-};
-
-/* Counts rows [start, start + rows) from their predicted labels, which are
- * inside [0, K). Returns rows with *kept set, or the index (from start) of the
- * first row whose true label is outside [0, K), counting nothing. */
-static size_t count_predictions(trm_confusion *cm, const int32_t *y_true, size_t start, const int32_t *pred,
-                                size_t rows, uint64_t *kept)
-{
-    trm__pairs pairs = { y_true + start, pred, rows, TRM__LABEL_I32, cm->has_ignore, cm->ignore };
-    return trm__count_pairs(cm->counts, cm->k, &pairs, cm->scratch, kept);
-}
-
-/* Finds the argmaxes of rows [start, end) into pred[0 .. end - start) (0 for
- * ignored rows, which are not read); returns whether a row read holds a
- * non-finite score. */
-ARGMAX_KERNEL bool scan_block(const trm_confusion *cm, const struct score_rows *r, size_t start, size_t end,
-                              int32_t *pred)
-{
-    bool nonfinite_found = false;
-    size_t k = cm->k;
-#if TRM__HAVE_AVX2_ARGMAX
-    if (r->avx2) {
-        trm__row_filter filter = { cm->has_ignore, cm->ignore };
-        trm__argmax_f32_avx2(r->scores, r->stride, k, r->y_true, start, end, &filter, pred, &nonfinite_found);
-        return nonfinite_found;
-    }
-#endif
-    for (size_t i = start; i < end; i++) {
-        size_t best = 0;
-        if (counted(cm, r->y_true[i]))
-            nonfinite_found |= scan_row(r->scores, i * r->stride, k, r->flush, &best, r->type);
-        pred[i - start] = (int32_t)best;
-    }
-    return nonfinite_found;
-}
-
-/* Gives up on a call: takes back the rows [0, done) already counted, found
- * again block by block by the scan that counted them (the vector kernels
- * compare in the caller's floating-point mode, the portable ones on keys, so
- * only the same scan is sure to name the same cells), and sets *checked to
- * bad_end, past the first bad row. */
-ARGMAX_KERNEL bool give_up(trm_confusion *cm, const struct score_rows *r, size_t done, size_t rows,
-                           int32_t *pred, size_t bad_end, size_t *checked)
-{
-    for (size_t start = 0; start < done; start += rows) {
-        size_t end = done - start > rows ? start + rows : done;
-        scan_block(cm, r, start, end, pred);
-        for (size_t i = start; i < end; i++)
-            if (counted(cm, r->y_true[i]))
-                cm->counts[(size_t)r->y_true[i] * cm->k + (size_t)pred[i - start]]--;
-    }
-    *checked = bad_end;
-    return false;
-}
-
-/* Returns true with *kept set when every row was counted; otherwise false with
- * *checked past the first bad row (a row with a non-finite score or a true
- * label outside [0, K) that is not ignored), and the counts as they were. */
-ARGMAX_KERNEL bool count_argmax_typed(trm_confusion *cm, const struct score_rows *r, size_t n, uint64_t *kept,
-                                      size_t *checked)
-{
-    /* the argmaxes of rows [counted, start), waiting to be counted: 16 KiB of
-     * stack, and the pair kernels take about 9 more */
-    int32_t pred[ARGMAX_BATCH_ROWS];
-    size_t counted = 0, stride = r->stride, row_bytes = r->type == SCORE_F32 ? sizeof(float) : sizeof(double);
-    size_t rows = stride < ARGMAX_BLOCK_BYTES / row_bytes ? ARGMAX_BLOCK_BYTES / (stride * row_bytes) : 1;
-    rows = rows < ARGMAX_BLOCK_ROWS ? rows : ARGMAX_BLOCK_ROWS;
-    uint64_t used = 0;
-    for (size_t start = 0; start < n;) {
-        size_t end = n - start > rows ? start + rows : n, ahead = n - end > rows ? end + rows : n;
-        /* The next block's true labels: a stream the hardware prefetcher
-         * does not follow, read when its batch is counted. */
-        for (size_t i = end; i < ahead; i += 64 / sizeof *r->y_true)
-            __builtin_prefetch(r->y_true + i);
-        if (scan_block(cm, r, start, end, pred + (start - counted)))
-            return give_up(cm, r, counted, rows, pred, end, checked);
-        start = end;
-        if (end < n && end - counted + rows <= ARGMAX_BATCH_ROWS)
-            continue;
-        uint64_t batch_kept = 0;
-        size_t good = count_predictions(cm, r->y_true, counted, pred, end - counted, &batch_kept);
-        if (good < end - counted)
-            return give_up(cm, r, counted, rows, pred, counted + good + 1, checked);
-        used += batch_kept;
-        counted = end;
-    }
-    *kept = used;
-    return true;
-}
-
-TRM__DISPATCH static bool count_argmax(trm_confusion *cm, const struct score_rows *r, size_t n, uint64_t *kept,
-                                       size_t *checked)
-{
-#if TRM__HAVE_AVX512_ARGMAX
-    /* An ignored row must not be read, so the kernel, which reads every row,
-     * is for matrices that ignore none. */
-    if (r->type == SCORE_F32 && cm->k <= TRM__AVX512_ARGMAX_MAX_K && n >= TRM__AVX512_ARGMAX_MIN_ROWS &&
-        !cm->has_ignore && trm__argmax_avx512_usable()) {
-        if (!trm__count_argmax_f32_avx512(cm->counts, cm->k, r->y_true, r->scores, n, r->stride, checked))
-            return false;
-        *kept = n;
-        return true;
-    }
-#endif
-    /* Two copies, so that each inlines the row kernel of its own type. */
-    if (r->type == SCORE_F32) {
-        struct score_rows f32 = *r;
-        f32.type = SCORE_F32;
-        return count_argmax_typed(cm, &f32, n, kept, checked);
-    }
-    struct score_rows f64 = *r;
-    f64.type = SCORE_F64;
-    return count_argmax_typed(cm, &f64, n, kept, checked);
-}
-
 static inline int update_argmax(const char *func, trm_confusion *cm, const int32_t *y_true,
-                                const void *scores, size_t n, size_t row_stride, enum score_type type)
+                                const void *scores, size_t n, size_t row_stride, enum trm__score_type type)
 {
     uint64_t kept = 0;
     size_t span;
@@ -591,9 +357,9 @@ static inline int update_argmax(const char *func, trm_confusion *cm, const int32
                          cm->k);
     if (trm__mul_overflows(n, row_stride, &span))
         return trm__fail(TRM_E_OVERFLOW, func, "%zu rows of stride %zu overflow size_t", n, row_stride);
-    struct score_rows rows = { y_true, scores, row_stride, type, subnormals_read_as_zero(type), false };
+    trm__score_rows rows = { y_true, scores, row_stride, type, trm__subnormals_read_as_zero(type), false };
 #if TRM__HAVE_AVX2_ARGMAX
-    rows.avx2 = type == SCORE_F32 && cm->k >= TRM__AVX2_ARGMAX_MIN_K && trm__argmax_avx2_usable();
+    rows.avx2 = type == TRM__SCORE_F32 && cm->k >= TRM__AVX2_ARGMAX_MIN_K && trm__argmax_avx2_usable();
 #endif
     /* Plain counts take the one-pass kernel when the batch cannot overflow the
      * total and the pair kernels can number the cells in 32 bits; weighted
@@ -601,7 +367,8 @@ static inline int update_argmax(const char *func, trm_confusion *cm, const int32
      * not restore it exactly. */
     if (cm->counts && n <= UINT64_MAX - cm->total && cm->k <= TRM__COUNT_MAX_K) {
         size_t checked = n;
-        if (!count_argmax(cm, &rows, n, &kept, &checked)) {
+        trm__argmax_target target = { cm->counts, cm->k, cm->has_ignore, cm->ignore, cm->scratch };
+        if (!trm__count_argmax(&target, &rows, n, &kept, &checked)) {
             int rc = check_score_rows(func, cm, y_true, scores, checked, row_stride, cm->k, type, &kept);
             return rc != TRM_OK ? rc : unconfirmed_failure(func);
         }
@@ -615,14 +382,14 @@ static inline int update_argmax(const char *func, trm_confusion *cm, const int32
         return rc;
     for (size_t i = 0; i < n; i++)
         if (counted(cm, y_true[i]))
-            add_to_cell(cm, (size_t)y_true[i] * cm->k + argmax_row(scores, i * row_stride, cm->k, rows.flush, type),
+            add_to_cell(cm, (size_t)y_true[i] * cm->k + trm__argmax_row(scores, i * row_stride, cm->k, rows.flush, type),
                         1.0);
     add_to_total(cm, kept, (double)kept);
     return TRM_OK;
 }
 
 static inline int update_threshold(const char *func, trm_confusion *cm, const int32_t *y_true,
-                                   const void *scores, size_t n, double threshold, enum score_type type)
+                                   const void *scores, size_t n, double threshold, enum trm__score_type type)
 {
     uint64_t kept = 0;
     TRM_REQUIRE_IN(func, cm);
@@ -889,8 +656,8 @@ DEFINE_UPDATE_WEIGHTED(i64, int64_t, LABEL_I64)
     {                                                                                                  \
         return update_threshold(__func__, cm, y_true, scores, n, threshold, type);                     \
     }
-DEFINE_UPDATE_SCORES(f32, float, SCORE_F32)
-DEFINE_UPDATE_SCORES(f64, double, SCORE_F64)
+DEFINE_UPDATE_SCORES(f32, float, TRM__SCORE_F32)
+DEFINE_UPDATE_SCORES(f64, double, TRM__SCORE_F64)
 
 int trm_confusion_counts(const trm_confusion *cm, uint64_t *out)
 {
