@@ -32,4 +32,8 @@ trainmetrics-sys/regenerate.sh --check
 cargo build --offline --locked --workspace --all-targets
 cargo run --offline --locked --example epoch_report
 RUSTDOCFLAGS="-D warnings" cargo doc --offline --locked --no-deps --workspace
-cargo test --offline --locked --workspace
+cargo test --offline --locked --workspace 2>&1 | tee "$CARGO_TARGET_DIR/test.log"
+# One closing line over every test binary (pipefail has already failed the run
+# if any test failed).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "rust: %d passed, %d failed\n", p, f; exit (f > 0 || p == 0) }' \
+    "$CARGO_TARGET_DIR/test.log"
