@@ -24,6 +24,7 @@ static const char style[] =
     "body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;color:#1d2433;background:#f4f6fa}"
     "header{background:#1d2b45;color:#fff;padding:18px 32px}"
     "header h1{margin:0;font-size:22px;font-weight:600}header .run{margin:2px 0 0;color:#c9d3e6;font-size:16px}"
+    "header .description{margin:8px 0 0;color:#aebad0;font-size:14px;max-width:1000px}"
     "nav{margin-top:10px}nav a,nav span{display:inline-block;margin-right:8px;padding:3px 10px;border-radius:12px;font-size:13px;"
     "color:#dfe6f3;background:#2c3e60;text-decoration:none}nav span{background:#f0b429;color:#1d2433;font-weight:600}"
     "main{max-width:1180px;margin:0 auto;padding:20px 28px 40px}"
@@ -39,7 +40,7 @@ static const char style[] =
     "table{border-collapse:collapse;font-size:14px;margin:6px 0}"
     "th,td{padding:4px 12px;text-align:right;border-bottom:1px solid #e8ecf2}th{font-weight:600;color:#3a4558}"
     "td:first-child,th:first-child{text-align:left}tr.avg td{color:#3a4558;font-style:italic}"
-    "svg.chart{width:100%;height:auto;display:block}"
+    "svg.chart{width:100%;height:auto;display:block}#spectra svg.chart{max-width:820px}#confusion svg.chart{max-width:560px}"
     "svg .grid{stroke:#e6e9ef}svg .tickmark{stroke:#7a8699}svg .frame{fill:none;stroke:#9aa5b5}"
     "svg text{font-family:inherit;fill:#2d3748}svg .tick{font-size:12px}svg .title{font-size:13px;fill:#3a4558}"
     "svg .legend{font-size:13px}"
@@ -693,13 +694,13 @@ int page_render(const char *run_dir, const struct page_links *links, struct buf 
         }
         buf_printf(b, "</nav>");
     }
-    buf_printf(b, "</header><main>");
     const char *description = run_get(&run, "description");
     if (description) {
-        buf_printf(b, "<p class=\"note\" id=\"description\">");
+        buf_printf(b, "<p class=\"description\" id=\"description\">");
         buf_add_escaped(b, description);
         buf_printf(b, "</p>");
     }
+    buf_printf(b, "</header><main>");
     status = strcmp(task, "classification") == 0 ? classification_page(b, &run, &h, &loss)
                                                  : regression_page(b, &run, &h, &loss);
     const char *source = run_get(&run, "source");
