@@ -101,6 +101,31 @@ static float get_float(program *p)
     }
 }
 
+/* The stride of a row of k scores: k to k + 2, or k - 1 (refused). */
+static size_t get_stride(program *p, size_t k)
+{
+    uint8_t s = get8(p);
+    return s == 0xff && k > 1 ? k - 1 : k + s % 3;
+}
+
+/* `cells` scores, mostly small integers (so with ties), sometimes anything;
+ * malloc'ed. */
+static double *get_scores_f64(program *p, size_t cells)
+{
+    double *scores = malloc((cells ? cells : 1) * sizeof *scores);
+    for (size_t i = 0; i < cells; i++)
+        scores[i] = (get8(p) & 7) == 0 ? get_double(p) : (double)(get8(p) & 3);
+    return scores;
+}
+
+static float *get_scores_f32(program *p, size_t cells)
+{
+    float *scores = malloc((cells ? cells : 1) * sizeof *scores);
+    for (size_t i = 0; i < cells; i++)
+        scores[i] = (get8(p) & 7) == 0 ? get_float(p) : (float)(get8(p) & 3);
+    return scores;
+}
+
 /* ---- state ----------------------------------------------------------------------- */
 
 enum { N_SLOTS = 2, MAX_N = 32, MAX_K = 8 };
@@ -240,7 +265,7 @@ FUZZ_DEFINE_SNAPSHOT(overfit)
                 blob[at] ^= (uint8_t)(1u << (how & 7));                                     \
         }                                                                                   \
         if (size >= 12)                                                                     \
-            fuzz_reseal(blob, size);                                                        \
+            blob_reseal(blob, size);                                                        \
         load_##X(slot, blob, size, 0);                                                      \
         free(blob);                                                                         \
     }
@@ -270,6 +295,23 @@ GENERIC_OPS(multilabel, mls, 4)
 GENERIC_OPS(regression, rgs, 6)
 GENERIC_OPS(overfit, ofs, 8)
 
+/* `call` makes a handle of type X in `made`; on success it replaces arr[slot],
+ * on failure `made` must be untouched and the failure TRM_E_NOMEM or `refused`. */
+#define NEW_INTO(X, arr, slot, made, call, refused)                                         \
+    do {                                                                                    \
+        static int sentinel_;                                                               \
+        trm_##X *const untouched_ = (trm_##X *)(void *)&sentinel_;                          \
+        trm_##X *made = untouched_;                                                         \
+        int rc_ = (call);                                                                   \
+        if (rc_ != TRM_OK) {                                                                \
+            FUZZ_ASSERT(made == untouched_, "failed new wrote its output");                 \
+            FUZZ_ASSERT(rc_ == TRM_E_NOMEM || (refused), "%s returned %d", #call, rc_);      \
+            return;                                                                         \
+        }                                                                                   \
+        trm_##X##_free(arr[slot]);                                                          \
+        arr[slot] = made;                                                                   \
+    } while (0)
+
 /* ---- confusion ------------------------------------------------------------------- */
 
 static void new_confusion(program *p)
@@ -280,17 +322,7 @@ static void new_confusion(program *p)
     uint32_t flags = (f & 1) ? TRM_CONFUSION_WEIGHTED : 0;
     if (f == 0xff)
         flags |= 2; /* unknown flag: refused */
-    static int sentinel_;
-    trm_confusion *const untouched = (trm_confusion *)(void *)&sentinel_;
-    trm_confusion *cm = untouched;
-    int rc = trm_confusion_new(&cm, k, flags, &alloc_hooks[slot]);
-    if (rc != TRM_OK) {
-        FUZZ_ASSERT(cm == untouched, "failed new wrote its output");
-        FUZZ_ASSERT(rc == TRM_E_NOMEM || (flags & 2), "confusion_new returned %d", rc);
-        return;
-    }
-    trm_confusion_free(cms[slot]);
-    cms[slot] = cm;
+    NEW_INTO(confusion, cms, slot, cm, trm_confusion_new(&cm, k, flags, &alloc_hooks[slot]), flags & 2);
 }
 
 static void update_confusion(program *p, int variant)
@@ -355,24 +387,18 @@ static void argmax_confusion(program *p, int f64)
     size_t k = trm_confusion_n_classes(cm);
     int64_t ignore = trm_confusion_ignore_label(cm);
     size_t n = get8(p) % (MAX_N + 1);
-    uint8_t s = get8(p);
-    size_t stride = s == 0xff && k > 1 ? k - 1 : k + s % 3;
+    size_t stride = get_stride(p, k);
     int32_t t[MAX_N];
     if (k > MAX_K * MAX_K)
         return;
     for (size_t i = 0; i < n; i++)
         t[i] = (int32_t)get_label(p, k, ignore);
-    size_t cells = n * stride;
     if (f64) {
-        double *scores = malloc((cells ? cells : 1) * sizeof *scores);
-        for (size_t i = 0; i < cells; i++)
-            scores[i] = (get8(p) & 7) == 0 ? get_double(p) : (double)(get8(p) & 3);
+        double *scores = get_scores_f64(p, n * stride);
         CHECKED(confusion, cm, trm_confusion_update_argmax_f64(cm, t, scores, n, stride));
         free(scores);
     } else {
-        float *scores = malloc((cells ? cells : 1) * sizeof *scores);
-        for (size_t i = 0; i < cells; i++)
-            scores[i] = (get8(p) & 7) == 0 ? get_float(p) : (float)(get8(p) & 3);
+        float *scores = get_scores_f32(p, n * stride);
         CHECKED(confusion, cm, trm_confusion_update_argmax_f32(cm, t, scores, n, stride));
         free(scores);
     }
@@ -467,15 +493,7 @@ static void new_topk(program *p)
     int slot = get8(p) & 1;
     size_t k = 1 + get8(p) % MAX_K;
     size_t max_k = get8(p) % (k + 2); /* 0 and k + 1 are refused */
-    trm_topk *t = NULL;
-    int rc = trm_topk_new(&t, k, max_k, &alloc_hooks[2 + slot]);
-    if (rc != TRM_OK) {
-        FUZZ_ASSERT(t == NULL, "failed new wrote its output");
-        FUZZ_ASSERT(rc == TRM_E_NOMEM || max_k == 0 || max_k > k, "topk_new returned %d", rc);
-        return;
-    }
-    trm_topk_free(tks[slot]);
-    tks[slot] = t;
+    NEW_INTO(topk, tks, slot, t, trm_topk_new(&t, k, max_k, &alloc_hooks[2 + slot]), max_k == 0 || max_k > k);
 }
 
 static void update_topk(program *p, int f64)
@@ -483,24 +501,18 @@ static void update_topk(program *p, int f64)
     trm_topk *t = tks[get8(p) & 1];
     size_t k = trm_topk_n_classes(t);
     size_t n = get8(p) % (MAX_N + 1);
-    uint8_t s = get8(p);
-    size_t stride = s == 0xff && k > 1 ? k - 1 : k + s % 3;
+    size_t stride = get_stride(p, k);
     int32_t y[MAX_N];
     if (k > MAX_K * MAX_K) /* an edited blob can claim many classes */
         return;
     for (size_t i = 0; i < n; i++)
         y[i] = (int32_t)get_label(p, k, TRM_NO_IGNORE);
-    size_t cells = n * stride;
     if (f64) {
-        double *scores = malloc((cells ? cells : 1) * sizeof *scores);
-        for (size_t i = 0; i < cells; i++)
-            scores[i] = (get8(p) & 7) == 0 ? get_double(p) : (double)(get8(p) & 3);
+        double *scores = get_scores_f64(p, n * stride);
         CHECKED(topk, t, trm_topk_update_f64(t, y, scores, n, stride));
         free(scores);
     } else {
-        float *scores = malloc((cells ? cells : 1) * sizeof *scores);
-        for (size_t i = 0; i < cells; i++)
-            scores[i] = (get8(p) & 7) == 0 ? get_float(p) : (float)(get8(p) & 3);
+        float *scores = get_scores_f32(p, n * stride);
         CHECKED(topk, t, trm_topk_update_f32(t, y, scores, n, stride));
         free(scores);
     }
@@ -519,15 +531,7 @@ static void new_multilabel(program *p)
 {
     int slot = get8(p) & 1;
     size_t l = get8(p) % (MAX_K + 1); /* 0 is refused */
-    trm_multilabel *m = NULL;
-    int rc = trm_multilabel_new(&m, l, &alloc_hooks[4 + slot]);
-    if (rc != TRM_OK) {
-        FUZZ_ASSERT(m == NULL, "failed new wrote its output");
-        FUZZ_ASSERT(rc == TRM_E_NOMEM || l == 0, "multilabel_new returned %d", rc);
-        return;
-    }
-    trm_multilabel_free(mls[slot]);
-    mls[slot] = m;
+    NEW_INTO(multilabel, mls, slot, m, trm_multilabel_new(&m, l, &alloc_hooks[4 + slot]), l == 0);
 }
 
 static uint8_t get_bit(program *p)
@@ -585,16 +589,8 @@ static void query_multilabel(program *p)
 static void new_regression(program *p)
 {
     int slot = get8(p) & 1;
-    size_t m = get8(p) % (MAX_K + 1);
-    trm_regression *r = NULL;
-    int rc = trm_regression_new(&r, m, &alloc_hooks[6 + slot]);
-    if (rc != TRM_OK) {
-        FUZZ_ASSERT(r == NULL, "failed new wrote its output");
-        FUZZ_ASSERT(rc == TRM_E_NOMEM || m == 0, "regression_new returned %d", rc);
-        return;
-    }
-    trm_regression_free(rgs[slot]);
-    rgs[slot] = r;
+    size_t m = get8(p) % (MAX_K + 1); /* 0 is refused */
+    NEW_INTO(regression, rgs, slot, r, trm_regression_new(&r, m, &alloc_hooks[6 + slot]), m == 0);
 }
 
 static void update_regression(program *p, int f64)
@@ -635,14 +631,7 @@ enum { MAX_EPOCHS = 300 };
 static void new_overfit(program *p)
 {
     int slot = get8(p) & 1;
-    trm_overfit *o = NULL;
-    int rc = trm_overfit_new(&o, &alloc_hooks[8 + slot]);
-    if (rc != TRM_OK) {
-        FUZZ_ASSERT(o == NULL && rc == TRM_E_NOMEM, "overfit_new returned %d", rc);
-        return;
-    }
-    trm_overfit_free(ofs[slot]);
-    ofs[slot] = o;
+    NEW_INTO(overfit, ofs, slot, o, trm_overfit_new(&o, &alloc_hooks[8 + slot]), 0);
 }
 
 static void option_overfit(program *p, int which)

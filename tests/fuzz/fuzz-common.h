@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Helpers shared by the fuzz harnesses: a hard assertion that works without
- * libFuzzer (the replay driver) and with it, a CRC-32C resealer so that
- * mutations reach the body validators past the checksum, a counting allocator
- * that can be told to fail, and state snapshots through trm_X_serialize(). */
+ * libFuzzer (the replay driver) and with it, a counting allocator that can be
+ * told to fail, and state snapshots through trm_X_serialize(). The CRC-32C
+ * resealer, so that mutations reach the body validators past the checksum, is
+ * the unit tests' blob_reseal() (../blob-util.h). */
 #ifndef TRM_FUZZ_COMMON_H
 #define TRM_FUZZ_COMMON_H
 
@@ -12,6 +13,8 @@
 #include <string.h>
 
 #include <trainmetrics/trainmetrics.h>
+
+#include "../blob-util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -40,35 +43,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_RANGE_SLACK 1e-12
 #define FUZZ_RANGE_CHECKED(total) ((total) <= 0x1p53)
 #endif
-
-/* ---- CRC-32C (independent of the library's table) ------------------------------ */
-
-static inline uint32_t fuzz_crc32c(const uint8_t *data, size_t size)
-{
-    static uint32_t table[256];
-    static int ready;
-    if (!ready) {
-        for (uint32_t i = 0; i < 256; i++) {
-            uint32_t c = i;
-            for (int bit = 0; bit < 8; bit++)
-                c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
-            table[i] = c;
-        }
-        ready = 1;
-    }
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < size; i++)
-        crc = table[(crc ^ data[i]) & 0xffu] ^ (crc >> 8);
-    return crc ^ 0xffffffffu;
-}
-
-/* Rewrites the trailing CRC of a blob of at least 4 bytes. */
-static inline void fuzz_reseal(uint8_t *blob, size_t size)
-{
-    uint32_t crc = fuzz_crc32c(blob, size - 4);
-    for (int i = 0; i < 4; i++)
-        blob[size - 4 + i] = (uint8_t)(crc >> (8 * i));
-}
 
 /* ---- an allocator that counts and can refuse the n-th allocation ---------------- */
 

@@ -87,7 +87,7 @@
         fuzz_check_blob_##X(copy, size);                                                  \
         /* with a correct checksum */                                                     \
         if (size >= 12) {                                                                 \
-            fuzz_reseal(copy, size);                                                      \
+            blob_reseal(copy, size);                                                      \
             fuzz_check_blob_##X(copy, size);                                              \
         }                                                                                 \
         free(copy);                                                                       \
@@ -100,7 +100,7 @@
         blob[7] = 0;                                                                      \
         if (size > 0)                                                                     \
             memcpy(blob + 8, data, size);                                                 \
-        fuzz_reseal(blob, size + 12);                                                     \
+        blob_reseal(blob, size + 12);                                                     \
         fuzz_check_blob_##X(blob, size + 12);                                             \
         free(blob);                                                                       \
         return 0;                                                                         \

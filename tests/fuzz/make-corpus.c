@@ -17,6 +17,8 @@
 
 #include <trainmetrics/trainmetrics.h>
 
+#include "fuzz-common.h"
+
 static const char *outdir;
 
 static void check(int rc, const char *what)
@@ -66,13 +68,18 @@ static void write_variants(const char *harness, const char *state, const uint8_t
     free(damaged);
 }
 
+FUZZ_DEFINE_SNAPSHOT(confusion)
+FUZZ_DEFINE_SNAPSHOT(topk)
+FUZZ_DEFINE_SNAPSHOT(multilabel)
+FUZZ_DEFINE_SNAPSHOT(regression)
+FUZZ_DEFINE_SNAPSHOT(overfit)
+
+/* The variants of handle h's blob, for the harness of its type. */
 #define EMIT(X, harness, state, h)                                                   \
     do {                                                                             \
-        size_t need_ = 0;                                                            \
-        trm_##X##_serialize((h), NULL, 0, &need_);                                   \
-        uint8_t *blob_ = malloc(need_);                                              \
-        check(trm_##X##_serialize((h), blob_, need_, &need_), "serialize");          \
-        write_variants(harness, state, blob_, need_);                                \
+        size_t size_ = 0;                                                            \
+        uint8_t *blob_ = fuzz_snapshot_##X((h), &size_);                             \
+        write_variants(harness, state, blob_, size_);                                \
         free(blob_);                                                                 \
     } while (0)
 

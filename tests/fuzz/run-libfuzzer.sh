@@ -65,14 +65,18 @@ if printf '#include <immintrin.h>\n__attribute__((target("avx512f,avx512bw,avx51
     | "$clang" -x c -std=c11 -o /dev/null - 2>/dev/null && [ "$(uname -m)" = x86_64 ]; then
     simd=1
 fi
+# Every folder of lib/ may hold private headers.
+lib_includes=()
+while IFS= read -r dir; do lib_includes+=(-I"$dir"); done < <(find "$root/lib" -type d | sort)
 common=(-std=c11 -g -O1 -fno-omit-frame-pointer -ffp-contract=off -fno-math-errno -DTRM_SIMD=$simd
-        -D_POSIX_C_SOURCE=200809L -I"$work/include" -I"$root/include" -I"$root/lib")
+        -D_POSIX_C_SOURCE=200809L -I"$work/include" -I"$root/include" "${lib_includes[@]}")
 sanitize=(-fsanitize=address,undefined -fno-sanitize-recover=undefined)
 
 mkdir -p "$work/obj" "$work/bin"
 objs=()
 for src in "${sources[@]}"; do
     obj="$work/obj/${src%.c}.o"
+    mkdir -p "$(dirname "$obj")"
     "$clang" "${common[@]}" "${sanitize[@]}" -fsanitize=fuzzer-no-link -c "$root/lib/$src" -o "$obj"
     objs+=("$obj")
 done
