@@ -62,22 +62,6 @@ static void assert_total(const trm_confusion *cm, double expected)
     ck_assert_close(total, expected);
 }
 
-/* A call must fail with `code`, leave an error detail and leave cm as it was. */
-#define ck_assert_rejected(code, cm, call)                     \
-    do {                                                       \
-        size_t before_size_ = 0;                               \
-        uint8_t *before_ = snapshot((cm), &before_size_);      \
-        ck_assert_fails((code), (call));                       \
-        ck_assert_unchanged((cm), before_, before_size_);      \
-        free(before_);                                         \
-    } while (0)
-
-static void assert_mentions(const char *needle)
-{
-    ck_assert_msg(strstr(trm_last_error(), needle) != NULL, "trm_last_error() = \"%s\" lacks \"%s\"",
-                  trm_last_error(), needle);
-}
-
 /* ---- the same pairs through every label type ---------------------------------- */
 
 enum label_type { U8, U16, I32, I64, N_LABEL_TYPES };

@@ -72,7 +72,7 @@ static void assert_same_state(const handle_type *ht, const void *a, const void *
 }
 
 /* The call fails with `code`, leaves an error detail, and h keeps its state. */
-#define ck_assert_rejected(code, ht, h, call)                                          \
+#define ck_assert_row_rejected(code, ht, h, call)                                          \
     do {                                                                               \
         size_t before_size_ = 0;                                                       \
         uint8_t *before_ = blob_of((ht), (h), &before_size_);                          \
@@ -109,13 +109,13 @@ START_TEST(null_arguments)
     ht->free(NULL);
     ht->reset(NULL);
 
-    ck_assert_rejected(TRM_E_INVALID, ht, h, ht->clone(NULL, h));
+    ck_assert_row_rejected(TRM_E_INVALID, ht, h, ht->clone(NULL, h));
     ck_assert_fails(TRM_E_INVALID, ht->clone(&out, NULL));
     ck_assert_ptr_eq(out, UNTOUCHED);
 
     if (ht->merge != NULL) {
-        ck_assert_rejected(TRM_E_INVALID, ht, h, ht->merge(NULL, h));
-        ck_assert_rejected(TRM_E_INVALID, ht, h, ht->merge(h, NULL));
+        ck_assert_row_rejected(TRM_E_INVALID, ht, h, ht->merge(NULL, h));
+        ck_assert_row_rejected(TRM_E_INVALID, ht, h, ht->merge(h, NULL));
     }
 
     enum { GUARD = 0x5a };
@@ -124,8 +124,8 @@ START_TEST(null_arguments)
     size_t reported = 12345;
     ck_assert_fails(TRM_E_INVALID, ht->serialize(NULL, buf, sizeof buf, &reported));
     ck_assert_uint_eq(reported, 12345);
-    ck_assert_rejected(TRM_E_INVALID, ht, h, ht->serialize(h, buf, sizeof buf, NULL));
-    ck_assert_rejected(TRM_E_INVALID, ht, h, ht->serialize(h, NULL, 0, NULL));
+    ck_assert_row_rejected(TRM_E_INVALID, ht, h, ht->serialize(h, buf, sizeof buf, NULL));
+    ck_assert_row_rejected(TRM_E_INVALID, ht, h, ht->serialize(h, NULL, 0, NULL));
     for (size_t i = 0; i < sizeof buf; i++)
         ck_assert_msg(buf[i] == GUARD, "%s: a failing serialize wrote byte %zu", ht->name, i);
 
@@ -221,9 +221,9 @@ START_TEST(merge_adds_and_refuses_mismatch)
         ck_assert_ok(ht->create_other(&other, i));
         size_t other_size = 0;
         uint8_t *other_blob = blob_of(ht, other, &other_size);
-        ck_assert_rejected(TRM_E_MISMATCH, ht, h, ht->merge(h, other));
+        ck_assert_row_rejected(TRM_E_MISMATCH, ht, h, ht->merge(h, other));
         assert_state(ht, other, other_blob, other_size, "a refused merge changed its source");
-        ck_assert_rejected(TRM_E_MISMATCH, ht, other, ht->merge(other, h));
+        ck_assert_row_rejected(TRM_E_MISMATCH, ht, other, ht->merge(other, h));
         ck_assert_close(ht->amount(h), ht->batch_amount);
         free(other_blob);
         ht->free(other);
@@ -245,7 +245,7 @@ START_TEST(size_protocol)
         const size_t want = batches ? ht->batch_size : ht->empty_size;
         ck_assert_uint_lt(want + 32, ROOM);
         size_t size = 0;
-        ck_assert_rejected(TRM_E_BUFFER, ht, h, ht->serialize(h, NULL, 0, &size));
+        ck_assert_row_rejected(TRM_E_BUFFER, ht, h, ht->serialize(h, NULL, 0, &size));
         ck_assert_uint_eq(size, want);
         size = 0;
         ck_assert_fails(TRM_E_BUFFER, ht->serialize(h, NULL, 4096, &size));
@@ -256,7 +256,7 @@ START_TEST(size_protocol)
         for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
             memset(buf, GUARD, sizeof buf);
             size = 0;
-            ck_assert_rejected(TRM_E_BUFFER, ht, h, ht->serialize(h, buf, caps[i], &size));
+            ck_assert_row_rejected(TRM_E_BUFFER, ht, h, ht->serialize(h, buf, caps[i], &size));
             ck_assert_uint_eq(size, want);
             for (size_t j = 0; j < ROOM; j++)
                 ck_assert_msg(buf[j] == GUARD, "%s, cap %zu: byte %zu written", ht->name, caps[i], j);
@@ -459,7 +459,7 @@ START_TEST(allocator_kept_and_checked)
     /* A refusing allocator: every constructor fails whole. */
     c.fail = 1;
     ck_assert_fails(TRM_E_NOMEM, ht->create(&out, &hooks));
-    ck_assert_rejected(TRM_E_NOMEM, ht, h, ht->clone(&out, h));
+    ck_assert_row_rejected(TRM_E_NOMEM, ht, h, ht->clone(&out, h));
     ck_assert_fails(TRM_E_NOMEM, ht->deserialize(&out, blob, size, &hooks));
     ck_assert_ptr_eq(out, UNTOUCHED);
     ck_assert_uint_ge(c.refused, 3);

@@ -18,8 +18,6 @@
 
 #include "testutil.h"
 
-DEFINE_SNAPSHOTS(multilabel)
-
 static char sentinel_object;
 /* Stands for "a pointer the library must not overwrite"; never dereferenced. */
 #define UNTOUCHED ((trm_multilabel *)(void *)&sentinel_object)
@@ -97,22 +95,6 @@ static void assert_scalar(int (*fn)(const trm_multilabel *, double *), const trm
 static double zd_value(int zd)
 {
     return zd == TRM_ZERO_DIVISION_ZERO ? 0.0 : zd == TRM_ZERO_DIVISION_ONE ? 1.0 : NAN;
-}
-
-/* A call must fail with `code`, leave an error detail and leave m as it was. */
-#define ck_assert_rejected(code, m, call)                            \
-    do {                                                             \
-        size_t before_size_ = 0;                                     \
-        uint8_t *before_ = snapshot_multilabel((m), &before_size_);  \
-        ck_assert_fails((code), (call));                             \
-        ck_assert_unchanged_multilabel((m), before_, before_size_);  \
-        free(before_);                                               \
-    } while (0)
-
-static void assert_mentions(const char *needle)
-{
-    ck_assert_msg(strstr(trm_last_error(), needle) != NULL, "trm_last_error() = \"%s\" lacks \"%s\"",
-                  trm_last_error(), needle);
 }
 
 enum score_type { F32, F64 };

@@ -29,30 +29,11 @@ static trm_regression *make(size_t m)
     return r;
 }
 
-/* The serialized blob is a complete picture of an accumulator's state: equal
- * blobs mean equal states. Returns a malloc'ed copy. The first try uses a
- * roomy buffer, so that for the small accumulators of these tests no size
- * query fails and trm_last_error() keeps the detail of the call under test. */
-static uint8_t *blob_of(const trm_regression *r, size_t *size)
-{
-    size_t need = 4096;
-    uint8_t *blob = malloc(need);
-    ck_assert_ptr_nonnull(blob);
-    if (trm_regression_serialize(r, blob, need, size) == TRM_OK)
-        return blob;
-    free(blob);
-    trm_regression_serialize(r, NULL, 0, &need);
-    blob = malloc(need);
-    ck_assert_ptr_nonnull(blob);
-    ck_assert_int_eq(trm_regression_serialize(r, blob, need, size), TRM_OK);
-    return blob;
-}
-
 static void assert_blob(const trm_regression *r, const uint8_t *expected, size_t expected_size,
                         const char *what)
 {
     size_t size = 0;
-    uint8_t *now = blob_of(r, &size);
+    uint8_t *now = snapshot_regression(r, &size);
     ck_assert_msg(size == expected_size && memcmp(now, expected, size) == 0, "%s", what);
     free(now);
 }
@@ -60,26 +41,9 @@ static void assert_blob(const trm_regression *r, const uint8_t *expected, size_t
 static void assert_same_state(const trm_regression *a, const trm_regression *b)
 {
     size_t size = 0;
-    uint8_t *blob = blob_of(a, &size);
+    uint8_t *blob = snapshot_regression(a, &size);
     assert_blob(b, blob, size, "the two accumulators are in different states");
     free(blob);
-}
-
-/* A call must fail with `code`, leave an error detail and leave r as it was. */
-#define ck_assert_rejected(code, r, call)                                                   \
-    do {                                                                                    \
-        size_t before_size_ = 0;                                                            \
-        uint8_t *before_ = blob_of((r), &before_size_);                                     \
-        ck_assert_fails((code), (call));                                                    \
-        assert_blob((r), before_, before_size_, "the accumulator changed although " #call   \
-                                                " failed");                                 \
-        free(before_);                                                                      \
-    } while (0)
-
-static void assert_mentions(const char *needle)
-{
-    ck_assert_msg(strstr(trm_last_error(), needle) != NULL, "trm_last_error() = \"%s\" lacks \"%s\"",
-                  trm_last_error(), needle);
 }
 
 enum value_type { F32, F64, N_VALUE_TYPES };
@@ -585,7 +549,7 @@ START_TEST(nonfinite_rejects_batch)
     trm_regression *r = make(VAL_M);
     ck_assert_ok(update_as(r, type, basic_true, basic_pred, 2));
     size_t size = 0;
-    uint8_t *before = blob_of(r, &size);
+    uint8_t *before = snapshot_regression(r, &size);
 
     const double values[] = { NAN, INFINITY, -INFINITY };
     for (size_t side = 0; side < 2; side++) {
@@ -779,7 +743,7 @@ START_TEST(merge_with_empty)
 {
     trm_regression *r = make_basic(F64), *empty = make(BASIC_M);
     size_t size = 0;
-    uint8_t *blob = blob_of(r, &size);
+    uint8_t *blob = snapshot_regression(r, &size);
     /* Adding nothing changes nothing. */
     ck_assert_ok(trm_regression_merge(r, empty));
     assert_blob(r, blob, size, "merging an empty accumulator changed the state");
@@ -878,7 +842,7 @@ START_TEST(blob_layout)
 {
     trm_regression *r = make_small();
     size_t size = 0;
-    uint8_t *blob = blob_of(r, &size);
+    uint8_t *blob = snapshot_regression(r, &size);
     ck_assert_uint_eq(size, SMALL_SIZE);
     ck_assert_mem_eq(blob, "TRMB", 4);
     ck_assert_uint_eq(blob_get_le(blob + OFF_VERSION, 2), 1);
@@ -911,7 +875,7 @@ START_TEST(round_trip)
 {
     trm_regression *r = make_basic(F64);
     size_t size = 0;
-    uint8_t *blob = blob_of(r, &size);
+    uint8_t *blob = snapshot_regression(r, &size);
     trm_regression *back = UNTOUCHED;
     ck_assert_ok(trm_regression_deserialize(&back, blob, size, NULL));
     ck_assert_ptr_ne(back, UNTOUCHED);
@@ -927,7 +891,7 @@ START_TEST(round_trip)
 
     /* Empty accumulators survive too. */
     r = make(7);
-    blob = blob_of(r, &size);
+    blob = snapshot_regression(r, &size);
     ck_assert_ok(trm_regression_deserialize(&back, blob, size, NULL));
     ck_assert_uint_eq(trm_regression_n_outputs(back), 7);
     ck_assert_uint_eq(trm_regression_n_samples(back), 0);
@@ -954,7 +918,7 @@ START_TEST(round_trip_of_long_runs)
     trm_regression *r = make(1);
     ck_assert_ok(trm_regression_update_f64(r, t, p, ROWS));
     size_t size = 0;
-    uint8_t *blob = blob_of(r, &size);
+    uint8_t *blob = snapshot_regression(r, &size);
     double sum = blob_get_f64(blob + OFF_ANGLE);
     ck_assert_msg(sum > PI * ROWS * (1 + 1e-12), "the sum %.17g did not round upwards", sum);
     trm_regression *back = NULL;
@@ -1046,7 +1010,7 @@ START_TEST(inconsistent_body_is_corrupt)
 {
     trm_regression *r = make_small();
     size_t size = 0;
-    uint8_t *blob = blob_of(r, &size);
+    uint8_t *blob = snapshot_regression(r, &size);
     for (size_t i = 0; i < sizeof inconsistent / sizeof inconsistent[0]; i++) {
         size_t new_size = 0;
         uint8_t *copy = apply_edit(blob, size, &inconsistent[i], &new_size);
@@ -1068,7 +1032,7 @@ START_TEST(sealed_valid_edits_are_accepted)
      * together describe the same data, and a huge sample count is consistent. */
     trm_regression *r = make_small();
     size_t size = 0, new_size = 0;
-    uint8_t *blob = blob_of(r, &size);
+    uint8_t *blob = snapshot_regression(r, &size);
     const edit moved = { "shift 0 and mean 2",
                          { F64(OFF_FIELD(A_SHIFT, 0), 0.0), F64(OFF_FIELD(A_MEAN, 0), 2.0) }, 0 };
     uint8_t *copy = apply_edit(blob, size, &moved, &new_size);

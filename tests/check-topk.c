@@ -18,8 +18,6 @@
 
 #include "testutil.h"
 
-DEFINE_SNAPSHOTS(topk)
-
 static char sentinel_object;
 /* Stands for "a pointer the library must not overwrite"; never dereferenced. */
 #define UNTOUCHED ((trm_topk *)(void *)&sentinel_object)
@@ -69,22 +67,6 @@ static void assert_accuracy(const trm_topk *t, size_t k, double expected)
     ck_assert_ok(trm_topk_accuracy(t, k, &got));
     ck_assert_msg(fabs(got - expected) <= 1e-15, "accuracy at k = %zu is %.17g, expected %.17g", k, got,
                   expected);
-}
-
-/* A call must fail with `code`, leave an error detail and leave t as it was. */
-#define ck_assert_rejected(code, t, call)                      \
-    do {                                                       \
-        size_t before_size_ = 0;                               \
-        uint8_t *before_ = snapshot_topk((t), &before_size_);  \
-        ck_assert_fails((code), (call));                       \
-        ck_assert_unchanged_topk((t), before_, before_size_);  \
-        free(before_);                                         \
-    } while (0)
-
-static void assert_mentions(const char *needle)
-{
-    ck_assert_msg(strstr(trm_last_error(), needle) != NULL, "trm_last_error() = \"%s\" lacks \"%s\"",
-                  trm_last_error(), needle);
 }
 
 /* The basic batch: K = 4 in rows of stride 6; columns 4 and 5 are padding that
