@@ -146,12 +146,13 @@ void chart_confusion(struct buf *svg, const struct summary *s)
                        (unsigned long long)row);
             /* viridis is dark below about 0.55: light text there. */
             const char *ink = v < 0.55 ? "light" : "dark";
-            if (cell >= 40)
+            /* Empty cells stay unlabelled: the eye goes to the counts that exist. */
+            if (count && cell >= 40)
                 buf_printf(svg, "<text class=\"pct %s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%.0f%%</text>"
                                 "<text class=\"count %s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%llu</text>",
                            ink, x + cell / 2, y + cell / 2 - 2, 100 * v, ink, x + cell / 2, y + cell / 2 + 13,
                            (unsigned long long)count);
-            else if (cell >= 24)
+            else if (count && cell >= 24)
                 buf_printf(svg, "<text class=\"count %s\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" dominant-baseline=\"middle\">%.0f</text>",
                            ink, x + cell / 2, y + cell / 2, 100 * v);
             buf_printf(svg, "</g>");

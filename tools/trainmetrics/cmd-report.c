@@ -146,13 +146,14 @@ int command_report(int argc, char **argv)
 
 int command_curves(int argc, char **argv)
 {
-    enum { MONITOR = 256, TRAIN, MODE, PATIENCE, MIN_DELTA, JSON };
+    enum { MONITOR = 256, TRAIN, MODE, PATIENCE, MIN_DELTA, TREND_WINDOW, JSON };
     static const struct option options[] = {
         { "monitor", required_argument, NULL, MONITOR },
         { "train", required_argument, NULL, TRAIN },
         { "mode", required_argument, NULL, MODE },
         { "patience", required_argument, NULL, PATIENCE },
         { "min-delta", required_argument, NULL, MIN_DELTA },
+        { "trend-window", required_argument, NULL, TREND_WINDOW },
         { "json", no_argument, NULL, JSON },
         { "output", required_argument, NULL, 'o' },
         { 0 },
@@ -179,6 +180,12 @@ int command_curves(int argc, char **argv)
                 copt.patience = (unsigned)patience;
             else
                 status = usage_error("curves", "--patience: expected a count of epochs, found '%s'", optarg);
+            break;
+        case TREND_WINDOW:
+            if (parse_count(optarg, 4, 1024, &patience))
+                copt.trend_window = (unsigned)patience;
+            else
+                status = usage_error("curves", "--trend-window: expected 4..1024 epochs, found '%s'", optarg);
             break;
         case MIN_DELTA:
             if (!parse_double(optarg, &copt.min_delta) || copt.min_delta < 0)

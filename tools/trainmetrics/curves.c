@@ -49,7 +49,7 @@ ptrdiff_t curves_train_for(const struct history *h, const char *val_name)
 
 /* One criterion: a preset, with the patience options where it has them. */
 static int run_criterion(struct curves *c, struct criterion_result *r, int preset, bool set_patience,
-                         const struct curves_options *opt, char **explanation)
+                         unsigned trend_window, const struct curves_options *opt, char **explanation)
 {
     trm_overfit *o = NULL;
     int status = trm_overfit_new(&o, NULL);
@@ -59,6 +59,8 @@ static int run_criterion(struct curves *c, struct criterion_result *r, int prese
         status = trm_overfit_set_mode(o, c->mode);
     if (!status && set_patience)
         status = trm_overfit_set_patience(o, opt->patience, opt->min_delta, 0);
+    if (!status && trend_window)
+        status = trm_overfit_set_trend(o, trend_window, 0.05);
     if (!status)
         status = trm_overfit_push_many(o, c->train, c->val, c->n);
     if (!status) {
@@ -125,21 +127,27 @@ int curves_compute(struct curves *c, const struct history *h, const char *path, 
         bool patience;
         const char *label;
     } criteria[CURVES_CRITERIA] = {
-        { TRM_PRESET_DEFAULT, false, "trainmetrics (patience 5, trend test)" },
+        { TRM_PRESET_DEFAULT, false, "trainmetrics (patience 5, trend test" },
         { TRM_PRESET_KERAS, true, "Keras EarlyStopping" },
         { TRM_PRESET_LIGHTNING, true, "Lightning EarlyStopping" },
         { TRM_PRESET_PRECHELT_GL, false, "Prechelt GL5" },
         { TRM_PRESET_PRECHELT_PQ, false, "Prechelt PQ0.5" },
         { TRM_PRESET_PRECHELT_UP, false, "Prechelt UP3" },
     };
+    /* A trend test over a fixed 8 epochs sees noise on a long, noisy run; a
+     * tenth of the run sees the drift a person sees in the plot. */
+    unsigned window = opt->trend_window ? opt->trend_window : (unsigned)(c->n / 10);
+    window = window < 8 ? 8 : window > 1024 ? 1024 : window;
     int status = 0;
     for (size_t i = 0; i < CURVES_CRITERIA && !status; i++) {
-        if (criteria[i].patience)
+        if (i == 0)
+            snprintf(c->results[i].label, sizeof c->results[i].label, "%s over %u epochs)", criteria[i].label, window);
+        else if (criteria[i].patience)
             snprintf(c->results[i].label, sizeof c->results[i].label, "%s(patience=%u)", criteria[i].label,
                      opt->patience);
         else
             snprintf(c->results[i].label, sizeof c->results[i].label, "%s", criteria[i].label);
-        status = run_criterion(c, &c->results[i], criteria[i].preset, criteria[i].patience, opt,
+        status = run_criterion(c, &c->results[i], criteria[i].preset, criteria[i].patience, i == 0 ? window : 0, opt,
                                i == 0 ? &c->explanation : NULL);
     }
     if (status)
@@ -191,10 +199,10 @@ void curves_print_text(const struct curves *c, FILE *out, const char *source)
     fprintf(out, "; best %s %.6g at epoch %g\n", c->val_name, d->best_value, epoch_of(c, d->best));
     if (epochs_are_indexes(c))
         fprintf(out, "%s\n", c->explanation);
-    fprintf(out, "\n%-40s %-12s %7s %7s %7s\n", "criterion", "verdict", "best", "onset", "stop");
+    fprintf(out, "\n%-52s %-12s %7s %7s %7s\n", "criterion", "verdict", "best", "onset", "stop");
     for (size_t i = 0; i < CURVES_CRITERIA; i++) {
         const struct criterion_result *r = &c->results[i];
-        fprintf(out, "%-40s %-12s", r->label, verdict_name(r->verdict));
+        fprintf(out, "%-52s %-12s", r->label, verdict_name(r->verdict));
         print_epoch(out, epoch_of(c, r->best));
         print_epoch(out, epoch_of(c, r->onset));
         print_epoch(out, epoch_of(c, r->stop));

@@ -13,6 +13,7 @@ struct curves_options {
     const char *train;   /* training metric; default the monitor without its val_ prefix */
     int mode;            /* TRM_MODE_MIN, TRM_MODE_MAX, or -1 to choose by name as Keras does */
     unsigned patience;   /* for the Keras and Lightning rows */
+    unsigned trend_window; /* trainmetrics' trend test; 0: a tenth of the run, 8 .. 1024 epochs */
     double min_delta;
 };
 

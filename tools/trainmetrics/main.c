@@ -17,7 +17,7 @@ static const struct {
       "report [--true COL] [--pred COL | --scores COL,... | --scores-prefix PREFIX] [--classes FILE] [--digits N] [--top N] [--json] PRED.csv\n"
       "       trainmetrics report --true-npy TRUE.npy (--pred-npy PRED.npy | --scores-npy SCORES.npy) [--classes FILE] [--json]",
       "classification report, confusion matrices and the most-confused pairs", command_report },
-    { "curves", "curves [--monitor COL] [--train COL] [--mode min|max] [--patience N] [--min-delta X] [--json] LOG.csv",
+    { "curves", "curves [--monitor COL] [--train COL] [--mode min|max] [--patience N] [--min-delta X] [--trend-window N] [--json] LOG.csv",
       "overfitting verdict and best, onset and stop epochs of a training log", command_curves },
     { "cam",
       "cam --activations A.npy [--gradients G.npy] [--method NAME] [--layout channels-first|channels-last]\n"

@@ -35,7 +35,7 @@ static const char style[] =
     ".card{flex:1 1 150px;background:#f7f9fc;border:1px solid #e2e8f0;border-radius:8px;padding:10px 14px}"
     ".card .label{font-size:12px;text-transform:uppercase;letter-spacing:.04em;color:#5a6578}"
     ".card .value{font-size:24px;font-weight:600;margin-top:2px}.card.alert{background:#fff4f2;border-color:#f5c2b8}"
-    ".card.alert{flex:2 1 260px}.card.alert .value{color:#b42318;font-size:19px}.card .sub{font-size:12px;color:#5a6578}"
+    ".card.verdict{flex:2 1 260px}.card.verdict .value{font-size:19px}.card.alert .value{color:#b42318}.card .sub{font-size:12px;color:#5a6578}"
     ".grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:10px 24px}"
     "table{border-collapse:collapse;font-size:14px;margin:6px 0}"
     "th,td{padding:4px 12px;text-align:right;border-bottom:1px solid #e8ecf2}th{font-weight:600;color:#3a4558}"
@@ -174,9 +174,10 @@ static int load_axis(const struct run *run, size_t n, double **axis)
     return status;
 }
 
-static void card(struct buf *b, const char *label, const char *value, const char *sub, bool alert)
+/* css: extra classes of the card ("verdict", "verdict alert"), or "". */
+static void card(struct buf *b, const char *label, const char *value, const char *sub, const char *css)
 {
-    buf_printf(b, "<div class=\"card%s\"><div class=\"label\">", alert ? " alert" : "");
+    buf_printf(b, "<div class=\"card %s\"><div class=\"label\">", css);
     buf_add_escaped(b, label);
     buf_printf(b, "</div><div class=\"value\">");
     buf_add_escaped(b, value);
@@ -203,14 +204,14 @@ static void verdict_card(struct buf *b, const struct curves *c)
                  c->epoch[d->best - 1], c->epoch[d->stop - 1]);
     else
         snprintf(sub, sizeof sub, "best %s at epoch %g", c->val_name, d->best > 0 ? c->epoch[d->best - 1] : 0);
-    card(b, "Verdict", value, sub, alert);
+    card(b, "Verdict", value, sub, alert ? "verdict alert" : "verdict");
 }
 
 static void number_card(struct buf *b, const char *label, double v, int digits, const char *sub)
 {
     char value[64];
     snprintf(value, sizeof value, "%.*f", digits, v);
-    card(b, label, isfinite(v) ? value : "undefined", sub, false);
+    card(b, label, isfinite(v) ? value : "undefined", sub, "");
 }
 
 /* The loss chart with the markers, and the second metric's chart beside it. */
