@@ -12,7 +12,7 @@ meson test -C build-mpi --print-errorlogs --suite examples
 # Both must have run, not just been skipped.
 python3 - build-mpi/meson-logs/testlog.json <<'PY'
 import json, sys
-results = {json.loads(l)["name"]: json.loads(l)["result"] for l in open(sys.argv[1])}
+results = {json.loads(l)["name"].split(" / ")[-1]: json.loads(l)["result"] for l in open(sys.argv[1])}
 for name in ("mpi-confusion-np2", "cxx-raii-pkg-config"):
     print(name, results.get(name))
     if results.get(name) != "OK":
