@@ -67,7 +67,10 @@ int main(int argc, char **argv)
     uint8_t *t8 = bench_alloc(n), *p8 = bench_alloc(n);
     double *weights = bench_alloc(n * 8);
     char name[80];
-    static const size_t ks[] = { 2, 10, 100, 1000 };
+    /* 2: the binary kernel; 16/17: the edge of the AVX-512 pair kernel
+     * (TRM__AVX512_MAX_K); 64/65: the edge of the small-K sub-histograms
+     * (TRM__SMALL_CELLS = 64 * 64 cells); 100 and 1000 count in place. */
+    static const size_t ks[] = { 2, 10, 16, 17, 64, 65, 100, 1000 };
 
     for (size_t i = 0; i < n; i++)
         weights[i] = 0.5 + (double)(i % 7);
@@ -104,12 +107,15 @@ int main(int argc, char **argv)
 
     /* Argmax rows: the same 2^24 floats of scores whatever K, so the input
      * stays far larger than the caches. */
-    static const size_t argmax_ks[] = { 10, 1000 };
+    /* 7/8: the edge of the AVX2 row kernel (TRM__AVX2_ARGMAX_MIN_K); 64, 65,
+     * 128 and 129, 256: the AVX-512 kernel up to its TRM__AVX512_ARGMAX_MAX_K
+     * of 128 and the AVX2 one past it; 1000: many classes. */
+    static const size_t argmax_ks[] = { 7, 8, 10, 64, 65, 128, 129, 256, 1000 };
     float *scores = bench_alloc(n * sizeof(float));
     uint64_t seed = 99;
     for (size_t i = 0; i < n; i++)
         scores[i] = (float)(bench_random(&seed) >> 40) * 0x1p-24f;
-    for (size_t ki = 0; ki < 2; ki++) {
+    for (size_t ki = 0; ki < sizeof argmax_ks / sizeof argmax_ks[0]; ki++) {
         size_t k = argmax_ks[ki], rows = n / k;
         trm_confusion *cm;
         if (trm_confusion_new(&cm, k, 0, NULL) != TRM_OK)
