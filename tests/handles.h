@@ -5,9 +5,9 @@
  * arguments, clone, reset, merge, the size protocol, blob damage) is written
  * once and run over every type.
  *
- * Every number in a row comes from the blob layout in the module's header
- * comment (lib/<module>.c) and from the batch written beside it, never from
- * running the library. */
+ * Every number in a row comes from the module's blob layout (written out
+ * beside its constructor below) and from the batch written beside it, never
+ * from running the library. */
 #ifndef TRM_TEST_HANDLES_H
 #define TRM_TEST_HANDLES_H
 
