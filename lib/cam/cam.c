@@ -37,11 +37,7 @@
 
 /* The kernels take the operation and its flags as constant arguments; inlining
  * them into each call site turns those into specialised loops. */
-#if defined(__GNUC__)
 #define KERNEL static inline __attribute__((always_inline))
-#else
-#define KERNEL static inline
-#endif
 
 /* GCC -O3 unrolls a loop over the LANES lanes completely before its vectorizer
  * runs and then vectorizes neither that loop nor the one around it; kept as a

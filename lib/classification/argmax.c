@@ -24,7 +24,7 @@
  * checking pass then names the first offending element.
  * Float32 rows of up to 128 scores without an ignore label take instead, on
  * AVX-512, a kernel that finds 16 argmaxes at a time and counts them as it
- * goes (lib/argmax-avx512.c), and takes a failed call back the same way. */
+ * goes (argmax-avx512.c), and takes a failed call back the same way. */
 #define ARGMAX_BLOCK_BYTES ((size_t)32768)
 #define ARGMAX_BLOCK_ROWS ((size_t)1024)
 #define ARGMAX_BATCH_ROWS (4 * ARGMAX_BLOCK_ROWS)

@@ -87,30 +87,4 @@ static inline int64_t trm__load_label(const void *labels, size_t i, enum trm__la
     }
 }
 
-/* Counts m cells into four sub-histograms of 32-bit counters `stride` apart,
- * taking consecutive cells in turn, so runs of the same cell (the diagonal,
- * mostly) do not wait on each other's store-to-load latency. */
-static inline void trm__count_cells(uint32_t *sub, size_t stride, const uint32_t *cell, size_t m)
-{
-    size_t j = 0;
-    _Pragma("GCC unroll 4")
-    for (; j + 4 <= m; j += 4) {
-        sub[cell[j]]++;
-        sub[stride + cell[j + 1]]++;
-        sub[2 * stride + cell[j + 2]]++;
-        sub[3 * stride + cell[j + 3]]++;
-    }
-    for (; j < m; j++)
-        sub[cell[j]]++;
-}
-
-/* Adds the four sub-histograms of `cells` counters to `to` and clears them. */
-static inline void trm__fold_cells(uint32_t *sub, size_t cells, uint64_t *to)
-{
-    for (size_t c = 0; c < cells; c++) {
-        to[c] += (uint64_t)sub[c] + sub[cells + c] + sub[2 * cells + c] + sub[3 * cells + c];
-        sub[c] = sub[cells + c] = sub[2 * cells + c] = sub[3 * cells + c] = 0;
-    }
-}
-
 #endif /* TRM_COUNT_PRIVATE_H */

@@ -145,14 +145,42 @@ KERNEL void add_in_place(uint64_t *counts, const uint32_t *cells, size_t m, uint
     }
 }
 
-/* trm__count_cells() a chunk at a time, prefetching the next block's labels
+/* The small-K path's sub-histograms (count-avx512.c keeps its own, of 8-bit
+ * cells and 64-bit counters): counts m cells into four sub-histograms of
+ * 32-bit counters `stride` apart, taking consecutive cells in turn, so runs of
+ * the same cell (the diagonal, mostly) do not wait on each other's
+ * store-to-load latency. */
+static inline void count_cells(uint32_t *sub, size_t stride, const uint32_t *cell, size_t m)
+{
+    size_t j = 0;
+    _Pragma("GCC unroll 4")
+    for (; j + 4 <= m; j += 4) {
+        sub[cell[j]]++;
+        sub[stride + cell[j + 1]]++;
+        sub[2 * stride + cell[j + 2]]++;
+        sub[3 * stride + cell[j + 3]]++;
+    }
+    for (; j < m; j++)
+        sub[cell[j]]++;
+}
+
+/* Adds the four sub-histograms of `cells` counters to `to` and clears them. */
+static inline void fold_cells(uint32_t *sub, size_t cells, uint64_t *to)
+{
+    for (size_t c = 0; c < cells; c++) {
+        to[c] += (uint64_t)sub[c] + sub[cells + c] + sub[2 * cells + c] + sub[3 * cells + c];
+        sub[c] = sub[cells + c] = sub[2 * cells + c] = sub[3 * cells + c] = 0;
+    }
+}
+
+/* count_cells() a chunk at a time, prefetching the next block's labels
  * in between. */
 KERNEL void add_to_subs(uint32_t *sub, size_t stride, const uint32_t *cell, size_t m, const trm__pairs *p,
                         size_t next, size_t next_end, enum trm__label_type type)
 {
     for (size_t c = 0; c < m; c += CHUNK) {
         prefetch_line(p, next, next_end, c / CHUNK, type);
-        trm__count_cells(sub, stride, cell + c, m - c < CHUNK ? m - c : CHUNK);
+        count_cells(sub, stride, cell + c, m - c < CHUNK ? m - c : CHUNK);
     }
 }
 
@@ -178,9 +206,9 @@ KERNEL size_t count_small(uint64_t *counts, size_t k, const trm__pairs *p, void 
         used += m;
         add_to_subs(sub, n_cells, cells, m, p, end, block_end(end, p->n), type);
         if (end % FOLD_EVERY == 0)
-            trm__fold_cells(sub, n_cells, folded);
+            fold_cells(sub, n_cells, folded);
     }
-    trm__fold_cells(sub, n_cells, folded);
+    fold_cells(sub, n_cells, folded);
     for (size_t c = 0; c < n_cells; c++)
         counts[c] += folded[c];
     *kept = used;

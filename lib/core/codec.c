@@ -9,7 +9,8 @@
 static const char blob_magic[4] = { 'T', 'R', 'M', 'B' };
 
 /* CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), one table lookup per
- * byte; the table is generated once and kept constant so there is no global
+ * byte; the 256 entries are written out below as constants (entry i is i run
+ * through eight shift-and-xor steps of the polynomial), so there is no global
  * initialisation. It detects every error burst up to 32 bits, hence every
  * single-byte corruption. */
 static const uint32_t crc32c_table[256] = {

@@ -12,11 +12,7 @@
 
 #include "trainmetrics/common.h"
 
-#if defined(__GNUC__)
 #define TRM_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
-#else
-#define TRM_PRINTF(fmt, args)
-#endif
 
 /* Records "func: detail" as this thread's last error and returns code, so a
  * failing path reads `return TRM_FAIL(TRM_E_LABEL, "...", ...);`. */

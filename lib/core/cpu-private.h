@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The hand-written x86-64 kernels are built where the compiler takes GNU
- * target attributes and the loader can be asked for the CPU's features;
- * meson's -Dsimd=disabled defines TRM_SIMD to 0 and leaves them out. */
+/* The hand-written x86-64 kernels are built for x86-64 ELF targets, where
+ * the loader can be asked for the CPU's features; meson's -Dsimd=disabled
+ * defines TRM_SIMD to 0 and leaves them out. */
 #ifndef TRM_SIMD
 #define TRM_SIMD 1
 #endif
-#if TRM_SIMD && defined(__x86_64__) && defined(__GNUC__) && defined(__ELF__)
+#if TRM_SIMD && defined(__x86_64__) && defined(__ELF__)
 #define TRM__X86_KERNELS 1
 #else
 #define TRM__X86_KERNELS 0

@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The floating-point rules every file of the library is compiled under, and
- * the build modes that would break them, refused at compile time. Every
- * source file includes this first. */
+/* The compiler and the floating-point rules every file of the library is
+ * compiled under, and the build modes that would break them, refused at
+ * compile time. Every source file includes this first. */
 #ifndef TRM_FP_PRIVATE_H
 #define TRM_FP_PRIVATE_H
+
+/* The library is GNU C: checked arithmetic (__builtin_mul_overflow), function
+ * attributes (always_inline, target, target_clones, format), _Pragma("GCC
+ * unroll") and __builtin_cpu_supports. GCC and clang provide all of them. */
+#if !defined(__GNUC__)
+#error "trainmetrics needs a GNU C compiler (GCC or clang)"
+#endif
 
 /* The library promises scikit-learn's and NumPy's numbers and names the first
  * NaN or Inf it finds: fast-math lets the compiler reorder sums and assume no

@@ -55,11 +55,7 @@ enum value_type { VALUE_F32, VALUE_F64 };
 /* The kernels take the element type as a constant argument; inlining them into
  * each public wrapper is what turns that constant into specialised loops
  * without a branch on the type. */
-#if defined(__GNUC__)
 #define KERNEL static inline __attribute__((always_inline))
-#else
-#define KERNEL static inline
-#endif
 
 /* ---- allocation ------------------------------------------------------------ */
 
