@@ -46,6 +46,8 @@ ls -l "$work"/*.deb
 # changelog entry can clear: the entry is UNRELEASED and, being the first
 # upload, closes no ITP bug.
 changes=$(ls "$work"/*.changes)
+echo "debian.sh: the lintian tags of the UNRELEASED, first changelog entry (expected, not failures):"
+lintian --tags bad-distribution-in-changes-file,initial-upload-closes-no-bugs "$changes" || true
 lintian --fail-on error,warning --display-info \
     --suppress-tags bad-distribution-in-changes-file,initial-upload-closes-no-bugs "$changes"
 
@@ -54,7 +56,8 @@ lintian --fail-on error,warning --display-info \
 python3 packaging/debian/refresh-symbols.py --check "$src"/obj-*/lib/libtrainmetrics.so.0 meson.build
 
 packages=(libtrainmetrics0 libtrainmetrics-dev libtrainmetrics-doc python3-trainmetrics)
-[ -n "$profiles" ] || packages+=(trainmetrics-tools)
+[ -n "$profiles" ] || packages+=(trainmetrics-tools trainmetrics-tools-dbgsym)
+packages+=(libtrainmetrics0-dbgsym)
 cleanup() { apt-get purge -y "${packages[@]}" >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
 apt-get install -y "$work"/*.deb
