@@ -39,43 +39,43 @@ typedef struct trm__row_filter {
  *   takes the key of zero: the order the vector kernels' float compares see,
  *   so every path gives one answer in every mode.
  * trm__scan_row() checks a row and finds its maximum in the same loop. */
-#define TRM__DEFINE_ROW_KERNELS(suffix, T, KEY, KEY_MAX, EXPONENT, INDEX)                           \
-    static inline KEY trm__row_key_##suffix(const T *row, size_t j, bool flush)                    \
-    {                                                                                         \
-        KEY bits;                                                                             \
-        memcpy(&bits, row + j, sizeof bits);                                                  \
-        bits = flush && (bits & EXPONENT) == 0 ? 0 : bits;                                    \
-        KEY flip = (KEY)((bits >> (8 * sizeof bits - 1)) & KEY_MAX);                          \
-        return (KEY)((bits ^ flip) + (flip & 1));                                             \
-    }                                                                                         \
-    static inline bool trm__row_nonfinite_##suffix(const T *row, size_t k)                         \
-    {                                                                                         \
-        KEY bad = 0;                                                                          \
-        for (size_t j = 0; j < k; j++) {                                                      \
-            KEY bits;                                                                         \
-            memcpy(&bits, row + j, sizeof bits);                                              \
-            bad |= (KEY)((bits & EXPONENT) == EXPONENT);                                      \
-        }                                                                                     \
-        return bad != 0;                                                                      \
-    }                                                                                         \
-    /* Whether the row holds a non-finite value; else *pred is its argmax. */                 \
-    static inline bool trm__scan_row_##suffix(const T *row, size_t k, bool flush, size_t *pred)    \
-    {                                                                                         \
-        KEY top = trm__row_key_##suffix(row, 0, flush), high = 0;                                  \
-        for (size_t j = 0; j < k; j++) {                                                      \
-            KEY bits, key = trm__row_key_##suffix(row, j, flush);                                  \
-            memcpy(&bits, row + j, sizeof bits);                                              \
-            bits &= KEY_MAX;                                                                  \
-            high = bits > high ? bits : high;                                                 \
-            top = key > top ? key : top;                                                      \
-        }                                                                                     \
-        INDEX index = (INDEX)k; /* lanes as wide as T: K*K cells fit in memory */             \
-        for (INDEX j = 0; j < (INDEX)k; j++) {                                                \
-            INDEX at = trm__row_key_##suffix(row, j, flush) == top ? j : (INDEX)k;                 \
-            index = at < index ? at : index;                                                  \
-        }                                                                                     \
-        *pred = index;                                                                        \
-        return high >= EXPONENT;                                                              \
+#define TRM__DEFINE_ROW_KERNELS(suffix, T, KEY, KEY_MAX, EXPONENT, INDEX)                       \
+    static inline KEY trm__row_key_##suffix(const T *row, size_t j, bool flush)                 \
+    {                                                                                           \
+        KEY bits;                                                                               \
+        memcpy(&bits, row + j, sizeof bits);                                                    \
+        bits = flush && (bits & EXPONENT) == 0 ? 0 : bits;                                      \
+        KEY flip = (KEY)((bits >> (8 * sizeof bits - 1)) & KEY_MAX);                            \
+        return (KEY)((bits ^ flip) + (flip & 1));                                               \
+    }                                                                                           \
+    static inline bool trm__row_nonfinite_##suffix(const T *row, size_t k)                      \
+    {                                                                                           \
+        KEY bad = 0;                                                                            \
+        for (size_t j = 0; j < k; j++) {                                                        \
+            KEY bits;                                                                           \
+            memcpy(&bits, row + j, sizeof bits);                                                \
+            bad |= (KEY)((bits & EXPONENT) == EXPONENT);                                        \
+        }                                                                                       \
+        return bad != 0;                                                                        \
+    }                                                                                           \
+    /* Whether the row holds a non-finite value; else *pred is its argmax. */                   \
+    static inline bool trm__scan_row_##suffix(const T *row, size_t k, bool flush, size_t *pred) \
+    {                                                                                           \
+        KEY top = trm__row_key_##suffix(row, 0, flush), high = 0;                               \
+        for (size_t j = 0; j < k; j++) {                                                        \
+            KEY bits, key = trm__row_key_##suffix(row, j, flush);                               \
+            memcpy(&bits, row + j, sizeof bits);                                                \
+            bits &= KEY_MAX;                                                                    \
+            high = bits > high ? bits : high;                                                   \
+            top = key > top ? key : top;                                                        \
+        }                                                                                       \
+        INDEX index = (INDEX)k; /* lanes as wide as T: K*K cells fit in memory */               \
+        for (INDEX j = 0; j < (INDEX)k; j++) {                                                  \
+            INDEX at = trm__row_key_##suffix(row, j, flush) == top ? j : (INDEX)k;              \
+            index = at < index ? at : index;                                                    \
+        }                                                                                       \
+        *pred = index;                                                                          \
+        return high >= EXPONENT;                                                                \
     }
 TRM__DEFINE_ROW_KERNELS(f32, float, int32_t, INT32_MAX, (int32_t)0x7f800000, uint32_t)
 TRM__DEFINE_ROW_KERNELS(f64, double, int64_t, INT64_MAX, (int64_t)0x7ff0000000000000, uint64_t)
@@ -100,19 +100,21 @@ static inline bool trm__row_nonfinite(const void *scores, size_t row, size_t k, 
 /* Checks one row and finds its argmax in the same read: whether it holds a
  * non-finite score (*pred then means nothing). */
 static inline bool trm__scan_row(const void *scores, size_t row, size_t k, bool flush, size_t *pred,
-                            enum trm__score_type type)
+                                 enum trm__score_type type)
 {
     return type == TRM__SCORE_F32 ? trm__scan_row_f32((const float *)scores + row, k, flush, pred)
-                             : trm__scan_row_f64((const double *)scores + row, k, flush, pred);
+                                  : trm__scan_row_f64((const double *)scores + row, k, flush, pred);
 }
 
 /* The argmax of a row known to be finite. */
-static inline size_t trm__argmax_row(const void *scores, size_t row, size_t k, bool flush, enum trm__score_type type)
+static inline size_t trm__argmax_row(const void *scores, size_t row, size_t k, bool flush,
+                                      enum trm__score_type type)
 {
     size_t pred;
     trm__scan_row(scores, row, k, flush, &pred, type);
     return pred;
 }
+
 #undef TRM__DEFINE_ROW_KERNELS
 
 /* ---- the one-pass counter (argmax.c) ------------------------------------- */
@@ -141,7 +143,7 @@ typedef struct trm__score_rows {
  * counted; otherwise false with the counts exactly as they were and *checked
  * past the first bad row (a row read that holds a non-finite score, or a true
  * label outside [0, K) that is not ignored), for the caller to name it. */
-bool trm__count_argmax(const trm__argmax_target *cm, const trm__score_rows *r, size_t n, uint64_t *kept,
+bool trm__count_argmax(const trm__argmax_target *m, const trm__score_rows *r, size_t n, uint64_t *kept,
                        size_t *checked);
 
 /* ---- float32 vector kernels ---------------------------------------------- */

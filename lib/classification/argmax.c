@@ -39,8 +39,8 @@ static inline uint64_t counted(const trm__argmax_target *m, int64_t true_label)
 /* Counts rows [start, start + rows) from their predicted labels, which are
  * inside [0, K). Returns rows with *kept set, or the index (from start) of the
  * first row whose true label is outside [0, K), counting nothing. */
-static size_t count_predictions(const trm__argmax_target *m, const int32_t *y_true, size_t start, const int32_t *pred,
-                                size_t rows, uint64_t *kept)
+static size_t count_predictions(const trm__argmax_target *m, const int32_t *y_true, size_t start,
+                                const int32_t *pred, size_t rows, uint64_t *kept)
 {
     trm__pairs pairs = { y_true + start, pred, rows, TRM__LABEL_I32, m->has_ignore, m->ignore };
     return trm__count_pairs(m->counts, m->k, &pairs, m->scratch, kept);
@@ -92,13 +92,14 @@ ARGMAX_KERNEL bool give_up(const trm__argmax_target *m, const trm__score_rows *r
 /* Returns true with *kept set when every row was counted; otherwise false with
  * *checked past the first bad row (a row with a non-finite score or a true
  * label outside [0, K) that is not ignored), and the counts as they were. */
-ARGMAX_KERNEL bool count_argmax_typed(const trm__argmax_target *m, const trm__score_rows *r, size_t n, uint64_t *kept,
-                                      size_t *checked)
+ARGMAX_KERNEL bool count_argmax_typed(const trm__argmax_target *m, const trm__score_rows *r, size_t n,
+                                      uint64_t *kept, size_t *checked)
 {
     /* the argmaxes of rows [counted, start), waiting to be counted: 16 KiB of
      * stack, and the pair kernels take about 9 more */
     int32_t pred[ARGMAX_BATCH_ROWS];
-    size_t counted = 0, stride = r->stride, row_bytes = r->type == TRM__SCORE_F32 ? sizeof(float) : sizeof(double);
+    size_t counted = 0, stride = r->stride;
+    size_t row_bytes = r->type == TRM__SCORE_F32 ? sizeof(float) : sizeof(double);
     size_t rows = stride < ARGMAX_BLOCK_BYTES / row_bytes ? ARGMAX_BLOCK_BYTES / (stride * row_bytes) : 1;
     rows = rows < ARGMAX_BLOCK_ROWS ? rows : ARGMAX_BLOCK_ROWS;
     uint64_t used = 0;
@@ -124,8 +125,8 @@ ARGMAX_KERNEL bool count_argmax_typed(const trm__argmax_target *m, const trm__sc
     return true;
 }
 
-TRM__DISPATCH bool trm__count_argmax(const trm__argmax_target *m, const trm__score_rows *r, size_t n, uint64_t *kept,
-                                    size_t *checked)
+TRM__DISPATCH bool trm__count_argmax(const trm__argmax_target *m, const trm__score_rows *r, size_t n,
+                                    uint64_t *kept, size_t *checked)
 {
 #if TRM__HAVE_AVX512_ARGMAX
     /* An ignored row must not be read, so the kernel, which reads every row,

@@ -382,7 +382,8 @@ static inline int update_argmax(const char *func, trm_confusion *cm, const int32
         return rc;
     for (size_t i = 0; i < n; i++)
         if (counted(cm, y_true[i]))
-            add_to_cell(cm, (size_t)y_true[i] * cm->k + trm__argmax_row(scores, i * row_stride, cm->k, rows.flush, type),
+            add_to_cell(cm, (size_t)y_true[i] * cm->k +
+                                trm__argmax_row(scores, i * row_stride, cm->k, rows.flush, type),
                         1.0);
     add_to_total(cm, kept, (double)kept);
     return TRM_OK;

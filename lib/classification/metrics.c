@@ -91,7 +91,8 @@ static int average_of(const char *func, const trm_confusion *cm, int metric, dou
     return TRM_OK;
 }
 
-static int metric_per_class_in(const char *func, const trm_confusion *cm, int metric, int zero_division, double *out)
+static int metric_per_class_in(const char *func, const trm_confusion *cm, int metric, int zero_division,
+                               double *out)
 {
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, out);
@@ -109,7 +110,8 @@ int trm_confusion_metric_per_class(const trm_confusion *cm, int metric, int zero
     return metric_per_class_in(__func__, cm, metric, zero_division, out);
 }
 
-static int metric_average_in(const char *func, const trm_confusion *cm, int metric, int average, int zero_division, double *out)
+static int metric_average_in(const char *func, const trm_confusion *cm, int metric, int average,
+                             int zero_division, double *out)
 {
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, out);
@@ -124,7 +126,8 @@ int trm_metric_average(const trm_confusion *cm, int metric, int average, int zer
     return metric_average_in(__func__, cm, metric, average, zero_division, out);
 }
 
-int trm_confusion_metric_average(const trm_confusion *cm, int metric, int average, int zero_division, double *out)
+int trm_confusion_metric_average(const trm_confusion *cm, int metric, int average, int zero_division,
+                                 double *out)
 {
     return metric_average_in(__func__, cm, metric, average, zero_division, out);
 }
@@ -155,7 +158,8 @@ int trm_confusion_metric_undefined(const trm_confusion *cm, int metric, uint8_t 
     return metric_undefined_in(__func__, cm, metric, out);
 }
 
-static int fbeta_per_class_in(const char *func, const trm_confusion *cm, double beta, int zero_division, double *out)
+static int fbeta_per_class_in(const char *func, const trm_confusion *cm, double beta, int zero_division,
+                              double *out)
 {
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, out);
@@ -173,7 +177,8 @@ int trm_confusion_fbeta_per_class(const trm_confusion *cm, double beta, int zero
     return fbeta_per_class_in(__func__, cm, beta, zero_division, out);
 }
 
-static int fbeta_average_in(const char *func, const trm_confusion *cm, double beta, int average, int zero_division, double *out)
+static int fbeta_average_in(const char *func, const trm_confusion *cm, double beta, int average,
+                            int zero_division, double *out)
 {
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, out);
@@ -188,7 +193,8 @@ int trm_fbeta_average(const trm_confusion *cm, double beta, int average, int zer
     return fbeta_average_in(__func__, cm, beta, average, zero_division, out);
 }
 
-int trm_confusion_fbeta_average(const trm_confusion *cm, double beta, int average, int zero_division, double *out)
+int trm_confusion_fbeta_average(const trm_confusion *cm, double beta, int average, int zero_division,
+                                double *out)
 {
     return fbeta_average_in(__func__, cm, beta, average, zero_division, out);
 }

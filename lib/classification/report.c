@@ -176,8 +176,8 @@ static void write_report(sink *s, const void *context)
     put_row(s, "weighted avg", width, d->averages[2], d->total, d->float_support, digits);
 }
 
-static int classification_report_in(const char *func, const trm_confusion *cm, const char *const *class_names, int digits,
-                                    char *buf, size_t cap, size_t *size)
+static int classification_report_in(const char *func, const trm_confusion *cm, const char *const *class_names,
+                                    int digits, char *buf, size_t cap, size_t *size)
 {
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, size);
@@ -191,7 +191,8 @@ static int classification_report_in(const char *func, const trm_confusion *cm, c
      * K < 5, 40*K is tiny). */
     double *scratch = trm__alloc(cells.alloc, 5 * cells.k * sizeof(double));
     if (scratch == NULL)
-        return TRM_FAIL_IN(func, TRM_E_NOMEM, "cannot allocate %zu bytes for the report", 5 * cells.k * sizeof(double));
+        return TRM_FAIL_IN(func, TRM_E_NOMEM, "cannot allocate %zu bytes for the report",
+                           5 * cells.k * sizeof(double));
     report_data d = { .k = cells.k, .weighted_input = cells.weights != NULL, .values = scratch,
                       .names = class_names, .digits = digits };
     int rc = gather(cm, &d, scratch + 4 * cells.k);
