@@ -4,7 +4,7 @@
  * the envelope and the rejection of every truncation and byte change are
  * checked for every handle type in check-contract.c.
  *
- * Blob layout (lib/codec-private.h, lib/confusion.c), little-endian:
+ * Blob layout (lib/core/codec-private.h, lib/classification/confusion.c), little-endian:
  *   0 "TRMB" | 4 u16 version = 1 | 6 u16 kind = 1 (confusion)
  *   8 u64 K | 16 u32 flags | 20 u32 reserved = 0 | 24 i64 ignore label
  *   32 K*K cells (u64 counts or f64 weights) | size-4 u32 CRC-32C of [0, size-4)
