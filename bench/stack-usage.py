@@ -8,7 +8,7 @@ BUILD_DIR is a build configured with CFLAGS=-fcallgraph-info=su (GCC >= 10),
 for example:
 
     CFLAGS=-fcallgraph-info=su meson setup /tmp/su -Dtests=disabled
-    ninja -C /tmp/su lib/libtrainmetrics.so.0.1.0
+    ninja -C /tmp/su lib/libtrainmetrics.so.0.2.0
     bench/stack-usage.py /tmp/su
 
 GCC writes one .ci file per object with each function's own frame ("static"
