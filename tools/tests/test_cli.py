@@ -259,7 +259,10 @@ BAD_CSV = [
     ("ragged.csv", "true,pred\na,b\nb\n", "ragged.csv:3:2: expected 2 fields as in the header, found 1"),
     ("text.csv", "true,p_a,p_b\na,0.1,x\n", "text.csv:2:3: expected a finite number, found 'x'"),
     ("nan.csv", "true,p_a,p_b\na,nan,0.2\n", "nan.csv:2:2: expected a finite number, found 'nan'"),
-    ("quote.csv", 'true,pred\na,"b\n', "quote.csv:3:2: expected CSV"),
+    ("quote.csv", 'true,pred\na,"b\n', "quote.csv:2:2: expected a closing quote"),
+    ("inner.csv", 'true,pred\na,b"c"\n', "inner.csv:2:2: expected a comma or the end of the line"),
+    ("dup.csv", "true,pred,pred\na,b,b\n", "dup.csv:1:3: expected each column name once, found 'pred' again (column 2)"),
+    ("nul.csv", "true,pred\na\0x,b\n", "nul.csv:2:1: expected text, found a NUL byte"),
     ("columns.csv", "foo,bar\n1,2\n", "columns.csv:1:1: expected a column 'true' or 'y_true' (or --true COL); the header has 'foo', 'bar'"),
     ("empty.csv", "", "empty.csv:1:1: expected a header line, found an empty file"),
     ("header.csv", "true,pred\n", "header.csv:2:1: expected at least one row of predictions, found none"),
@@ -420,3 +423,83 @@ def test_demo_renders_every_bundled_run(tmp_path):
         xml_well_formed(tmp_path / "demo" / f"{name}.html")
         assert (tmp_path / "demo" / name / "curves.txt").exists()
     assert (tmp_path / "demo" / "mayonnaise" / "report.txt").exists()
+
+
+# --- what a hostile reviewer found -----------------------------------------
+
+def npy_header(descr, shape, data=b""):
+    """A v1.0 .npy file with any header, for shapes NumPy would not write."""
+    text = f"{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}".encode()
+    text += b" " * ((64 - (10 + len(text) + 1) % 64) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text + data
+
+
+def test_npy_shapes_whose_size_wraps_are_refused(tmp_path):
+    np.save(tmp_path / "t.npy", np.array([0]))
+    (tmp_path / "wrap.npy").write_bytes(npy_header("<f8", "(1, 2305843009213693953)", b"\0" * 8))
+    result = run("report", "--true-npy", "t.npy", "--scores-npy", "wrap.npy", cwd=tmp_path)
+    assert result.returncode == 65, result.stderr
+    assert result.stderr.startswith("wrap.npy:1:129: expected ") and "found 8" in result.stderr
+    (tmp_path / "act.npy").write_bytes(npy_header("<f4", "(1, 2147483648, 2147483648)", b"\0" * 64))
+    result = run("cam", "--activations", "act.npy", "--method", "eigencam", "-o", "m.npy", cwd=tmp_path)
+    assert result.returncode == 65, result.stderr
+
+
+def test_a_huge_label_without_classes_is_refused_not_allocated(tmp_path):
+    np.save(tmp_path / "t.npy", np.array([0, 2000000000, 1]))
+    np.save(tmp_path / "p.npy", np.array([0, 1, 2]))
+    result = run("report", "--true-npy", "t.npy", "--pred-npy", "p.npy", cwd=tmp_path)
+    assert result.returncode == 65
+    # element 1 of an <i8 array whose data starts at byte 128
+    assert result.stderr.startswith("t.npy:1:137: expected a label in 0..4095 (name more classes with --classes)")
+
+
+def test_integer_class_names_are_names_never_indexes(tmp_path):
+    write(tmp_path / "classes.txt", "1\n2\n3\n")
+    write(tmp_path / "p.csv", "true,pred\n0,1\n1,2\n")
+    result = run("report", "--classes", "classes.txt", "p.csv", cwd=tmp_path)
+    assert result.returncode == 65
+    assert result.stderr == "p.csv:2:1: expected a class name (1, 2, 3), found '0'\n"
+    write(tmp_path / "names.txt", "water\nsoil\n")
+    write(tmp_path / "i.csv", "true,pred\n0,1\n1,1\n")
+    assert skm.classification_report([0, 1], [1, 1], target_names=["water", "soil"], zero_division=0) in \
+        ok("report", "--classes", "names.txt", "i.csv", cwd=tmp_path)
+
+
+@pytest.mark.skipif(not features("json"), reason="built without jansson")
+def test_losses_are_lower_better_whatever_they_measure(tmp_path):
+    log = "epoch,dice_loss,val_dice_loss\n" + "".join(f"{e},{1 / (e + 1)},{1 / (e + 1) + 0.01}\n" for e in range(6))
+    got = json.loads(ok("curves", "--json", write(tmp_path / "d.csv", log)))
+    assert got["mode"] == "min" and got["criteria"][0]["best_epoch"] == 6
+
+
+def test_inputs_and_outputs_that_are_directories(tmp_path):
+    (tmp_path / "d").mkdir()
+    assert run("report", tmp_path / "d").returncode == 66
+    data = os.path.join(DATA, "predictions.csv")
+    assert run("report", "-o", tmp_path / "d", data).returncode == 73
+    assert os.listdir(tmp_path / "d") == []
+
+
+def test_cam_writes_no_output_unless_it_can_write_all(tmp_path):
+    np.save(tmp_path / "a.npy", np.ones((1, 2, 3, 3), np.float32))
+    np.save(tmp_path / "g.npy", np.ones((1, 2, 3, 3), np.float32))
+    result = run("cam", "--activations", "a.npy", "--gradients", "g.npy", "-o", "m.npy",
+                 "--png", "/nonexistent/x.png", cwd=tmp_path)
+    assert result.returncode in (64, 73)
+    assert not (tmp_path / "m.npy").exists()
+    result = run("cam", "--activations", "a.npy", "--gradients", "g.npy", "--size", "65536x65536", "-o", "m.npy",
+                 cwd=tmp_path)
+    assert result.returncode == 64 and "GiB" in result.stderr
+
+
+def test_page_draws_a_decreasing_axis_and_refuses_a_ragged_one(tmp_path):
+    run_dir, *_ = spectra_run(tmp_path)
+    write(run_dir / "wavelengths.txt", "".join(f"{4000 - 50 * i}\n" for i in range(40)))
+    ok("page", run_dir, "-o", tmp_path / "p.html")
+    html = (tmp_path / "p.html").read_text()
+    xs = [float(x) for x in __import__("re").findall(r'class="band" x="([-0-9.]+)"', html)]
+    assert min(xs) >= 64 - 1e-9 and max(xs) <= 64 + 396
+    write(run_dir / "wavelengths.txt", "".join(f"{1100 + 10 * i}\n" for i in range(39)) + "1000\n")
+    result = run("page", run_dir, "-o", tmp_path / "q.html")
+    assert result.returncode == 65 and "wavelengths.txt:40:1: expected values that keep increasing, found 1000 after 1480" in result.stderr

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* Activations and gradients read from .npy files and handed to the library
+ * in one batch, so every map comes from the same calculator settings. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+/* The page's charts. Colours: tab10 for series, viridis for the heatmap (its
+ * dark-to-bright ramp reads in grey too), one red at varying opacity for band
+ * importance. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdlib.h>
@@ -49,15 +52,20 @@ void chart_curves(struct buf *svg, const struct curve_chart *c)
     p.x1 = c->epoch[c->n - 1];
     if (p.x1 <= p.x0)
         p.x1 = p.x0 + 1;
-    p.y0 = INFINITY;
-    p.y1 = -INFINITY;
-    finite_range(c->train, c->n, &p.y0, &p.y1);
-    finite_range(c->val, c->n, &p.y0, &p.y1);
-    if (!isfinite(p.y0))
-        p.y0 = 0, p.y1 = 1;
-    nice_range(&p.y0, &p.y1, 5);
+    double lo = INFINITY, hi = -INFINITY;
+    finite_range(c->train, c->n, &lo, &hi);
+    finite_range(c->val, c->n, &lo, &hi);
+    if (!isfinite(lo))
+        lo = 0, hi = 1;
+    char y_title[128];
+    snprintf(y_title, sizeof y_title, "%s%s", c->y_title, use_log_y(&p, lo, hi) ? " (log scale)" : "");
+    if (!p.log_y) {
+        nice_range(&lo, &hi, 5);
+        p.y0 = lo;
+        p.y1 = hi;
+    }
     open_svg(svg, c->id, 560, 300, c->y_title);
-    plot_axes(svg, &p, "epoch", c->y_title);
+    plot_axes(svg, &p, "epoch", y_title);
     if (c->gap_from >= 0) {
         /* The gap polygon: training forward, validation back, from the onset. */
         buf_printf(svg, "<polygon class=\"gap\" points=\"");
@@ -178,8 +186,9 @@ void chart_bands(struct buf *svg, const char *id, const double *axis, const doub
                  size_t n, const char *axis_label)
 {
     struct plot p = { .left = 64, .top = 12, .width = 396, .height = 170 };
-    p.x0 = axis[0];
-    p.x1 = axis[n - 1];
+    /* A decreasing axis (wavenumbers) is drawn rising left to right too. */
+    p.x0 = fmin(axis[0], axis[n - 1]);
+    p.x1 = fmax(axis[0], axis[n - 1]);
     if (p.x1 <= p.x0)
         p.x1 = p.x0 + 1;
     p.y0 = INFINITY;
@@ -191,11 +200,12 @@ void chart_bands(struct buf *svg, const char *id, const double *axis, const doub
     for (size_t i = 0; i < n; i++) {
         double a = i ? (axis[i - 1] + axis[i]) / 2 : axis[0];
         double b = i + 1 < n ? (axis[i] + axis[i + 1]) / 2 : axis[n - 1];
-        double x0 = plot_x(&p, a), x1 = plot_x(&p, b);
+        double x0 = fmin(plot_x(&p, a), plot_x(&p, b)), x1 = fmax(plot_x(&p, a), plot_x(&p, b));
+        /* A hair wider than the band, so neighbours leave no white seam. */
         buf_printf(svg, "<rect class=\"band\" x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" "
                         "fill-opacity=\"%.3f\" data-wavelength=\"%g\" data-importance=\"%.3f\" data-value=\"%.4g\">"
                         "<title>%g: importance %.3f, mean value %.4g</title></rect>",
-                   x0, p.top, x1 - x0 > 0.3 ? x1 - x0 : 0.3, p.height, 0.08 + 0.82 * importance[i], axis[i],
+                   x0, p.top, x1 - x0 + 0.35, p.height, 0.08 + 0.82 * importance[i], axis[i],
                    importance[i], spectrum[i], axis[i], importance[i], spectrum[i]);
     }
     plot_axes(svg, &p, axis_label, "mean spectrum");

@@ -26,6 +26,8 @@ int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The same for a position in a file: "file:line:column: message". */
 int fail_at(int code, const char *file, size_t line, size_t column, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* fopen for reading that refuses directories (66), as a missing file. */
+FILE *open_input(const char *path, int *status);
 /* A library call failed: the status's name and trm_last_error(). */
 int fail_library(int status, const char *what);
 
@@ -65,6 +67,8 @@ struct outfile {
     char *path, *tmp_path;
 };
 int outfile_open(struct outfile *o, const char *path);
+/* Whether outfile_open would succeed (73 otherwise), creating nothing. */
+int outfile_probe(const char *path);
 int outfile_commit(struct outfile *o);
 void outfile_abort(struct outfile *o);
 /* Writes a whole buffer to a path through an outfile. */

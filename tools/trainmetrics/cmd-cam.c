@@ -189,6 +189,18 @@ int command_cam(int argc, char **argv)
     if (!status && image_path && (dims[0] != background.height || dims[1] != background.width))
         status = usage_error("cam", "--size %zux%zu differs from the image's %zux%zu", dims[0], dims[1],
                              background.height, background.width);
+    /* Refuse maps that would not fit before computing them (a GiB of floats). */
+    double floats = (double)t.batch;
+    for (size_t i = 0; i < t.ndim; i++)
+        floats *= (double)(s.out_ndim ? s.out_dims[i] : t.spatial[i]);
+    if (!status && floats > (double)(1u << 28))
+        status = usage_error("cam", "the maps would hold %.0f floats (%.1f GiB); ask for a smaller --size", floats,
+                             floats * 4 / (1u << 30));
+    /* Every output must be creatable before the first is written. */
+    if (!status && output)
+        status = outfile_probe(output);
+    if (!status && png)
+        status = outfile_probe(png);
     float *maps = NULL;
     size_t map_size = 0;
     if (!status)

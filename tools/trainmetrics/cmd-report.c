@@ -83,7 +83,11 @@ int command_report(int argc, char **argv)
         switch (opt) {
         case 't': src.true_column = optarg; break;
         case 'p': src.pred_column = optarg; break;
-        case 's': split_commas(&src.score_columns, optarg); break;
+        case 's':
+            split_commas(&src.score_columns, optarg);
+            if (!src.score_columns.n)
+                status = usage_error("report", "--scores: expected column names, found '%s'", optarg);
+            break;
         case SCORES_PREFIX: src.scores_prefix = optarg; break;
         case 'c': classes_path = optarg; break;
         case 'o': output_path = optarg; break;

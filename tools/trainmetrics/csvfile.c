@@ -22,6 +22,7 @@ struct reader {
     size_t n_fields, cap_fields;
     size_t width;       /* fields per record, from the header; 0 before it */
     char **pointers;
+    size_t record_line; /* where the current record began */
     int status;         /* first nonzero result; later callbacks do nothing */
 };
 
@@ -30,6 +31,10 @@ static void on_field(void *data, size_t len, void *opaque)
     struct reader *r = opaque;
     if (r->status)
         return;
+    if (data && memchr(data, '\0', len)) {
+        r->status = fail_at(EXIT_DATA, r->path, r->line, r->n_fields + 1, "expected text, found a NUL byte");
+        return;
+    }
     if (r->n_fields == r->cap_fields) {
         r->cap_fields = r->cap_fields ? 2 * r->cap_fields : 16;
         r->offsets = xrealloc(r->offsets, r->cap_fields * sizeof *r->offsets);
@@ -59,33 +64,44 @@ static void on_record(int terminator, void *opaque)
     r->status = r->fn(r->ctx, &record);
     r->n_fields = 0;
     r->text.len = 0;
+    r->record_line = r->line + 1;
 }
 
-static int parse_error(struct reader *r, struct csv_parser *p)
+/* libcsv's strict mode stops at a quote inside an unquoted field, text after
+ * a closing quote, and (at the end) a quote never closed. */
+static int parse_error(struct reader *r, struct csv_parser *p, bool at_end)
 {
-    if (!r->status)
-        r->status = fail_at(EXIT_DATA, r->path, r->line, r->n_fields + 1, "expected CSV: %s",
-                            csv_strerror(csv_error(p)));
+    if (r->status)
+        return r->status;
+    if (csv_error(p) != CSV_EPARSE)
+        r->status = fail(EXIT_SOFT, "%s: %s", r->path, csv_strerror(csv_error(p)));
+    else if (at_end)
+        r->status = fail_at(EXIT_DATA, r->path, r->record_line, r->n_fields + 1,
+                            "expected a closing quote: the field opened in the record on this line runs to the end of the file");
+    else
+        r->status = fail_at(EXIT_DATA, r->path, r->line, r->n_fields + 1,
+                            "expected a comma or the end of the line after a quoted field, or no quote inside an unquoted one");
     return r->status;
 }
 
 static int feed(struct reader *r, struct csv_parser *p, const char *data, size_t n)
 {
     if (csv_parse(p, data, n, on_field, on_record, r) != n)
-        return parse_error(r, p);
+        return parse_error(r, p, false);
     return r->status;
 }
 
 int csv_read_file(const char *path, csv_record_fn fn, void *ctx)
 {
-    FILE *fp = fopen(path, "rb");
+    int opened;
+    FILE *fp = open_input(path, &opened);
     if (!fp)
-        return fail(EXIT_NOINPUT, "%s: %s", path, strerror(errno));
+        return opened;
     struct stat st;
     struct progress bar;
     progress_start(&bar, path, fstat(fileno(fp), &st) == 0 ? (uint64_t)st.st_size : 0);
 
-    struct reader r = { .path = path, .fn = fn, .ctx = ctx, .line = 1 };
+    struct reader r = { .path = path, .fn = fn, .ctx = ctx, .line = 1, .record_line = 1 };
     struct csv_parser parser;
     csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI);
     enum { BLOCK = 1 << 20 };
@@ -112,7 +128,7 @@ int csv_read_file(const char *path, csv_record_fn fn, void *ctx)
     if (!r.status && ferror(fp))
         r.status = fail(EXIT_IO, "%s: %s", path, strerror(errno));
     if (!r.status && csv_fini(&parser, on_field, on_record, &r) != 0)
-        parse_error(&r, &parser);
+        parse_error(&r, &parser, true);
     if (!r.status && r.width == 0)
         r.status = fail_at(EXIT_DATA, path, 1, 1, "expected a header line, found an empty file");
     csv_free(&parser);

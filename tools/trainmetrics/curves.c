@@ -26,6 +26,11 @@ const char *verdict_name(int verdict)
 
 bool metric_higher_is_better(const char *name)
 {
+    /* A loss or an error is lower-better whatever it measures (dice_loss). */
+    static const char *const errors[] = { "loss", "error", "mse", "mae", "rmse", "sad" };
+    for (size_t i = 0; i < sizeof errors / sizeof *errors; i++)
+        if (strstr(name, errors[i]))
+            return false;
     static const char *const scores[] = { "acc", "auc", "f1", "precision", "recall", "iou", "dice", "r2", "fmeasure" };
     for (size_t i = 0; i < sizeof scores / sizeof *scores; i++)
         if (strstr(name, scores[i]))
@@ -189,14 +194,17 @@ static bool epochs_are_indexes(const struct curves *c)
 
 void curves_print_text(const struct curves *c, FILE *out, const char *source)
 {
-    fprintf(out, "%s: %zu epochs; %s (%s is better) against %s\n", source, c->n, c->val_name,
+    fprintf(out, "%s: %zu epoch%s; %s (%s is better) against %s\n", source, c->n, c->n == 1 ? "" : "s", c->val_name,
             c->mode == TRM_MODE_MAX ? "higher" : "lower", c->train_name);
     fputs("Epochs are counted from 1, as Keras and Lightning print them (the log's epoch column + 1).\n\n", out);
     const struct criterion_result *d = &c->results[0];
     fprintf(out, "verdict: %s", verdict_name(d->verdict));
     if (d->onset > 0)
         fprintf(out, " since epoch %g", epoch_of(c, d->onset));
-    fprintf(out, "; best %s %.6g at epoch %g\n", c->val_name, d->best_value, epoch_of(c, d->best));
+    if (d->best > 0)
+        fprintf(out, "; best %s %.6g at epoch %g\n", c->val_name, d->best_value, epoch_of(c, d->best));
+    else
+        fprintf(out, "; no finite %s\n", c->val_name);
     if (epochs_are_indexes(c))
         fprintf(out, "%s\n", c->explanation);
     fprintf(out, "\n%-52s %-12s %7s %7s %7s\n", "criterion", "verdict", "best", "onset", "stop");

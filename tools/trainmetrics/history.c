@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* Training logs into one value per metric and epoch; Lightning's several
+ * rows per epoch merge, later values winning. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <math.h>

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* PNG in and out through libpng's simplified API; BMP data URIs for the page,
+ * written here because a BMP is a header and the pixels. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdlib.h>
 #include <string.h>

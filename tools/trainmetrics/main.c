@@ -14,14 +14,17 @@ static const struct {
     int (*run)(int, char **);
 } commands[] = {
     { "report",
-      "report [--true COL] [--pred COL | --scores COL,... | --scores-prefix PREFIX] [--classes FILE] [--digits N] [--top N] [--json] PRED.csv\n"
-      "       trainmetrics report --true-npy TRUE.npy (--pred-npy PRED.npy | --scores-npy SCORES.npy) [--classes FILE] [--json]",
+      "report [--true COL] [--pred COL | --scores COL,... | --scores-prefix PREFIX] [--classes FILE] [--digits N] [--top N]\n"
+      "       [--json] [-o FILE] PRED.csv\n"
+      "       trainmetrics report --true-npy TRUE.npy (--pred-npy PRED.npy | --scores-npy SCORES.npy) [--classes FILE] [--json] [-o FILE]",
       "classification report, confusion matrices and the most-confused pairs", command_report },
-    { "curves", "curves [--monitor COL] [--train COL] [--mode min|max] [--patience N] [--min-delta X] [--trend-window N] [--json] LOG.csv",
+    { "curves", "curves [--monitor COL] [--train COL] [--mode min|max] [--patience N] [--min-delta X] [--trend-window N] [--json]\n"
+      "       [-o FILE] LOG.csv",
       "overfitting verdict and best, onset and stop epochs of a training log", command_curves },
     { "cam",
       "cam --activations A.npy [--gradients G.npy] [--method NAME] [--layout channels-first|channels-last]\n"
-      "       [--size D[xD[xD]]] [--no-relu] [--no-normalize] [-o MAPS.npy] [--png OUT.png [--image IMG.png] [--sample I] [--colormap NAME]]",
+      "       [--size D[xD[xD]]] [--no-relu] [--no-normalize] [-o MAPS.npy] [--axis FILE]\n"
+      "       [--png OUT.png [--image IMG.png] [--image-weight W] [--sample I] [--colormap NAME]]",
       "class activation maps from a layer's activations and gradients", command_cam },
     { "page", "page RUN_DIR -o PAGE.html", "the Training Metrics page of a run directory, one self-contained HTML file",
       command_page },

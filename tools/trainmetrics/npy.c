@@ -67,9 +67,11 @@ static int parse_descr(struct npy *a, struct header *h)
     char descr[32];
     if (!take_string(h, descr, sizeof descr))
         return header_fail(h, "expected a dtype string such as '<f4'", NULL);
-    unsigned size = 0;
-    char order = descr[0], kind = descr[1];
-    bool sized = sscanf(descr + 2, "%u", &size) == 1;
+    char order = descr[0], kind = descr[0] ? descr[1] : 0;
+    /* The size is the rest of the string, all digits ("<f4", not "<f4x" or "<f 4"). */
+    char *end = NULL;
+    unsigned long size = kind && isdigit((unsigned char)descr[2]) ? strtoul(descr + 2, &end, 10) : 0;
+    bool sized = end && *end == '\0';
     bool known = (order == '<' || order == '>' || order == '|' || order == '=') && sized &&
                  ((kind == 'f' && (size == 4 || size == 8)) ||
                   ((kind == 'i' || kind == 'u') && (size == 1 || size == 2 || size == 4 || size == 8)) ||
@@ -82,7 +84,7 @@ static int parse_descr(struct npy *a, struct header *h)
     const uint16_t probe = 1;
     bool little = *(const uint8_t *)&probe == 1;
     a->kind = kind;
-    a->itemsize = size;
+    a->itemsize = (unsigned)size;
     a->swap = size > 1 && ((order == '<' && !little) || (order == '>' && little));
     return 0;
 }
@@ -156,11 +158,11 @@ static int parse_header(struct npy *a, struct header *h)
 int npy_open(struct npy *a, const char *path)
 {
     *a = (struct npy){ .path = xstrdup(path) };
-    a->fp = fopen(path, "rb");
+    int opened;
+    a->fp = open_input(path, &opened);
     if (!a->fp) {
-        int code = fail(EXIT_NOINPUT, "%s: %s", path, strerror(errno));
         npy_close(a);
-        return code;
+        return opened;
     }
     uint8_t lead[12];
     size_t got = fread(lead, 1, sizeof lead, a->fp);
@@ -179,6 +181,14 @@ int npy_open(struct npy *a, const char *path)
         header_len = (size_t)lead[8] | (size_t)lead[9] << 8 | (size_t)lead[10] << 16 | (size_t)lead[11] << 24;
         offset = 12;
     }
+    struct stat st;
+    if (!status && fstat(fileno(a->fp), &st) != 0)
+        status = fail(EXIT_IO, "%s: %s", path, strerror(errno));
+    uint64_t file_size = status ? 0 : (uint64_t)st.st_size;
+    /* The header length is checked against the file before it sizes anything. */
+    if (!status && (uint64_t)offset + header_len > file_size)
+        status = fail_at(EXIT_DATA, path, 1, offset + 1, "expected a %zu-byte header, found the end of the file",
+                         header_len);
     char *text = NULL;
     if (!status) {
         text = xmalloc(header_len + 1);
@@ -197,18 +207,15 @@ int npy_open(struct npy *a, const char *path)
     }
     free(text);
     if (!status) {
-        struct stat st;
-        uint64_t data = (uint64_t)offset + header_len;
-        uint64_t need = (uint64_t)a->count * a->itemsize;
+        uint64_t data = (uint64_t)offset + header_len, have = file_size - data;
         char shape[128];
         npy_shape_text(a, shape, sizeof shape);
-        if (fstat(fileno(a->fp), &st) != 0)
-            status = fail(EXIT_IO, "%s: %s", path, strerror(errno));
-        else if ((uint64_t)st.st_size != data + need)
+        a->data_offset = data;
+        /* Compared by division: the product of a hostile shape can wrap. */
+        if (have % a->itemsize != 0 || have / a->itemsize != a->count)
             status = fail_at(EXIT_DATA, path, 1, data + 1,
-                             "expected %llu bytes of data for shape %s of %u-byte elements, found %llu",
-                             (unsigned long long)need, shape, a->itemsize,
-                             (unsigned long long)((uint64_t)st.st_size > data ? (uint64_t)st.st_size - data : 0));
+                             "expected %.0f bytes of data for shape %s of %u-byte elements, found %llu",
+                             (double)a->count * a->itemsize, shape, a->itemsize, (unsigned long long)have);
     }
     if (status)
         npy_close(a);
@@ -262,6 +269,11 @@ static void load(const struct npy *a, const uint8_t *p, double *as_double, int64
     }
     default: { /* 'u' and 'b' */
         uint64_t v = 0;
+        if (a->kind == 'b') {
+            *as_int = bytes[0] != 0; /* NumPy reads any nonzero byte as True */
+            *as_double = (double)*as_int;
+            return;
+        }
         switch (a->itemsize) {
         case 1: v = bytes[0]; break;
         case 2: { uint16_t x; memcpy(&x, bytes, 2); v = x; break; }
@@ -303,14 +315,22 @@ static int read_elements(struct npy *a, size_t n, int (*store)(struct npy *, siz
     return status;
 }
 
+size_t npy_column(const struct npy *a, size_t index)
+{
+    return (size_t)a->data_offset + index * a->itemsize + 1;
+}
+
 static int element_fail(const struct npy *a, size_t index, const char *what)
 {
-    return fail(EXIT_DATA, "%s: element %zu: expected %s", a->path, a->next + index, what);
+    return fail_at(EXIT_DATA, a->path, 1, npy_column(a, a->next + index), "expected %s (element %zu)", what,
+                   a->next + index);
 }
 
 static int store_f64(struct npy *a, size_t i, double d, int64_t v, void *out)
 {
-    (void)a, (void)v;
+    (void)v;
+    if (!isfinite(d))
+        return element_fail(a, i, "a finite value");
     ((double *)out)[i] = d;
     return 0;
 }
@@ -318,7 +338,9 @@ static int store_f64(struct npy *a, size_t i, double d, int64_t v, void *out)
 static int store_f32(struct npy *a, size_t i, double d, int64_t v, void *out)
 {
     (void)v;
-    if (isfinite(d) && fabs(d) > FLT_MAX)
+    if (!isfinite(d))
+        return element_fail(a, i, "a finite value");
+    if (fabs(d) > FLT_MAX)
         return element_fail(a, i, "a value within float32's range");
     ((float *)out)[i] = (float)d;
     return 0;

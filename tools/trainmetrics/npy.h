@@ -20,6 +20,7 @@ struct npy {
     size_t shape[NPY_MAX_DIMS];
     size_t count;    /* product of the shape */
     size_t next;     /* index of the next element npy_read_* returns */
+    uint64_t data_offset; /* file offset of the first element */
 };
 
 /* Opens and checks a file: magic, version, a C-order header of a numeric
@@ -28,12 +29,17 @@ struct npy {
 int npy_open(struct npy *a, const char *path);
 void npy_close(struct npy *a);
 
-/* Reads the next n elements converted to double (any numeric dtype) or to
- * int64 (integer and bool dtypes only; a float file fails with 65). */
+/* Reads the next n elements converted to double (any numeric dtype; NaN and
+ * infinities fail with 65) or to int64 (integer and bool dtypes only; a float
+ * file fails with 65). Errors name the element as line 1, column = its byte
+ * offset + 1. */
 int npy_read_f64(struct npy *a, size_t n, double *out);
 int npy_read_i64(struct npy *a, size_t n, int64_t *out);
 /* Reads the next n elements as float; float64 values beyond float's range fail. */
 int npy_read_f32(struct npy *a, size_t n, float *out);
+
+/* The column of element index in messages: its byte offset in the file + 1. */
+size_t npy_column(const struct npy *a, size_t index);
 
 /* "(3, 4)" for messages. */
 void npy_shape_text(const struct npy *a, char *text, size_t cap);

@@ -47,7 +47,8 @@ static const char style[] =
     "svg polyline{fill:none;stroke-width:2;stroke-linejoin:round}"
     "svg .train{stroke:#1f77b4}svg .val{stroke:#ff7f0e}svg .gap{fill:#d62728;fill-opacity:.16;stroke:none}"
     "svg rect.gap{fill:#d62728;fill-opacity:.25}"
-    "svg .marker line{stroke-width:1.5;stroke-dasharray:5 3}svg .marker text{font-size:12px;font-weight:600}"
+    "svg .marker line{stroke-width:1.5;stroke-dasharray:5 3}"
+    "svg .marker text{font-size:12px;font-weight:600;paint-order:stroke;stroke:#fff;stroke-width:4px;stroke-linejoin:round}"
     "svg .best line{stroke:#2ca02c}svg .best text{fill:#1e7a1e}svg .onset line{stroke:#d62728}svg .onset text{fill:#b42318}"
     "svg .stop line{stroke:#4a5568}svg .stop text{fill:#2d3748}"
     "svg .pct{font-size:13px;font-weight:600}svg .count{font-size:11px}svg .light{fill:#fff}svg .dark{fill:#1d2433}"
@@ -56,6 +57,8 @@ static const char style[] =
     "svg .spectrum{stroke:#1d2433;stroke-width:1.6;pointer-events:none}svg .series{stroke-width:1.8}"
     "svg .diagonal{stroke:#9aa5b5;stroke-dasharray:4 3}svg .point{fill-opacity:.7}"
     ".bands figure{margin:0}.bands figcaption{font-weight:600;font-size:14px;margin:4px 0 0}"
+    "p.scale{font-size:12px;color:#4a5568;margin:0 0 8px}.ramp{display:inline-block;width:120px;height:10px;"
+    "vertical-align:middle;margin:0 6px;background:linear-gradient(90deg,rgba(214,39,40,.08),rgba(214,39,40,.9))}"
     ".readout{min-height:1.5em;font-size:13px;color:#1d2b45;background:#eef3fb;border-radius:4px;padding:2px 8px;margin:0 0 6px}"
     ".overlays{display:flex;flex-wrap:wrap;gap:14px}.overlays figure{margin:0;width:196px;text-align:center}"
     ".overlays img{width:92px;height:92px;image-rendering:pixelated;border:1px solid #d5dbe5;margin:0 1px}"
@@ -165,6 +168,12 @@ static int load_axis(const struct run *run, size_t n, double **axis)
     for (size_t i = 0; i < n && !status; i++)
         if (!parse_double(lines.items[i], &(*axis)[i]))
             status = fail_at(EXIT_DATA, path, i + 1, 1, "expected a number, found '%s'", lines.items[i]);
+    /* Increasing (wavelengths) or decreasing (wavenumbers), strictly. */
+    bool rising = n < 2 || (*axis)[1] > (*axis)[0];
+    for (size_t i = 1; i < n && !status; i++)
+        if (rising ? !((*axis)[i] > (*axis)[i - 1]) : !((*axis)[i] < (*axis)[i - 1]))
+            status = fail_at(EXIT_DATA, path, i + 1, 1, "expected values that keep %s, found %s after %s",
+                             rising ? "increasing" : "decreasing", lines.items[i], lines.items[i - 1]);
     strings_free(&lines);
     free(path);
     if (status) {
@@ -199,11 +208,13 @@ static void verdict_card(struct buf *b, const struct curves *c)
         snprintf(value, sizeof value, "%s since epoch %g", verdict_name(d->verdict), c->epoch[d->onset - 1]);
     else
         snprintf(value, sizeof value, "%s", verdict_name(d->verdict));
-    if (d->stop > 0)
-        snprintf(sub, sizeof sub, "best %s at epoch %g; stopping would have ended the run at epoch %g", c->val_name,
+    if (d->best <= 0)
+        snprintf(sub, sizeof sub, "no finite %s", c->val_name);
+    else if (d->stop > 0)
+        snprintf(sub, sizeof sub, "best %s at epoch %g; the default criterion first fired at epoch %g", c->val_name,
                  c->epoch[d->best - 1], c->epoch[d->stop - 1]);
     else
-        snprintf(sub, sizeof sub, "best %s at epoch %g", c->val_name, d->best > 0 ? c->epoch[d->best - 1] : 0);
+        snprintf(sub, sizeof sub, "best %s at epoch %g; no stopping criterion fired", c->val_name, c->epoch[d->best - 1]);
     card(b, "Verdict", value, sub, alert ? "verdict alert" : "verdict");
 }
 
@@ -227,9 +238,7 @@ static void curves_section(struct buf *b, const struct history *h, const struct 
         markers[n++] = (struct marker){ loss->epoch[d->onset - 1], "onset", "onset" };
     if (d->stop > 0)
         markers[n++] = (struct marker){ loss->epoch[d->stop - 1], "stop", "stop" };
-    double gap_from = d->onset > 0 && (d->verdict == TRM_FIT_OVERFITTING || d->verdict == TRM_FIT_PLATEAU)
-                          ? loss->epoch[d->onset - 1] - 1
-                          : -1;
+    double gap_from = d->onset > 0 && d->verdict == TRM_FIT_OVERFITTING ? loss->epoch[d->onset - 1] - 1 : -1;
     buf_printf(b, "<section id=\"curves\"><h2>Training and validation curves</h2><p class=\"note\">");
     buf_add_escaped(b, note);
     buf_printf(b, "</p><div class=\"grid2\"><div><h3>");
@@ -331,7 +340,7 @@ static int spectra_section(struct buf *b, const struct run *run, const struct ca
     if (status)
         return status;
     double *inputs = NULL, *axis = NULL;
-    size_t shape[NPY_MAX_DIMS];
+    size_t shape[NPY_MAX_DIMS] = { 0 };
     status = load_npy(inputs_path, 2, "(N, bands)", &inputs, shape);
     size_t n = shape[0], bands = shape[1];
     if (!status && n != t->batch)
@@ -351,8 +360,11 @@ static int spectra_section(struct buf *b, const struct run *run, const struct ca
         buf_printf(b, "<section id=\"cam\" class=\"bands\"><h2>Grad-CAM over the spectral bands</h2><p class=\"note\">"
                       "For each class, the mean spectrum of the held-out samples the model predicted as that class, "
                       "with each band shaded by its mean Grad-CAM importance (last convolution layer, resized to the "
-                      "%zu input bands, min-max normalized per sample; the shading is scaled to each class's peak). "
-                      "Hover over a band for its values.</p><div class=\"grid2\">", bands);
+                      "%zu input bands, min-max normalized per sample). The darker the red, the more the band "
+                      "weighed in the prediction; the shading is scaled to each class's most important band, "
+                      "so compare bands within a panel, not across panels. Hover over a band for its values.</p>"
+                      "<p class=\"scale\">importance <span class=\"ramp\"></span> highest in the class</p>"
+                      "<div class=\"grid2\">", bands);
         double *importance = xcalloc(bands, sizeof *importance), *spectrum = xcalloc(bands, sizeof *spectrum);
         double *shade = xcalloc(bands, sizeof *shade);
         for (size_t k = 0; k < classes->n; k++) {
@@ -382,9 +394,10 @@ static int spectra_section(struct buf *b, const struct run *run, const struct ca
             snprintf(id, sizeof id, "bands-%zu", k);
             buf_printf(b, "<figure data-axis=\"");
             buf_add_escaped(b, axis_label);
-            buf_printf(b, "\"><figcaption>");
+            buf_printf(b, "\"><figcaption>predicted as ");
             buf_add_escaped(b, classes->items[k]);
-            buf_printf(b, " <small>(%zu spectra)</small></figcaption><div class=\"readout\">hover over a band</div>", members);
+            buf_printf(b, " <small>(%zu held-out spectr%s)</small></figcaption>"
+                          "<div class=\"readout\">hover over a band</div>", members, members == 1 ? "um" : "a");
             /* The hover values are the unscaled means; the shading uses the scaled ones. */
             chart_bands(b, id, axis, spectrum, shade, bands, axis_label);
             buf_printf(b, "</figure>");
@@ -410,7 +423,7 @@ static int images_section(struct buf *b, const struct run *run, const struct cam
     if (status)
         return status;
     double *inputs = NULL;
-    size_t shape[NPY_MAX_DIMS];
+    size_t shape[NPY_MAX_DIMS] = { 0 };
     status = load_npy(inputs_path, 3, "(N, H, W)", &inputs, shape);
     size_t n = shape[0], h = shape[1], w = shape[2];
     if (!status && (n != t->batch || n != rows->n))
@@ -520,8 +533,9 @@ static int classification_page(struct buf *b, const struct run *run, const struc
         buf_printf(b, "</div></section>");
         curves_section(b, h, loss, second_metric(h, loss->val_name),
                        "Training values in blue, validation in orange; the vertical lines mark the best validation "
-                       "epoch, the onset of the divergence and the epoch at which trainmetrics' default criterion "
-                       "stops, and the shading the gap that opens after the onset.");
+                       "epoch, the onset (the epoch after it, while the verdict is plateau, overfitting or diverged) "
+                       "and the first epoch at which trainmetrics' default criterion fired; when the run overfits, "
+                       "the shading is the gap that opens after the onset.");
         confusion_section(b, &s);
     }
     char *activations = run_path(run, "activations"), *gradients = run_path(run, "gradients");
@@ -560,7 +574,7 @@ static int regression_page(struct buf *b, const struct run *run, const struct hi
         status = run_require(run, "outputs", &outputs_path);
     struct strings outputs = { 0 };
     double *truth = NULL, *estimates = NULL;
-    size_t shape_t[NPY_MAX_DIMS], shape_e[NPY_MAX_DIMS];
+    size_t shape_t[NPY_MAX_DIMS] = { 0 }, shape_e[NPY_MAX_DIMS] = { 0 };
     if (!status)
         status = strings_read_lines(&outputs, outputs_path);
     if (!status)
@@ -603,8 +617,9 @@ static int regression_page(struct buf *b, const struct run *run, const struct hi
         buf_printf(b, "</div></section>");
         curves_section(b, h, loss, second_metric(h, loss->val_name),
                        "Training error in blue, validation error in orange; the vertical lines mark the best validation "
-                       "epoch, the onset of the divergence and the epoch at which trainmetrics' default criterion "
-                       "stops, and the shading the gap that opens after the onset.");
+                       "epoch, the onset (the epoch after it, while the verdict is plateau, overfitting or diverged) "
+                       "and the first epoch at which trainmetrics' default criterion fired; when the run overfits, "
+                       "the shading is the gap that opens after the onset.");
         buf_printf(b, "<section id=\"errors\"><h2>Abundance errors per endmember</h2><div class=\"grid2\"><div>"
                       "<table id=\"metrics\"><tr><th>endmember</th><th>MAE</th><th>RMSE</th><th>R\xc2\xb2</th><th>max error</th></tr>");
         for (size_t j = 0; j < m; j++) {
@@ -619,7 +634,7 @@ static int regression_page(struct buf *b, const struct run *run, const struct hi
         char *endmembers_path = run_path(run, "endmembers");
         if (endmembers_path) {
             double *endmembers = NULL, *axis = NULL;
-            size_t shape[NPY_MAX_DIMS];
+            size_t shape[NPY_MAX_DIMS] = { 0 };
             status = load_npy(endmembers_path, 2, "(outputs, bands)", &endmembers, shape);
             if (!status && shape[0] != m)
                 status = fail_at(EXIT_DATA, endmembers_path, 1, 1, "expected %zu endmember spectra, found %zu", m, shape[0]);
@@ -656,7 +671,8 @@ int page_render(const char *run_dir, const struct page_links *links, struct buf 
     const char *task = run_get(&run, "task"), *title = run_get(&run, "title");
     char *history_path = NULL;
     if (!task || (strcmp(task, "classification") != 0 && strcmp(task, "regression") != 0))
-        status = fail_at(EXIT_DATA, run.manifest, 1, 1, "expected 'task = classification' or 'task = regression'");
+        status = fail_at(EXIT_DATA, run.manifest, run_line(&run, "task"), 1,
+                         "expected 'task = classification' or 'task = regression'");
     if (!status)
         status = run_require(&run, "history", &history_path);
     struct history h = { 0 };
@@ -710,8 +726,12 @@ int page_render(const char *run_dir, const struct page_links *links, struct buf 
         buf_add_escaped(b, source);
         buf_printf(b, " &#183; ");
     }
+    /* The run's own name for its log, not where this machine keeps it. */
+    const char *base = strrchr(run.dir, '/');
     buf_printf(b, "made by trainmetrics %s from ", trm_version_string());
-    buf_add_escaped(b, history_path);
+    buf_add_escaped(b, base && base[1] ? base + 1 : run.dir);
+    buf_printf(b, "/");
+    buf_add_escaped(b, run_get(&run, "history"));
     buf_printf(b, " and the files beside it</footer><script>%s</script></body></html>\n", script);
     curves_free(&loss);
     history_free(&h);

@@ -12,6 +12,9 @@
 #include "predictions.h"
 
 enum { BATCH = 8192 };
+/* Without --classes the classes are those seen: K x K counts are kept, so K is
+ * held to what fits comfortably (4096 classes: 128 MiB of counts). */
+enum { MAX_SEEN_CLASSES = 4096 };
 
 /* Class name -> index, open addressing over a power-of-two table. */
 struct name_table {
@@ -80,6 +83,7 @@ struct reader {
     size_t cap_pairs;
     size_t true_at, pred_at; /* field indexes */
     bool have_header;
+    bool indexes;          /* integer labels may index the class list: no class name is an integer */
     bool argmax;           /* rows are scores, not predicted labels */
     size_t *score_at;      /* CSV: the K score fields */
     size_t n_rows;         /* rows in the current batch */
@@ -143,6 +147,11 @@ static int start_matrix(struct reader *r)
 static int read_header(struct reader *r, const struct csv_record *header)
 {
     struct predictions_source *src = r->src;
+    for (size_t i = 0; i < header->n_fields; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(header->fields[i], header->fields[j]) == 0)
+                return fail_at(EXIT_DATA, r->path, header->line, i + 1,
+                               "expected each column name once, found '%s' again (column %zu)", header->fields[i], j + 1);
     ptrdiff_t at = column_of(header, src->true_column, "true", "y_true");
     if (at < 0)
         return missing_column(r, header, src->true_column ? "the column named by --true" : "a column 'true' or 'y_true' (or --true COL)");
@@ -191,6 +200,11 @@ static int read_header(struct reader *r, const struct csv_record *header)
         return status;
     for (size_t k = 0; k < src->classes.n; k++)
         table_add(&r->classes, src->classes.items[k]);
+    r->indexes = true;
+    for (size_t k = 0; k < r->classes.names.n; k++) {
+        long long v;
+        r->indexes &= !parse_long(r->classes.names.items[k], &v);
+    }
     r->discover = r->classes.names.n == 0;
     if (!r->discover)
         status = start_matrix(r);
@@ -203,11 +217,18 @@ static int read_header(struct reader *r, const struct csv_record *header)
 }
 
 /* Discover mode: the pair table grows with the classes seen. */
-static size_t discovered_class(struct reader *r, const char *name)
+static int discovered_class(struct reader *r, const struct csv_record *rec, size_t field, size_t *out)
 {
+    const char *name = rec->fields[field];
     ptrdiff_t k = table_find(&r->classes, name);
-    if (k >= 0)
-        return (size_t)k;
+    if (k >= 0) {
+        *out = (size_t)k;
+        return 0;
+    }
+    if (r->classes.names.n == MAX_SEEN_CLASSES)
+        return fail_at(EXIT_DATA, r->path, rec->line, field + 1,
+                       "expected at most %d distinct labels without --classes, found '%s' as one more",
+                       MAX_SEEN_CLASSES, name);
     size_t index = table_add(&r->classes, name);
     if (index >= r->cap_pairs) {
         size_t cap = r->cap_pairs ? 2 * r->cap_pairs : 16;
@@ -218,7 +239,8 @@ static size_t discovered_class(struct reader *r, const char *name)
         r->pairs = grown;
         r->cap_pairs = cap;
     }
-    return index;
+    *out = index;
+    return 0;
 }
 
 static int known_class(const struct reader *r, const struct csv_record *rec, size_t field, int32_t *out)
@@ -226,7 +248,8 @@ static int known_class(const struct reader *r, const struct csv_record *rec, siz
     ptrdiff_t k = table_find(&r->classes, rec->fields[field]);
     long long index;
     /* Integer labels index the class list (y_true = 2 with names from --classes). */
-    if (k < 0 && parse_long(rec->fields[field], &index) && index >= 0 && (size_t)index < r->classes.names.n)
+    if (k < 0 && r->indexes && parse_long(rec->fields[field], &index) && index >= 0 &&
+        (size_t)index < r->classes.names.n)
         k = (ptrdiff_t)index;
     if (k >= 0) {
         *out = (int32_t)k;
@@ -252,10 +275,13 @@ static int read_row(void *ctx, const struct csv_record *rec)
     }
     r->total++;
     if (r->discover) {
-        size_t t = discovered_class(r, rec->fields[r->true_at]);
-        size_t p = discovered_class(r, rec->fields[r->pred_at]);
-        r->pairs[t * r->cap_pairs + p]++;
-        return 0;
+        size_t t, p;
+        int status = discovered_class(r, rec, r->true_at, &t);
+        if (!status)
+            status = discovered_class(r, rec, r->pred_at, &p);
+        if (!status)
+            r->pairs[t * r->cap_pairs + p]++;
+        return status;
     }
     int status = known_class(r, rec, r->true_at, &r->y_true[r->n_rows]);
     size_t k_count = r->classes.names.n;
@@ -362,9 +388,10 @@ static int read_npy_labels(struct reader *r)
                 size_t take = n - done < BATCH ? n - done : BATCH;
                 status = npy_read_i64(a, take, labels);
                 for (size_t i = 0; i < take && !status; i++) {
-                    if (labels[i] < 0 || labels[i] > INT32_MAX - 1)
-                        status = fail(EXIT_DATA, "%s: element %zu: expected a label in 0..%d, found %lld", a->path,
-                                      done + i, INT32_MAX - 1, (long long)labels[i]);
+                    if (labels[i] < 0 || labels[i] >= MAX_SEEN_CLASSES)
+                        status = fail_at(EXIT_DATA, a->path, 1, npy_column(a, done + i),
+                                         "expected a label in 0..%d (name more classes with --classes), found %lld",
+                                         MAX_SEEN_CLASSES - 1, (long long)labels[i]);
                     else if (labels[i] > largest)
                         largest = labels[i];
                 }
@@ -409,8 +436,8 @@ static int read_npy_labels(struct reader *r)
             status = npy_read_i64(a, take, labels);
             for (size_t i = 0; i < take && !status; i++) {
                 if (labels[i] < 0 || (uint64_t)labels[i] >= k_count)
-                    status = fail(EXIT_DATA, "%s: element %zu: expected a label in 0..%zu, found %lld", a->path,
-                                  done + i, k_count - 1, (long long)labels[i]);
+                    status = fail_at(EXIT_DATA, a->path, 1, npy_column(a, done + i),
+                                     "expected a label in 0..%zu, found %lld", k_count - 1, (long long)labels[i]);
                 else
                     (a == &t ? r->y_true : r->y_pred)[i] = (int32_t)labels[i];
             }
@@ -419,6 +446,7 @@ static int read_npy_labels(struct reader *r)
             status = npy_read_f64(&p, take * k_count, r->scores);
         r->n_rows = take;
         r->total += take;
+        r->path = src->npy_scores ? src->npy_scores : src->npy_pred;
         if (!status)
             status = flush(r);
     }

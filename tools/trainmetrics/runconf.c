@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+/* run.conf: a flat key = value file, so that a run directory can be written
+ * by any script without a JSON or YAML library. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdlib.h>
@@ -28,11 +30,12 @@ int run_load(struct run *r, const char *dir)
 {
     *r = (struct run){ .dir = xstrdup(dir) };
     r->manifest = join(dir, "run.conf");
-    FILE *fp = fopen(r->manifest, "r");
+    int opened;
+    FILE *fp = open_input(r->manifest, &opened);
     if (!fp) {
-        int code = fail(EXIT_NOINPUT, "%s: %s (a run directory holds a run.conf manifest)", r->manifest, strerror(errno));
+        fprintf(stderr, "trainmetrics: a run directory holds a run.conf manifest\n");
         run_free(r);
-        return code;
+        return opened;
     }
     char *line = NULL;
     size_t cap = 0, lineno = 0;
@@ -78,6 +81,12 @@ void run_free(struct run *r)
     *r = (struct run){ 0 };
 }
 
+size_t run_line(const struct run *r, const char *key)
+{
+    ptrdiff_t i = strings_find(&r->keys, key);
+    return i >= 0 ? r->lines[i] : 1;
+}
+
 const char *run_get(const struct run *r, const char *key)
 {
     ptrdiff_t i = strings_find(&r->keys, key);
@@ -94,6 +103,5 @@ int run_require(const struct run *r, const char *key, char **path)
 {
     if ((*path = run_path(r, key)) != NULL)
         return 0;
-    return fail_at(EXIT_DATA, r->manifest, r->keys.n ? r->lines[r->keys.n - 1] : 1, 1,
-                   "expected a key '%s' naming a file of the run", key);
+    return fail(EXIT_DATA, "%s: expected a key '%s' naming a file of the run", r->manifest, key);
 }

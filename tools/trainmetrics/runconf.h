@@ -17,6 +17,8 @@ struct run {
 int run_load(struct run *r, const char *dir);
 void run_free(struct run *r);
 const char *run_get(const struct run *r, const char *key);
+/* The line of a key, for messages; 1 when it is absent. */
+size_t run_line(const struct run *r, const char *key);
 /* dir/value of a key naming a file, or NULL when the key is absent. */
 char *run_path(const struct run *r, const char *key);
 /* The same for a key the page cannot do without: 65 naming the key. */

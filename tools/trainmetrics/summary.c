@@ -123,7 +123,8 @@ static void print_matrix(const struct summary *s, FILE *out, bool percent)
 
 void summary_print_text(const struct summary *s, FILE *out, const char *source, size_t top)
 {
-    fprintf(out, "%s: %llu samples, %zu classes\n\n%s\n", source, (unsigned long long)s->samples, s->k, s->report);
+    fprintf(out, "%s: %llu sample%s, %zu class%s\n\n%s\n", source, (unsigned long long)s->samples,
+            s->samples == 1 ? "" : "s", s->k, s->k == 1 ? "" : "es", s->report);
     fprintf(out, "accuracy                          %.4f\n", s->accuracy);
     fprintf(out, "balanced accuracy                 %.4f\n", s->balanced_accuracy);
     fprintf(out, "Cohen's kappa                     %.4f\n", s->kappa);

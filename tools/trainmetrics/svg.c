@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Plot geometry and axes; round ticks at 1, 2 or 5 times a power of ten. */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <string.h>
@@ -12,7 +13,19 @@ double plot_x(const struct plot *p, double x)
 
 double plot_y(const struct plot *p, double y)
 {
+    if (p->log_y)
+        y = log10(y);
     return p->top + (p->y1 - y) / (p->y1 - p->y0) * p->height;
+}
+
+bool use_log_y(struct plot *p, double lo, double hi)
+{
+    if (!(lo > 0) || !(hi / lo > 30))
+        return false;
+    p->log_y = true;
+    p->y0 = floor(log10(lo));
+    p->y1 = ceil(log10(hi));
+    return true;
 }
 
 /* The 1, 2 or 5 times a power of ten nearest span / ticks. */
@@ -46,14 +59,16 @@ void format_number(char *out, size_t cap, double v)
 void plot_axes(struct buf *svg, const struct plot *p, const char *x_title, const char *y_title)
 {
     char label[32];
-    double xs = tick_step(p->x1 - p->x0, 6), ys = tick_step(p->y1 - p->y0, 5);
+    double xs = tick_step(p->x1 - p->x0, 6), ys = p->log_y ? 1 : tick_step(p->y1 - p->y0, 5);
     buf_printf(svg, "<g class=\"axes\">");
     for (double y = ceil(p->y0 / ys - 1e-9) * ys; y <= p->y1 + ys * 1e-9; y += ys) {
-        format_number(label, sizeof label, y);
+        double value = p->log_y ? pow(10, y) : y; /* log axes: one tick per decade */
+        double at = p->log_y ? plot_y(p, value) : plot_y(p, y);
+        format_number(label, sizeof label, value);
         buf_printf(svg, "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>", p->left,
-                   p->left + p->width, plot_y(p, y), plot_y(p, y));
+                   p->left + p->width, at, at);
         buf_printf(svg, "<text class=\"tick\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" dominant-baseline=\"middle\">%s</text>",
-                   p->left - 6, plot_y(p, y), label);
+                   p->left - 6, at, label);
     }
     for (double x = ceil(p->x0 / xs - 1e-9) * xs; x <= p->x1 + xs * 1e-9; x += xs) {
         format_number(label, sizeof label, x);

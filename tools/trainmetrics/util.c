@@ -39,6 +39,19 @@ int fail_at(int code, const char *file, size_t line, size_t column, const char *
     return code;
 }
 
+FILE *open_input(const char *path, int *status)
+{
+    FILE *fp = fopen(path, "rb");
+    struct stat st;
+    if (fp && fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(fp);
+        fp = NULL;
+        errno = EISDIR;
+    }
+    *status = fp ? 0 : fail(EXIT_NOINPUT, "%s: %s", path, strerror(errno));
+    return fp;
+}
+
 int fail_library(int status, const char *what)
 {
     /* Bad values in the data reach the library as TRM_E_INVALID/NONFINITE/...:
@@ -148,14 +161,14 @@ ptrdiff_t strings_find(const struct strings *s, const char *text)
 
 int strings_read_lines(struct strings *s, const char *path)
 {
-    FILE *fp = fopen(path, "r");
+    int status;
+    FILE *fp = open_input(path, &status);
     if (!fp)
-        return fail(EXIT_NOINPUT, "%s: %s", path, strerror(errno));
+        return status;
     char *line = NULL;
     size_t cap = 0;
     ssize_t n;
     size_t lineno = 0;
-    int status = 0;
     while ((n = getline(&line, &cap, fp)) >= 0) {
         lineno++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r' || line[n - 1] == ' '))
@@ -163,7 +176,7 @@ int strings_read_lines(struct strings *s, const char *path)
         if (n == 0)
             continue;
         if (strings_find(s, line) >= 0) {
-            status = fail_at(EXIT_DATA, path, lineno, 1, "expected a new name, found '%s' a second time", line);
+            status = fail_at(EXIT_DATA, path, lineno, 1, "expected each line once, found '%s' again", line);
             break;
         }
         strings_add(s, line);
@@ -208,7 +221,9 @@ int outfile_commit(struct outfile *o)
     failed |= fclose(o->fp);
     o->fp = NULL;
     if (failed || rename(o->tmp_path, o->path) != 0) {
-        int code = fail(EXIT_IO, "%s: %s", o->path, strerror(errno));
+        /* A write that failed is an I/O error; a rename that failed (the
+         * target is a directory, say) an output that cannot be created. */
+        int code = fail(failed ? EXIT_IO : EXIT_CANTCREAT, "%s: %s", o->path, strerror(errno));
         unlink(o->tmp_path);
         outfile_abort(o);
         return code;
@@ -217,6 +232,18 @@ int outfile_commit(struct outfile *o)
     free(o->tmp_path);
     *o = (struct outfile){ 0 };
     return 0;
+}
+
+int outfile_probe(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return fail(EXIT_CANTCREAT, "%s: %s", path, strerror(EISDIR));
+    struct outfile o;
+    int status = outfile_open(&o, path);
+    if (!status)
+        outfile_abort(&o);
+    return status;
 }
 
 void outfile_abort(struct outfile *o)
