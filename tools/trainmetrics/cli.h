@@ -35,6 +35,8 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+/* "dir/name", allocated. */
+char *path_join(const char *dir, const char *name);
 /* Allocation failure is fatal in a command-line tool: exit 70 with a message. */
 
 /* A growable byte string. */

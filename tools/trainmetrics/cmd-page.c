@@ -11,21 +11,30 @@
 #include "page.h"
 #include "runconf.h"
 
-int command_page(int argc, char **argv)
+/* The options of page and demo: one path, -o or its long name. */
+static int parse_path_option(int argc, char **argv, const char *command, const char *long_name, const char **value)
 {
-    static const struct option options[] = { { "output", required_argument, NULL, 'o' }, { 0 } };
-    const char *output = NULL;
+    const struct option options[] = { { long_name, required_argument, NULL, 'o' }, { 0 } };
     int opt;
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, ":o:", options, NULL)) != -1) {
         if (opt == 'o')
-            output = optarg;
+            *value = optarg;
         else if (opt == ':')
-            return usage_error("page", "%s needs a value", argv[optind - 1]);
+            return usage_error(command, "%s needs a value", argv[optind - 1]);
         else
-            return usage_error("page", "unknown option '%s'", argv[optind - 1]);
+            return usage_error(command, "unknown option '%s'", argv[optind - 1]);
     }
+    return 0;
+}
+
+int command_page(int argc, char **argv)
+{
+    const char *output = NULL;
+    int parsed = parse_path_option(argc, argv, "page", "output", &output);
+    if (parsed)
+        return parsed;
     if (optind != argc - 1)
         return usage_error("page", "expected one RUN_DIR");
     if (!output)
@@ -73,14 +82,6 @@ static int run_command(int (*command)(int, char **), const char *const *args)
     return command(argc, argv);
 }
 
-static char *join(const char *a, const char *b)
-{
-    size_t n = strlen(a) + strlen(b) + 2;
-    char *path = xmalloc(n);
-    snprintf(path, n, "%s/%s", a, b);
-    return path;
-}
-
 struct demo_run {
     const char *name, *title;
 };
@@ -99,8 +100,8 @@ static int demo_outputs(const struct run *run, const char *out_dir)
     char *history = run_path(run, "history"), *predictions = run_path(run, "predictions"),
          *classes = run_path(run, "classes"), *activations = run_path(run, "activations"),
          *gradients = run_path(run, "gradients");
-    char *curves_txt = join(out_dir, "curves.txt"), *report_txt = join(out_dir, "report.txt"),
-         *maps = join(out_dir, "gradcam.npy");
+    char *curves_txt = path_join(out_dir, "curves.txt"), *report_txt = path_join(out_dir, "report.txt"),
+         *maps = path_join(out_dir, "gradcam.npy");
     const char *curves_args[] = { "curves", "-o", curves_txt, history, NULL };
     status = run_command(command_curves, curves_args);
     if (!status && predictions && classes) {
@@ -124,19 +125,10 @@ static int demo_outputs(const struct run *run, const char *out_dir)
 
 int command_demo(int argc, char **argv)
 {
-    static const struct option options[] = { { "out", required_argument, NULL, 'o' }, { 0 } };
     const char *out = "trainmetrics-demo";
-    int opt;
-    optind = 1;
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, ":o:", options, NULL)) != -1) {
-        if (opt == 'o')
-            out = optarg;
-        else if (opt == ':')
-            return usage_error("demo", "%s needs a value", argv[optind - 1]);
-        else
-            return usage_error("demo", "unknown option '%s'", argv[optind - 1]);
-    }
+    int parsed = parse_path_option(argc, argv, "demo", "out", &out);
+    if (parsed)
+        return parsed;
     if (optind != argc)
         return usage_error("demo", "unexpected argument '%s'", argv[optind]);
     const char *data = data_dir();
@@ -151,7 +143,8 @@ int command_demo(int argc, char **argv)
         hrefs[i] = pages[i];
     }
     for (size_t i = 0; i < N_RUNS && !status; i++) {
-        char *run_dir = join(data, runs[i].name), *out_dir = join(out, runs[i].name), *page = join(out, pages[i]);
+        char *run_dir = path_join(data, runs[i].name), *out_dir = path_join(out, runs[i].name);
+        char *page = path_join(out, pages[i]);
         struct run run;
         if ((status = make_dir(out_dir)) == 0 && (status = run_load(&run, run_dir)) == 0) {
             status = demo_outputs(&run, out_dir);

@@ -18,18 +18,10 @@ static char *trim(char *s)
     return s;
 }
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *path = xmalloc(n);
-    snprintf(path, n, "%s/%s", dir, name);
-    return path;
-}
-
 int run_load(struct run *r, const char *dir)
 {
     *r = (struct run){ .dir = xstrdup(dir) };
-    r->manifest = join(dir, "run.conf");
+    r->manifest = path_join(dir, "run.conf");
     int opened;
     FILE *fp = open_input(r->manifest, &opened);
     if (!fp) {
@@ -96,7 +88,7 @@ const char *run_get(const struct run *r, const char *key)
 char *run_path(const struct run *r, const char *key)
 {
     const char *value = run_get(r, key);
-    return value && *value ? join(r->dir, value) : NULL;
+    return value && *value ? path_join(r->dir, value) : NULL;
 }
 
 int run_require(const struct run *r, const char *key, char **path)

@@ -74,6 +74,14 @@ void *xcalloc(size_t n, size_t size) { return checked(calloc(n ? n : 1, size ? s
 void *xrealloc(void *p, size_t n) { return checked(realloc(p, n ? n : 1)); }
 char *xstrdup(const char *s) { return checked(strdup(s)); }
 
+char *path_join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = xmalloc(n);
+    snprintf(path, n, "%s/%s", dir, name);
+    return path;
+}
+
 static void buf_reserve(struct buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap)
