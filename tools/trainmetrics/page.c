@@ -21,7 +21,7 @@
 
 static const char style[] =
     "*{box-sizing:border-box}"
-    "body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;color:#1d2433;background:#f4f6fa}"
+    "html{background:#f4f6fa}body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;color:#1d2433;background:#f4f6fa}"
     "header{background:#1d2b45;color:#fff;padding:18px 32px}"
     "header h1{margin:0;font-size:22px;font-weight:600}header .run{margin:2px 0 0;color:#c9d3e6;font-size:16px}"
     "header .description{margin:8px 0 0;color:#aebad0;font-size:14px;max-width:1000px}"
