@@ -14,5 +14,6 @@
 #include "overfit.h"
 #include "regression.h"
 #include "topk.h"
+#include "loss.h"
 
 #endif /* TRAINMETRICS_H */
