@@ -17,9 +17,10 @@ from ._errors import (CorruptDataError, EmptyError, InternalError, InvalidArgume
 from ._lib import __version__  # noqa: F401  (the package version, kept in _lib.py)
 from ._lib import path as library_path
 from ._lib import version as library_version
+from ._loss import Loss
 from ._overfit import OverfitDetector
 
 __all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
-           "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",
+           "Loss", "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",
            "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
            "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]

@@ -233,6 +233,31 @@ _PROTOTYPES.update({
     "trm_regression_average": (C.c_int, [H, C.c_int, P(D)]),
 })
 
+# The streaming loss accumulator (issue 15, losses).
+_PROTOTYPES.update({
+    "trm_loss_new": (C.c_int, [P(H), C.c_int, SZ, VP]),
+    "trm_loss_free": (None, [H]),
+    "trm_loss_clone": (C.c_int, [P(H), H]),
+    "trm_loss_reset": (None, [H]),
+    "trm_loss_merge": (C.c_int, [H, H]),
+    "trm_loss_serialize": (C.c_int, [H, VP, SZ, P(SZ)]),
+    "trm_loss_deserialize": (C.c_int, [P(H), C.c_char_p, SZ, VP]),
+    "trm_loss_kind": (C.c_int, [H]),
+    "trm_loss_n_classes": (SZ, [H]),
+    "trm_loss_n_samples": (U64, [H]),
+    "trm_loss_update_logits_f32": (C.c_int, [H, VP, VP, SZ, SZ, VP]),
+    "trm_loss_update_logits_f64": (C.c_int, [H, VP, VP, SZ, SZ, VP]),
+    "trm_loss_update_probs_f32": (C.c_int, [H, VP, VP, SZ, SZ, VP]),
+    "trm_loss_update_probs_f64": (C.c_int, [H, VP, VP, SZ, SZ, VP]),
+    "trm_loss_update_probs_binary_f32": (C.c_int, [H, VP, VP, SZ, VP]),
+    "trm_loss_update_probs_binary_f64": (C.c_int, [H, VP, VP, SZ, VP]),
+    "trm_loss_update_binary_logits_f32": (C.c_int, [H, VP, VP, SZ, VP]),
+    "trm_loss_update_binary_logits_f64": (C.c_int, [H, VP, VP, SZ, VP]),
+    "trm_loss_value": (C.c_int, [H, P(D)]),
+    "trm_loss_sum": (C.c_int, [H, P(D)]),
+    "trm_loss_total_weight": (C.c_int, [H, P(D)]),
+})
+
 lib, path = _load()
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

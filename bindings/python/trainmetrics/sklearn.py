@@ -309,3 +309,82 @@ def _report_text(rows, averages, digits):
         else:
             lines.append(f"{heading:>{width}s} " + "".join(f" {v:>9.{digits}f}" for v in (p, r, f)) + f" {s:>9}")
     return "\n".join(lines) + "\n"
+
+
+# ---- probabilistic losses (issue 15) ---------------------------------------------------
+
+__all__ += ["log_loss", "brier_score_loss"]
+
+def _loss_classes(y_true, labels):
+    """Sorted classes (scikit-learn's LabelBinarizer order) and y_true as dense ids."""
+    y_true = np.asarray(y_true)
+    if y_true.ndim != 1:
+        raise ValueError(f"y_true must be a 1-D label array, got shape {y_true.shape}")
+    classes = np.unique(y_true) if labels is None else np.unique(np.asarray(labels))
+    ids = np.searchsorted(classes, y_true)
+    inside = ids < len(classes)
+    if not np.all(inside) or not np.all(classes[np.minimum(ids, len(classes) - 1)] == y_true):
+        raise ValueError(f"y_true contains labels not in labels={list(labels)}")
+    return classes, ids.astype(np.int64)
+
+
+def log_loss(y_true, y_pred, *, normalize=True, sample_weight=None, labels=None):
+    """scikit-learn >= 1.5 ``log_loss``: probabilities clipped to [eps, 1 - eps]
+    with eps the dtype's machine epsilon, rows not renormalized; values outside
+    [0, 1] raise. A 1-D ``y_pred`` holds the probability of the greater class."""
+    from ._loss import Loss
+
+    y_pred = np.asarray(y_pred)
+    if y_pred.dtype not in (np.float32, np.float64):
+        y_pred = y_pred.astype(np.float64)
+    classes, ids = _loss_classes(y_true, labels)
+    if len(classes) < 2:
+        if labels is None:
+            raise ValueError(f"y_true contains only one label ({classes[0] if len(classes) else None}). Please "
+                             "provide the true labels explicitly through the labels argument.")
+        raise ValueError(f"The labels array needs to contain at least two labels for log_loss, got {classes}.")
+    columns = 2 if y_pred.ndim == 1 or y_pred.shape[1] == 1 else y_pred.shape[1]
+    if columns != len(classes):
+        raise ValueError(f"y_true and y_pred contain different number of classes {len(classes)}, {columns}. "
+                         "Please provide the true labels explicitly through the labels argument.")
+    if y_pred.ndim == 2 and y_pred.shape[1] == 1:
+        y_pred = y_pred[:, 0]
+    loss = Loss("cross_entropy", len(classes)).update_probs(ids, y_pred, sample_weight)
+    return loss.value() if normalize else loss.sum()
+
+
+def brier_score_loss(y_true, y_proba, *, sample_weight=None, pos_label=None, labels=None, scale_by_half="auto"):
+    """scikit-learn's ``brier_score_loss``: for a 1-D ``y_proba`` (the binary form
+    of every version) the mean of (p - [y == pos_label])^2; for an (n, K) matrix
+    (scikit-learn >= 1.7) the mean of sum_k (p_k - onehot_k)^2, halved when
+    ``scale_by_half`` is True or, with 'auto', when K is 2."""
+    from ._loss import Loss
+
+    y_proba = np.asarray(y_proba)
+    if y_proba.dtype not in (np.float32, np.float64):
+        y_proba = y_proba.astype(np.float64)
+    if scale_by_half not in ("auto", True, False):
+        raise ValueError(f"scale_by_half must be 'auto', True or False, got {scale_by_half!r}")
+    y_true = np.asarray(y_true)
+    if y_proba.ndim == 1:
+        present = np.unique(y_true)
+        if len(present) > 2:
+            raise ValueError("Only binary classification is supported. The type of the target is multiclass.")
+        if pos_label is None:
+            if present.dtype.kind in "OUS":
+                raise ValueError(f"y_true takes value in {set(present.tolist())} and pos_label is not specified: "
+                                 "either make y_true take value in {0, 1} or {-1, 1} or pass pos_label explicitly.")
+            pos_label = 1 if set(present.tolist()) <= {0, 1} or set(present.tolist()) <= {-1, 1} else present[-1]
+        loss = Loss("brier", 2).update_probs((y_true == pos_label).astype(np.int32), y_proba, sample_weight)
+        return loss.value() * (2.0 if scale_by_half is False else 1.0)
+    classes, ids = _loss_classes(y_true, labels)
+    if y_proba.ndim != 2 or y_proba.shape[1] != max(len(classes), 2):
+        raise ValueError(f"y_proba has {y_proba.shape[1] if y_proba.ndim == 2 else y_proba.ndim} columns for "
+                         f"{len(classes)} classes; pass labels explicitly")
+    k = y_proba.shape[1]
+    value = Loss("brier", k).update_probs(ids, y_proba, sample_weight).value()
+    if k == 2 and scale_by_half is False:
+        return 2.0 * value
+    if k > 2 and scale_by_half is True:
+        return 0.5 * value
+    return value
