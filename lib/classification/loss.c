@@ -286,14 +286,18 @@ static int commit(const char *func, trm_loss *l, uint64_t n, twofold loss, twofo
 KERNEL int update(const char *func, trm_loss *l, const batch *b, enum input_form form, enum value_type type)
 {
     int rc;
+    const char *name = form == LOGITS || form == BINARY_LOGITS ? "logits" : form == PROB_ROWS ? "probs" : "p_positive";
     TRM_REQUIRE_IN(func, l);
-    TRM_REQUIRE_IN(func, b->values);
+    if (form == BINARY_LOGITS && b->targets == NULL)
+        return trm__fail(TRM_E_INVALID, func, "targets is NULL");
+    if (form != BINARY_LOGITS && b->y == NULL)
+        return trm__fail(TRM_E_INVALID, func, "y_true is NULL");
+    if (b->values == NULL)
+        return trm__fail(TRM_E_INVALID, func, "%s is NULL", name);
     if (form == BINARY_LOGITS) {
-        TRM_REQUIRE_IN(func, b->targets);
         rc = check_kind(func, l, TRM_LOSS_BINARY_CROSS_ENTROPY, TRM_LOSS_BINARY_CROSS_ENTROPY,
                         "targets and logits");
     } else {
-        TRM_REQUIRE_IN(func, b->y);
         if (form == LOGITS)
             rc = check_kind(func, l, TRM_LOSS_CROSS_ENTROPY, TRM_LOSS_CROSS_ENTROPY, "logits (only cross-entropy does)");
         else
@@ -305,9 +309,6 @@ KERNEL int update(const char *func, trm_loss *l, const batch *b, enum input_form
     if (rc != TRM_OK)
         return rc;
 
-    const char *name = form == LOGITS || form == BINARY_LOGITS ? "logits" : "probs";
-    if (form == PROB_POSITIVE)
-        name = "p_positive";
     bool rows = form == LOGITS || form == PROB_ROWS;
     size_t cols = rows || form == BINARY_LOGITS ? l->k : 1;
     size_t stride = rows ? b->stride : cols;
