@@ -210,6 +210,20 @@ static void cam_scenario(injector *inj, const trm_allocator *hooks)
     }
 }
 
+static void loss_scenario(injector *inj, const trm_allocator *hooks)
+{
+    static const double probs[6] = { 0.25, 0.5, 0.25, 0, 0, 1 }, weights[2] = { 1, 0.5 };
+    static const int32_t y[2] = { 1, 2 };
+    const handle_type *ht = type_named("loss");
+    trm_loss *l;
+    double value;
+    CREATE(inj, l, trm_loss_new(&l, TRM_LOSS_CROSS_ENTROPY, 3, hooks));
+    STEP(inj, ht, l, trm_loss_update_logits_f32(l, labels, scores, 6, 5, NULL));
+    STEP(inj, ht, l, trm_loss_update_probs_f64(l, y, probs, 2, 3, weights));
+    STEP(inj, ht, l, trm_loss_value(l, &value));
+    lifecycle(inj, hooks, ht, l);
+}
+
 typedef void (*scenario_fn)(injector *inj, const trm_allocator *hooks);
 
 static const struct {
@@ -218,6 +232,7 @@ static const struct {
 } scenarios[] = {
     { "confusion", confusion_scenario }, { "topk", topk_scenario },       { "multilabel", multilabel_scenario },
     { "regression", regression_scenario }, { "overfit", overfit_scenario }, { "cam", cam_scenario },
+    { "loss", loss_scenario },
 };
 
 START_TEST(every_allocation_may_fail)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* One row per serializable handle type (confusion unweighted and weighted,
- * top-k, multilabel, regression, overfit), with the operations every such
+ * top-k, multilabel, regression, overfit, loss), with the operations every such
  * type has behind one signature, so that the life-cycle contract (NULL
  * arguments, clone, reset, merge, the size protocol, blob damage) is written
  * once and run over every type.
@@ -91,6 +91,8 @@ HANDLE_MERGE(multilabel)
 HANDLE_LIFECYCLE(regression)
 HANDLE_MERGE(regression)
 HANDLE_LIFECYCLE(overfit)
+HANDLE_LIFECYCLE(loss)
+HANDLE_MERGE(loss)
 
 /* ---- confusion, K = 3, ignore label 1 -----------------------------------------
  * Blob: 12 + 24 + 8 K^2 = 108 bytes. The batch (0,0) (0,2) (2,1) (2,1) (1,0)
@@ -266,6 +268,32 @@ static int overfit_update_(void *h)
     return trm_overfit_push_many(h, train, val, 3);
 }
 
+/* ---- loss, cross-entropy over K = 3 ----------------------------------------------------
+ * Blob: 12 + 3 u64 + 4 f64 = 68 bytes whatever was counted. Two rows a batch. */
+static double loss_amount_(const void *h)
+{
+    return (double)trm_loss_n_samples(h);
+}
+
+static int loss_create_(void **out, const trm_allocator *alloc)
+{
+    HANDLE_CREATE(loss, out, trm_loss_new(p, TRM_LOSS_CROSS_ENTROPY, 3, alloc));
+}
+
+static int loss_update_(void *h)
+{
+    static const int32_t y[] = { 2, 0 };
+    static const double x[] = { 1, 2, 3, 0, 0, 0 };
+    return trm_loss_update_logits_f64(h, y, x, 2, 3, NULL);
+}
+
+/* K 4, the Brier score over 3 classes, or binary cross-entropy over 3 outputs. */
+static int loss_other_(void **out, size_t which)
+{
+    static const int kinds[] = { TRM_LOSS_CROSS_ENTROPY, TRM_LOSS_BRIER, TRM_LOSS_BINARY_CROSS_ENTROPY };
+    HANDLE_CREATE(loss, out, trm_loss_new(p, kinds[which], which == 0 ? 4 : 3, NULL));
+}
+
 #define HANDLE_ROW(X, create_fn, other_fn, n_other, update_fn, amount_fn, merge_fn)             \
     create_fn, n_other, other_fn, update_fn, amount_fn, X##_free_, X##_reset_, X##_clone_,      \
         merge_fn, X##_serialize_, X##_deserialize_
@@ -287,6 +315,8 @@ static const handle_type handle_types[] = {
                  regression_merge_) },
     { "overfit", 5, 108, 156, 3.0, 0, 1,
       HANDLE_ROW(overfit, overfit_create_, NULL, 0, overfit_update_, overfit_amount_, NULL) },
+    { "loss", 6, 68, 68, 2.0, 1, 0,
+      HANDLE_ROW(loss, loss_create_, loss_other_, 3, loss_update_, loss_amount_, loss_merge_) },
 };
 
 #define N_HANDLE_TYPES (sizeof handle_types / sizeof handle_types[0])

@@ -73,6 +73,7 @@ FUZZ_DEFINE_SNAPSHOT(topk)
 FUZZ_DEFINE_SNAPSHOT(multilabel)
 FUZZ_DEFINE_SNAPSHOT(regression)
 FUZZ_DEFINE_SNAPSHOT(overfit)
+FUZZ_DEFINE_SNAPSHOT(loss)
 
 /* The variants of handle h's blob, for the harness of its type. */
 #define EMIT(X, harness, state, h)                                                   \
@@ -190,6 +191,30 @@ static void overfit_seeds(void)
     trm_overfit_free(o);
 }
 
+static void loss_seeds(void)
+{
+    const char *h = "fuzz-deserialize-loss";
+    trm_loss *l;
+    check(trm_loss_new(&l, TRM_LOSS_CROSS_ENTROPY, 3, NULL), "new");
+    EMIT(loss, h, "ce3-empty", l);
+    int32_t y[] = { 2, 0, 1 };
+    double x[] = { 1, 2, 3, 1000, 0, -1000, 0, 0, 0 }, w[] = { 1, 0.5, 2 };
+    check(trm_loss_update_logits_f64(l, y, x, 3, 3, w), "update");
+    EMIT(loss, h, "ce3-weighted", l);
+    trm_loss_free(l);
+    check(trm_loss_new(&l, TRM_LOSS_BRIER, 2, NULL), "new");
+    double p[] = { 0.1, 0.9, 0.8, 0.3 };
+    int32_t yb[] = { 0, 1, 1, 0 };
+    check(trm_loss_update_probs_binary_f64(l, yb, p, 4, NULL), "update");
+    EMIT(loss, h, "brier2", l);
+    trm_loss_free(l);
+    check(trm_loss_new(&l, TRM_LOSS_BINARY_CROSS_ENTROPY, 2, NULL), "new");
+    float t[] = { 1, 0, 0.5f, 1 }, z[] = { 0, 0, 2, -1 };
+    check(trm_loss_update_binary_logits_f32(l, t, z, 2, NULL), "update");
+    EMIT(loss, h, "bce2", l);
+    trm_loss_free(l);
+}
+
 /* splitmix64, so the programs are the same on every machine */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t next_random(void)
@@ -235,6 +260,7 @@ int main(int argc, char **argv)
     multilabel_seeds();
     regression_seeds();
     overfit_seeds();
+    loss_seeds();
     api_programs();
     return 0;
 }
