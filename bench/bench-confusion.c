@@ -12,9 +12,11 @@ typedef struct label_case {
     const float *scores;
     size_t n;
     int kind; /* which update to call */
+    size_t pixels; /* UPDATE_ARGMAX_MAP_F32: pixels per sample (n is then the batch) */
+    int layout;
 } label_case;
 
-enum { UPDATE_U8, UPDATE_I32, UPDATE_WEIGHTED_I32, UPDATE_ARGMAX_F32 };
+enum { UPDATE_U8, UPDATE_I32, UPDATE_WEIGHTED_I32, UPDATE_ARGMAX_F32, UPDATE_ARGMAX_MAP_F32 };
 
 static void run_update(void *context)
 {
@@ -26,6 +28,9 @@ static void run_update(void *context)
     case UPDATE_I32: rc = trm_confusion_update_i32(c->cm, c->y_true, c->y_pred, c->n); break;
     case UPDATE_WEIGHTED_I32:
         rc = trm_confusion_update_weighted_i32(c->cm, c->y_true, c->y_pred, c->weights, c->n);
+        break;
+    case UPDATE_ARGMAX_MAP_F32:
+        rc = trm_confusion_update_argmax_map_f32(c->cm, c->y_true, c->scores, c->n, c->pixels, c->layout);
         break;
     default:
         rc = trm_confusion_update_argmax_f32(c->cm, c->y_true, c->scores, c->n, trm_confusion_n_classes(c->cm));
@@ -125,6 +130,28 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "update_argmax_f32 K=%zu", k);
         /* Rows per second; the bound is a read of the scores alone. */
         measure(&o, name, &c, (const void *[]){ scores }, (const size_t[]){ rows * k * sizeof(float) }, 1);
+        trm_confusion_free(cm);
+    }
+    /* Score maps, per-pixel argmax: the same 2^24 floats as 256x256 maps of
+     * K planes (channels-first, PyTorch) or K-score pixels (channels-last);
+     * K=10 and K=64 have row-argmax counterparts above, K=16 and K=200 are
+     * hyperspectral class counts (Indian Pines; a large label set). */
+    static const size_t map_ks[] = { 4, 10, 16, 64, 200 };
+    size_t pixels = o.quick ? 4096 : 256 * 256;
+    for (size_t ki = 0; ki < sizeof map_ks / sizeof map_ks[0]; ki++) {
+        size_t k = map_ks[ki], batch = n / (k * pixels);
+        trm_confusion *cm;
+        if (batch == 0 || trm_confusion_new(&cm, k, 0, NULL) != TRM_OK)
+            return 1;
+        make_labels(t32, p32, batch * pixels, k, 11);
+        for (int layout = TRM_LAYOUT_CHANNELS_FIRST; layout <= TRM_LAYOUT_CHANNELS_LAST; layout++) {
+            label_case c = { cm, t32, NULL, NULL, scores, batch, UPDATE_ARGMAX_MAP_F32, pixels, layout };
+            snprintf(name, sizeof name, "update_argmax_map_f32 K=%zu %s", k,
+                     layout == TRM_LAYOUT_CHANNELS_FIRST ? "NCHW" : "NHWC");
+            /* Samples per second; the bound is a read of the scores alone. */
+            measure(&o, name, &c, (const void *[]){ scores },
+                    (const size_t[]){ batch * pixels * k * sizeof(float) }, 1);
+        }
         trm_confusion_free(cm);
     }
     free(t32);

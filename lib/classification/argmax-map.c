@@ -27,9 +27,10 @@
 #define MAP_BLOCK_BYTES ((size_t)4096)
 #define MAP_BLOCK_F32 (MAP_BLOCK_BYTES / sizeof(float))
 #define MAP_BLOCK_F64 (MAP_BLOCK_BYTES / sizeof(double))
-/* Argmaxes wait for the pair kernels in batches of up to this many pixels
- * (16 KiB of stack), two or more TRM__COUNT_BLOCK blocks of pairs. */
-#define MAP_BATCH ((size_t)4096)
+/* Argmaxes wait for the pair kernels in batches of up to this many pixels,
+ * one TRM__COUNT_BLOCK of pairs (8 KiB of stack, and as much again for
+ * labels other than 32-bit ones). */
+#define MAP_BATCH ((size_t)2048)
 
 #define MAP_KERNEL static inline __attribute__((always_inline))
 
@@ -60,35 +61,59 @@ static inline size_t block_pixels(enum trm__score_type type)
  * magnitude bits, which reach EXPONENT exactly when a score is NaN or Inf.
  * The compares are the CPU's, so subnormals compare as the caller's mode
  * reads them. */
-#define DEFINE_PLANES(suffix, T, BITS, INDEX)                                                      \
-    MAP_KERNEL void planes_##suffix(const T *base, size_t pixels, size_t k, size_t n,              \
-                                    T *restrict best, INDEX *restrict index, BITS *restrict high) \
-    {                                                                                              \
-        const BITS magnitude = (BITS)(((INDEX)-1) >> 1);                                           \
-        for (size_t p = 0; p < n; p++) {                                                           \
-            BITS b;                                                                                \
-            memcpy(&b, base + p, sizeof b);                                                        \
-            best[p] = base[p];                                                                     \
-            index[p] = 0;                                                                          \
-            high[p] = b & magnitude;                                                               \
-        }                                                                                          \
-        for (size_t c = 1; c < k; c++) {                                                           \
-            const T *restrict plane = base + c * pixels;                                           \
-            for (size_t p = 0; p < n; p++) {                                                       \
-                T v = plane[p];                                                                    \
-                BITS b;                                                                            \
-                memcpy(&b, plane + p, sizeof b);                                                   \
-                b &= magnitude;                                                                    \
-                bool greater = v > best[p];                                                        \
-                best[p] = greater ? v : best[p];                                                   \
-                index[p] = greater ? (INDEX)c : index[p];                                          \
-                high[p] = b > high[p] ? b : high[p];                                               \
-            }                                                                                      \
-        }                                                                                          \
+#define DEFINE_PLANES(suffix, T, BITS, INDEX)                                                       \
+    /* One class plane into the running state: plain selects stored whole (a */                      \
+    /* conditional store would become a masked store, several times dearer). */                      \
+    MAP_KERNEL void plane_step_##suffix(const T *restrict plane, size_t n, INDEX c, T *restrict best, \
+                                        INDEX *restrict index, BITS *restrict high, BITS *block_high) \
+    {                                                                                               \
+        const BITS magnitude = (BITS)(((INDEX)-1) >> 1);                                            \
+        BITS top_bits = *block_high;                                                                \
+        for (size_t p = 0; p < n; p++) {                                                            \
+            T v = plane[p], top = best[p];                                                          \
+            BITS b;                                                                                 \
+            memcpy(&b, plane + p, sizeof b);                                                        \
+            b &= magnitude;                                                                         \
+            INDEX greater = (INDEX)0 - (INDEX)(v > top);                                            \
+            best[p] = v > top ? v : top;                                                            \
+            index[p] = (index[p] & ~greater) | (c & greater);                                       \
+            if (high)                                                                               \
+                high[p] = b > high[p] ? b : high[p];                                                \
+            else                                                                                    \
+                top_bits = b > top_bits ? b : top_bits;                                             \
+        }                                                                                           \
+        *block_high = top_bits;                                                                     \
+    }                                                                                               \
+    /* With high NULL (no pixel is ignored) only the block's largest */                              \
+    /* magnitude is kept, which saves a load and a store per score. */                               \
+    MAP_KERNEL BITS planes_##suffix(const T *base, size_t pixels, size_t k, size_t n,               \
+                                    T *restrict best, INDEX *restrict index, BITS *restrict high)   \
+    {                                                                                               \
+        BITS block_high = 0;                                                                        \
+        for (size_t p = 0; p < n; p++) {                                                            \
+            best[p] = (T)-INFINITY;                                                                 \
+            index[p] = 0;                                                                           \
+        }                                                                                           \
+        if (high)                                                                                   \
+            memset(high, 0, n * sizeof *high);                                                      \
+        for (size_t c = 0; c < k; c++) {                                                            \
+            const T *plane = base + c * pixels;                                                     \
+            /* the K runs of a block are too many streams for the hardware */                       \
+            /* prefetcher: ask for this plane's next run, a block ahead */                          \
+            for (size_t byte = 0; byte < n * sizeof(T); byte += 64)                                 \
+                __builtin_prefetch((const char *)(plane + n) + byte);                               \
+            if (high)                                                                               \
+                plane_step_##suffix(plane, n, (INDEX)c, best, index, high, &block_high);            \
+            else                                                                                    \
+                plane_step_##suffix(plane, n, (INDEX)c, best, index, NULL, &block_high);            \
+        }                                                                                           \
+        return block_high;                                                                          \
     }
 DEFINE_PLANES(f32, float, int32_t, uint32_t)
 DEFINE_PLANES(f64, double, int64_t, uint64_t)
 
+typedef int32_t float_high_t;
+typedef int64_t double_high_t;
 #define EXPONENT_F32 ((int32_t)0x7f800000)
 #define EXPONENT_F64 ((int64_t)0x7ff0000000000000)
 
@@ -120,27 +145,34 @@ MAP_KERNEL bool scan_block(const trm__score_map *m, size_t s, size_t p0, size_t 
         *used += in;
         return bad != 0;
     }
-    if (st == TRM__SCORE_F32) {
-        planes_f32((const float *)m->scores + s * k * pixels + p0, pixels, k, n, w->f32.best, w->f32.index,
-                   w->f32.high);
-        for (size_t p = 0; p < n; p++) {
-            int64_t t = trm__load_label(m->y_true, first + p, lt);
-            uint64_t use = counted(m, t);
-            bad |= use & (trm__outside(t, k) | (uint64_t)(w->f32.high[p] >= EXPONENT_F32));
-            in += use;
-            pred[p] = (int32_t)w->f32.index[p];
-        }
-    } else {
-        planes_f64((const double *)m->scores + s * k * pixels + p0, pixels, k, n, w->f64.best, w->f64.index,
-                   w->f64.high);
-        for (size_t p = 0; p < n; p++) {
-            int64_t t = trm__load_label(m->y_true, first + p, lt);
-            uint64_t use = counted(m, t);
-            bad |= use & (trm__outside(t, k) | (uint64_t)(w->f64.high[p] >= EXPONENT_F64));
-            in += use;
-            pred[p] = (int32_t)w->f64.index[p];
-        }
-    }
+    /* the next block's labels: a stream the hardware prefetcher loses among the planes */
+    for (size_t byte = 0; byte < n * trm__label_size(lt); byte += 64)
+        __builtin_prefetch((const char *)m->y_true + (first + n) * trm__label_size(lt) + byte);
+    /* Without an ignore label every pixel counts, and one largest magnitude
+     * for the block tells whether a score is NaN or Inf. */
+#define SCAN_PLANES(suffix, T, EXPONENT, HIGH)                                                          \
+    do {                                                                                                 \
+        T##_high_t *high = HIGH;                                                                         \
+        T##_high_t block_high = planes_##suffix((const T *)m->scores + s * k * pixels + p0, pixels, k, n, \
+                                                w->suffix.best, w->suffix.index, high);                  \
+        bad = (uint64_t)(block_high >= EXPONENT);                                                        \
+        for (size_t p = 0; p < n; p++) {                                                                 \
+            int64_t t = trm__load_label(m->y_true, first + p, lt);                                       \
+            uint64_t use = counted(m, t);                                                                \
+            bad |= use & (trm__outside(t, k) | (uint64_t)(high && high[p] >= EXPONENT));                 \
+            in += use;                                                                                   \
+            pred[p] = (int32_t)w->suffix.index[p];                                                       \
+        }                                                                                                \
+    } while (0)
+    if (st == TRM__SCORE_F32 && m->has_ignore)
+        SCAN_PLANES(f32, float, EXPONENT_F32, w->f32.high);
+    else if (st == TRM__SCORE_F32)
+        SCAN_PLANES(f32, float, EXPONENT_F32, NULL);
+    else if (m->has_ignore)
+        SCAN_PLANES(f64, double, EXPONENT_F64, w->f64.high);
+    else
+        SCAN_PLANES(f64, double, EXPONENT_F64, NULL);
+#undef SCAN_PLANES
     *used += in;
     return bad != 0;
 }
@@ -205,7 +237,7 @@ MAP_KERNEL bool walk(const trm__score_map *m, const trm__map_cells *cells, uint6
                      enum trm__label_type lt, enum trm__score_type st)
 {
     map_work w;
-    int32_t pred[MAP_BATCH];
+    int32_t pred[MAP_BATCH], truth[MAP_BATCH];
     size_t size = block_pixels(st), total = m->batch * m->pixels, waiting_from = 0;
     uint64_t used = 0, counted_pixels = 0;
     for (block_cursor b = first_block(m, size); b.flat < total;) {
@@ -222,9 +254,19 @@ MAP_KERNEL bool walk(const trm__score_map *m, const trm__map_cells *cells, uint6
         }
         if (b.flat < total && b.flat - waiting_from + size <= MAP_BATCH)
             continue;
-        /* The labels of the batch are checked, so the pair kernel counts it whole. */
-        trm__pairs pairs = { (const char *)m->y_true + waiting_from * trm__label_size(lt), pred,
-                             b.flat - waiting_from, lt, m->has_ignore, m->ignore };
+        /* The labels of the batch are checked, so the pair kernel counts it
+         * whole. It reads both labels of a pair as one type: other labels
+         * than 32-bit ones wait as such, the ignored ones as -1. */
+        trm__pairs pairs = { (const int32_t *)m->y_true + waiting_from, pred, b.flat - waiting_from,
+                             TRM__LABEL_I32, m->has_ignore, m->ignore };
+        if (lt != TRM__LABEL_I32) {
+            for (size_t i = 0; i < pairs.n; i++) {
+                int64_t t = trm__load_label(m->y_true, waiting_from + i, lt);
+                truth[i] = counted(m, t) ? (int32_t)t : -1;
+            }
+            pairs.y_true = truth;
+            pairs.ignore = -1;
+        }
         uint64_t batch_kept = 0;
         if (trm__count_pairs(cells->counts, m->k, &pairs, cells->scratch, &batch_kept) < pairs.n) {
             rescan(m, cells, waiting_from, -1, &w, pred, lt, st);
