@@ -12,11 +12,18 @@ typedef struct label_case {
     const float *scores;
     size_t n;
     int kind; /* which update to call */
-    size_t pixels; /* UPDATE_ARGMAX_MAP_F32: pixels per sample (n is then the batch) */
-    int layout;
 } label_case;
 
-enum { UPDATE_U8, UPDATE_I32, UPDATE_WEIGHTED_I32, UPDATE_ARGMAX_F32, UPDATE_ARGMAX_MAP_F32 };
+/* A per-pixel argmax update of `batch` score maps. */
+typedef struct map_case {
+    trm_confusion *cm;
+    const int32_t *y_true;
+    const float *scores;
+    size_t batch, pixels;
+    int layout;
+} map_case;
+
+enum { UPDATE_U8, UPDATE_I32, UPDATE_WEIGHTED_I32, UPDATE_ARGMAX_F32 };
 
 static void run_update(void *context)
 {
@@ -29,14 +36,21 @@ static void run_update(void *context)
     case UPDATE_WEIGHTED_I32:
         rc = trm_confusion_update_weighted_i32(c->cm, c->y_true, c->y_pred, c->weights, c->n);
         break;
-    case UPDATE_ARGMAX_MAP_F32:
-        rc = trm_confusion_update_argmax_map_f32(c->cm, c->y_true, c->scores, c->n, c->pixels, c->layout);
-        break;
     default:
         rc = trm_confusion_update_argmax_f32(c->cm, c->y_true, c->scores, c->n, trm_confusion_n_classes(c->cm));
         break;
     }
     if (rc != TRM_OK) {
+        fprintf(stderr, "update failed: %s\n", trm_last_error());
+        exit(1);
+    }
+}
+
+static void run_map(void *context)
+{
+    map_case *c = context;
+    trm_confusion_reset(c->cm);
+    if (trm_confusion_update_argmax_map_f32(c->cm, c->y_true, c->scores, c->batch, c->pixels, c->layout) != TRM_OK) {
         fprintf(stderr, "update failed: %s\n", trm_last_error());
         exit(1);
     }
@@ -145,12 +159,16 @@ int main(int argc, char **argv)
             return 1;
         make_labels(t32, p32, batch * pixels, k, 11);
         for (int layout = TRM_LAYOUT_CHANNELS_FIRST; layout <= TRM_LAYOUT_CHANNELS_LAST; layout++) {
-            label_case c = { cm, t32, NULL, NULL, scores, batch, UPDATE_ARGMAX_MAP_F32, pixels, layout };
+            map_case c = { cm, t32, scores, batch, pixels, layout };
             snprintf(name, sizeof name, "update_argmax_map_f32 K=%zu %s", k,
                      layout == TRM_LAYOUT_CHANNELS_FIRST ? "NCHW" : "NHWC");
-            /* Samples per second; the bound is a read of the scores alone. */
-            measure(&o, name, &c, (const void *[]){ scores },
-                    (const size_t[]){ batch * pixels * k * sizeof(float) }, 1);
+            /* Pixels per second; the bound is a read of the scores alone. */
+            size_t bytes = batch * pixels * k * sizeof(float);
+            read_pass pass = { (const void *[]){ scores }, &bytes, 1, 0 };
+            double before = bench_median(o.repetitions, bench_read_pass, &pass);
+            double seconds = bench_median(o.repetitions, run_map, &c);
+            double after = bench_median(o.repetitions, bench_read_pass, &pass);
+            bench_report(&o, name, "pixels", (double)(batch * pixels), seconds, (double)bytes, before, after);
         }
         trm_confusion_free(cm);
     }
