@@ -37,32 +37,33 @@ static double sigmoid_f64(double x)
     return 1.0 / d;
 }
 
-/* Order keys: the bits as a signed integer, negative values mirrored, so that
- * keys order like the floats (-0 just below +0, which share a sigmoid). */
+/* Order keys: the bits as an unsigned integer with the sign bit set for
+ * positive values and every bit flipped for negative ones, so that keys order
+ * like the floats (-0 just below +0, which share a sigmoid). */
 #define DEFINE_CUT(suffix, T, BITS, SIGN, MAX)                                      \
-    static int64_t key_##suffix(T x)                                               \
+    static BITS key_##suffix(T x)                                                  \
     {                                                                              \
         BITS b;                                                                    \
         memcpy(&b, &x, sizeof b);                                                  \
-        return b & SIGN ? -1 - (int64_t)(b & ~SIGN) : (int64_t)b;                  \
+        return b & SIGN ? (BITS)~b : b | SIGN;                                     \
     }                                                                              \
-    static T from_key_##suffix(int64_t key)                                        \
+    static T from_key_##suffix(BITS key)                                           \
     {                                                                              \
-        BITS b = key < 0 ? (BITS)(-1 - key) | SIGN : (BITS)key;                    \
+        BITS b = key & SIGN ? key & (BITS)~SIGN : (BITS)~key;                      \
         T x;                                                                       \
         memcpy(&x, &b, sizeof x);                                                  \
         return x;                                                                  \
     }                                                                              \
     T trm__logit_cut_##suffix(T t)                                                 \
     {                                                                              \
-        int64_t below = key_##suffix(-MAX), above = key_##suffix(MAX);             \
+        BITS below = key_##suffix(-MAX), above = key_##suffix(MAX);                \
         if (sigmoid_##suffix(-MAX) > t)                                            \
             return (T)-INFINITY;                                                   \
         if (!(sigmoid_##suffix(MAX) > t))                                          \
             return (T)INFINITY;                                                    \
         /* sigmoid(below) <= t < sigmoid(above) */                                 \
         while (above - below > 1) {                                                \
-            int64_t mid = below + (above - below) / 2;                             \
+            BITS mid = below + (above - below) / 2;                                \
             if (sigmoid_##suffix(from_key_##suffix(mid)) > t)                      \
                 above = mid;                                                       \
             else                                                                   \
