@@ -14,6 +14,15 @@ typedef struct label_case {
     int kind; /* which update to call */
 } label_case;
 
+/* A per-pixel argmax update of `batch` score maps. */
+typedef struct map_case {
+    trm_confusion *cm;
+    const int32_t *y_true;
+    const float *scores;
+    size_t batch, pixels;
+    int layout;
+} map_case;
+
 enum { UPDATE_U8, UPDATE_I32, UPDATE_WEIGHTED_I32, UPDATE_ARGMAX_F32 };
 
 static void run_update(void *context)
@@ -32,6 +41,16 @@ static void run_update(void *context)
         break;
     }
     if (rc != TRM_OK) {
+        fprintf(stderr, "update failed: %s\n", trm_last_error());
+        exit(1);
+    }
+}
+
+static void run_map(void *context)
+{
+    map_case *c = context;
+    trm_confusion_reset(c->cm);
+    if (trm_confusion_update_argmax_map_f32(c->cm, c->y_true, c->scores, c->batch, c->pixels, c->layout) != TRM_OK) {
         fprintf(stderr, "update failed: %s\n", trm_last_error());
         exit(1);
     }
@@ -125,6 +144,32 @@ int main(int argc, char **argv)
         snprintf(name, sizeof name, "update_argmax_f32 K=%zu", k);
         /* Rows per second; the bound is a read of the scores alone. */
         measure(&o, name, &c, (const void *[]){ scores }, (const size_t[]){ rows * k * sizeof(float) }, 1);
+        trm_confusion_free(cm);
+    }
+    /* Score maps, per-pixel argmax: the same 2^24 floats as 256x256 maps of
+     * K planes (channels-first, PyTorch) or K-score pixels (channels-last);
+     * K=10 and K=64 have row-argmax counterparts above, K=16 and K=200 are
+     * hyperspectral class counts (Indian Pines; a large label set). */
+    static const size_t map_ks[] = { 4, 10, 16, 64, 200 };
+    size_t pixels = o.quick ? 4096 : 256 * 256;
+    for (size_t ki = 0; ki < sizeof map_ks / sizeof map_ks[0]; ki++) {
+        size_t k = map_ks[ki], batch = n / (k * pixels);
+        trm_confusion *cm;
+        if (batch == 0 || trm_confusion_new(&cm, k, 0, NULL) != TRM_OK)
+            return 1;
+        make_labels(t32, p32, batch * pixels, k, 11);
+        for (int layout = TRM_LAYOUT_CHANNELS_FIRST; layout <= TRM_LAYOUT_CHANNELS_LAST; layout++) {
+            map_case c = { cm, t32, scores, batch, pixels, layout };
+            snprintf(name, sizeof name, "update_argmax_map_f32 K=%zu %s", k,
+                     layout == TRM_LAYOUT_CHANNELS_FIRST ? "NCHW" : "NHWC");
+            /* Pixels per second; the bound is a read of the scores alone. */
+            size_t bytes = batch * pixels * k * sizeof(float);
+            read_pass pass = { (const void *[]){ scores }, &bytes, 1, 0 };
+            double before = bench_median(o.repetitions, bench_read_pass, &pass);
+            double seconds = bench_median(o.repetitions, run_map, &c);
+            double after = bench_median(o.repetitions, bench_read_pass, &pass);
+            bench_report(&o, name, "pixels", (double)(batch * pixels), seconds, (double)bytes, before, after);
+        }
         trm_confusion_free(cm);
     }
     free(t32);

@@ -88,11 +88,8 @@ enum {
     TRM_CAM_EIGENGRADCAM = 7         /**< First principal component of G * A. */
 };
 
-/** Memory layout of the activation and gradient tensors. */
-enum {
-    TRM_LAYOUT_CHANNELS_FIRST = 0, /**< (N, C, spatial...), the default. */
-    TRM_LAYOUT_CHANNELS_LAST = 1   /**< (N, spatial..., C). */
-};
+/* The memory layout of the activation and gradient tensors is one of the
+ * TRM_LAYOUT_* values of common.h, shared with the score maps of confusion.h. */
 
 /** The TRM_LAYOUT_* values under the module's prefix (since 0.2); same numbers. */
 enum {

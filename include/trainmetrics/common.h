@@ -91,6 +91,17 @@ TRM_API const char *trm_last_error(void);
 TRM_API void trm_clear_last_error(void);
 
 /**
+ * Memory layout of a tensor with channels: the activations and gradients of
+ * cam.h, the score maps of trm_confusion_update_argmax_map_f32() (where the
+ * channels are the classes). Defined here since 0.3 (in cam.h before), with
+ * the same numbers.
+ */
+enum {
+    TRM_LAYOUT_CHANNELS_FIRST = 0, /**< (N, C, spatial...), as PyTorch stores them; the default. */
+    TRM_LAYOUT_CHANNELS_LAST = 1   /**< (N, spatial..., C), as TensorFlow does. */
+};
+
+/**
  * @brief Memory hooks; frozen forever.
  *
  * Wherever a function takes a `const trm_allocator *`, NULL means malloc/free.

@@ -290,6 +290,171 @@ TRM_API int trm_confusion_update_threshold_f64(trm_confusion *cm, const int32_t 
                                                const double *scores, size_t n, double threshold);
 
 /**
+ * @name Score flags (since 0.3)
+ * What the scores of the `_threshold_flags` updates are, for
+ * trm_confusion_update_threshold_flags_f32() and
+ * trm_multilabel_update_threshold_flags_f32(). 0 means probabilities: the raw
+ * score is compared, as by trm_confusion_update_threshold_f32().
+ * @{
+ */
+/** The scores are logits: the prediction is `sigmoid(score) > threshold`. */
+#define TRM_SCORES_LOGITS (1u << 0)
+/**
+ * torchmetrics' rule: the scores of one call are logits when any score that
+ * is counted lies outside [0, 1], else probabilities.
+ */
+#define TRM_SCORES_AUTO (1u << 1)
+/** @} */
+
+/**
+ * @brief Binary prediction from probabilities or logits, counted.
+ *
+ * With #TRM_SCORES_LOGITS the prediction is `s > threshold` for
+ * `s = 1 / (1 + exp(-score))` rounded as float32 arithmetic rounds it
+ * (exp(-score) rounded to float, then 1 + e and 1 / d each in float): the
+ * float computation of `torch.sigmoid(x) > threshold` in torchmetrics, up to
+ * the last bit of torch's own exp. The sigmoid is never evaluated per score:
+ * the call finds the largest float c whose sigmoid is not above the threshold
+ * (about 30 evaluations) and predicts `score > c`, which gives the same
+ * predictions, exactly, in every floating-point mode. With #TRM_SCORES_AUTO
+ * the scores of the call are taken as logits when a counted score lies
+ * outside [0, 1] (torchmetrics' binary confusion matrix, which also decides
+ * per update after dropping ignored samples), else as probabilities. Without
+ * flags this is trm_confusion_update_threshold_f32(). Infinite scores are
+ * refused in every mode (torchmetrics would take sigmoid(inf) = 1).
+ * @param cm A matrix with K = 2.
+ * @param y_true n true labels, 0 or 1.
+ * @param scores n finite scores.
+ * @param n Number of samples; 0 is a no-op.
+ * @param threshold Decision threshold on the probability; NaN is refused.
+ * @param flags 0, #TRM_SCORES_LOGITS or #TRM_SCORES_AUTO.
+ * @return As trm_confusion_update_threshold_f32(), and #TRM_E_INVALID for
+ *         unknown flags or both flags at once.
+ */
+TRM_API int trm_confusion_update_threshold_flags_f32(trm_confusion *cm, const int32_t *y_true,
+                                                     const float *scores, size_t n, float threshold,
+                                                     uint32_t flags);
+
+/**
+ * @brief Binary prediction from double probabilities or logits, counted.
+ *
+ * As trm_confusion_update_threshold_flags_f32(), with the sigmoid rounded as
+ * double arithmetic rounds it (exp in long double, rounded to double).
+ * @param cm A matrix with K = 2.
+ * @param y_true n true labels, 0 or 1.
+ * @param scores n finite scores.
+ * @param n Number of samples; 0 is a no-op.
+ * @param threshold Decision threshold on the probability; NaN is refused.
+ * @param flags 0, #TRM_SCORES_LOGITS or #TRM_SCORES_AUTO.
+ * @return As trm_confusion_update_threshold_flags_f32().
+ */
+TRM_API int trm_confusion_update_threshold_flags_f64(trm_confusion *cm, const int32_t *y_true,
+                                                     const double *scores, size_t n, double threshold,
+                                                     uint32_t flags);
+
+/**
+ * @brief Predict each pixel's argmax over K float class-score planes and count it.
+ *
+ * The per-pixel classification of segmentation and hyperspectral maps:
+ * `scores.argmax(axis=1)` of an (N, K, H, W) tensor, or `axis=-1` of
+ * (N, H, W, K), counted against (N, H, W) true labels, as torchmetrics'
+ * multiclass metrics do with `ignore_index`. Any spatial shape works: only
+ * the product P of its sizes matters. Ties go to the lowest class index, -0
+ * equals +0, and subnormal scores compare as the caller's floating-point mode
+ * compares them, as in trm_confusion_update_argmax_f32(). Pixels whose true
+ * label is the ignore label are skipped: neither counted nor checked (their
+ * scores may be anything, NaN included).
+ * @param cm The matrix.
+ * @param y_true batch * n_pixels true labels, sample-major (N, P).
+ * @param scores batch * K * n_pixels floats in @p layout.
+ * @param batch Number of samples N; 0 is a no-op.
+ * @param n_pixels Pixels per sample P (H * W, or any spatial product); 0 is a no-op.
+ * @param layout #TRM_LAYOUT_CHANNELS_FIRST for (N, K, P), #TRM_LAYOUT_CHANNELS_LAST
+ *        for (N, P, K).
+ * @return #TRM_OK; #TRM_E_INVALID for NULL pointers or an unknown @p layout;
+ *         #TRM_E_LABEL for a true label outside [0, K) that is not ignored;
+ *         #TRM_E_NONFINITE for a NaN or Inf score of a counted pixel;
+ *         #TRM_E_OVERFLOW when batch * n_pixels * K or the total count
+ *         overflows; #TRM_E_INTERNAL when a kernel rejected the batch but its
+ *         elements check as valid (a bug; nothing was counted). On failure
+ *         nothing is counted and trm_last_error() names the sample, pixel and
+ *         class of the first bad element.
+ */
+TRM_API int trm_confusion_update_argmax_map_f32(trm_confusion *cm, const int32_t *y_true,
+                                                const float *scores, size_t batch, size_t n_pixels,
+                                                int layout);
+
+/**
+ * @brief Per-pixel argmax over K double class-score planes, counted.
+ * @param cm The matrix.
+ * @param y_true batch * n_pixels true labels, sample-major (N, P).
+ * @param scores batch * K * n_pixels doubles in @p layout.
+ * @param batch Number of samples N; 0 is a no-op.
+ * @param n_pixels Pixels per sample P; 0 is a no-op.
+ * @param layout #TRM_LAYOUT_CHANNELS_FIRST or #TRM_LAYOUT_CHANNELS_LAST.
+ * @return As trm_confusion_update_argmax_map_f32().
+ */
+TRM_API int trm_confusion_update_argmax_map_f64(trm_confusion *cm, const int32_t *y_true,
+                                                const double *scores, size_t batch, size_t n_pixels,
+                                                int layout);
+
+/**
+ * @brief Per-pixel argmax over float planes, with 64-bit true labels (torch's `long`).
+ * @param cm The matrix.
+ * @param y_true batch * n_pixels true labels, sample-major (N, P).
+ * @param scores batch * K * n_pixels floats in @p layout.
+ * @param batch Number of samples N; 0 is a no-op.
+ * @param n_pixels Pixels per sample P; 0 is a no-op.
+ * @param layout #TRM_LAYOUT_CHANNELS_FIRST or #TRM_LAYOUT_CHANNELS_LAST.
+ * @return As trm_confusion_update_argmax_map_f32().
+ */
+TRM_API int trm_confusion_update_argmax_map_i64_f32(trm_confusion *cm, const int64_t *y_true,
+                                                    const float *scores, size_t batch, size_t n_pixels,
+                                                    int layout);
+
+/**
+ * @brief Per-pixel argmax over double planes, with 64-bit true labels.
+ * @param cm The matrix.
+ * @param y_true batch * n_pixels true labels, sample-major (N, P).
+ * @param scores batch * K * n_pixels doubles in @p layout.
+ * @param batch Number of samples N; 0 is a no-op.
+ * @param n_pixels Pixels per sample P; 0 is a no-op.
+ * @param layout #TRM_LAYOUT_CHANNELS_FIRST or #TRM_LAYOUT_CHANNELS_LAST.
+ * @return As trm_confusion_update_argmax_map_f32().
+ */
+TRM_API int trm_confusion_update_argmax_map_i64_f64(trm_confusion *cm, const int64_t *y_true,
+                                                    const double *scores, size_t batch, size_t n_pixels,
+                                                    int layout);
+
+/**
+ * @brief Per-pixel argmax over float planes, with 8-bit true labels (ground-truth images).
+ * @param cm The matrix.
+ * @param y_true batch * n_pixels true labels, sample-major (N, P).
+ * @param scores batch * K * n_pixels floats in @p layout.
+ * @param batch Number of samples N; 0 is a no-op.
+ * @param n_pixels Pixels per sample P; 0 is a no-op.
+ * @param layout #TRM_LAYOUT_CHANNELS_FIRST or #TRM_LAYOUT_CHANNELS_LAST.
+ * @return As trm_confusion_update_argmax_map_f32().
+ */
+TRM_API int trm_confusion_update_argmax_map_u8_f32(trm_confusion *cm, const uint8_t *y_true,
+                                                   const float *scores, size_t batch, size_t n_pixels,
+                                                   int layout);
+
+/**
+ * @brief Per-pixel argmax over double planes, with 8-bit true labels.
+ * @param cm The matrix.
+ * @param y_true batch * n_pixels true labels, sample-major (N, P).
+ * @param scores batch * K * n_pixels doubles in @p layout.
+ * @param batch Number of samples N; 0 is a no-op.
+ * @param n_pixels Pixels per sample P; 0 is a no-op.
+ * @param layout #TRM_LAYOUT_CHANNELS_FIRST or #TRM_LAYOUT_CHANNELS_LAST.
+ * @return As trm_confusion_update_argmax_map_f32().
+ */
+TRM_API int trm_confusion_update_argmax_map_u8_f64(trm_confusion *cm, const uint8_t *y_true,
+                                                   const double *scores, size_t batch, size_t n_pixels,
+                                                   int layout);
+
+/**
  * @brief Copy the integer counts.
  * @param cm An unweighted matrix.
  * @param out K*K counts, row = true, column = predicted.

@@ -299,6 +299,40 @@ TRM_API int trm_confusion_matthews_corrcoef(const trm_confusion *cm, double *out
 TRM_API int trm_confusion_report(const trm_confusion *cm, const char *const *class_names, int digits,
                                  char *buf, size_t cap, size_t *size);
 
+/**
+ * @brief Intersection over union of each class: tp / (tp + fp + fn).
+ *
+ * The per-class Jaccard index (the same values as trm_metric_per_class()
+ * with #TRM_JACCARD), under the name segmentation work uses; torchmetrics
+ * `MulticlassJaccardIndex(average=None)`, scikit-learn `jaccard_score(average=None)`.
+ * A class absent from both truth and prediction (tp + fp + fn = 0) takes the
+ * zero_division value; the ignore label's class, when it is one of the K, is
+ * reported like any other (its true row is empty).
+ * @param cm The matrix.
+ * @param zero_division Value for absent classes: a TRM_ZERO_DIVISION_* value.
+ * @param out K values.
+ * @return #TRM_OK; #TRM_E_INVALID for NULL pointers or an unknown @p zero_division.
+ */
+TRM_API int trm_confusion_iou_per_class(const trm_confusion *cm, int zero_division, double *out);
+
+/**
+ * @brief Mean intersection over union (mIoU), as torchmetrics' `MulticlassJaccardIndex`
+ *        with `average="macro"` and `ignore_index`.
+ *
+ * The mean of the per-class IoU over the classes that are present (tp + fp +
+ * fn > 0, so absent classes are left out rather than counted as 0 or 1) and
+ * that are not the ignore label. scikit-learn's `jaccard_score(average="macro")`
+ * gives the same number on the counted pairs when its labels are those
+ * classes. Unlike trm_metric_average() with #TRM_AVERAGE_MACRO_PRESENT, a
+ * class predicted for some pixels but equal to the ignore label does not
+ * enter the mean.
+ * @param cm The matrix.
+ * @param out Receives the mean.
+ * @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_EMPTY when no class
+ *         other than the ignore label is present (torchmetrics returns NaN).
+ */
+TRM_API int trm_confusion_mean_iou(const trm_confusion *cm, double *out);
+
 #ifdef __cplusplus
 }
 #endif

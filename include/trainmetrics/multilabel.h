@@ -156,6 +156,42 @@ TRM_API int trm_multilabel_update_threshold_f64(trm_multilabel *m, const uint8_t
                                                 double threshold);
 
 /**
+ * @brief Threshold probabilities or logits of every label, counted.
+ *
+ * The flags are those of trm_confusion_update_threshold_flags_f32():
+ * #TRM_SCORES_LOGITS predicts `sigmoid(score) > threshold` with the float32
+ * rounding of torch's sigmoid; #TRM_SCORES_AUTO takes the scores of the call
+ * as logits when any of the n_samples * L scores lies outside [0, 1]
+ * (torchmetrics' multilabel rule, decided per update); 0 is
+ * trm_multilabel_update_threshold_f32().
+ * @param m The accumulator.
+ * @param y_true n_samples x L values, each 0 or 1.
+ * @param scores n_samples x L finite scores.
+ * @param n_samples Number of rows; 0 is a no-op.
+ * @param threshold Decision threshold on the probability; NaN is refused.
+ * @param flags 0, #TRM_SCORES_LOGITS or #TRM_SCORES_AUTO.
+ * @return As trm_multilabel_update_threshold_f32(), and #TRM_E_INVALID for
+ *         unknown flags or both flags at once.
+ */
+TRM_API int trm_multilabel_update_threshold_flags_f32(trm_multilabel *m, const uint8_t *y_true,
+                                                      const float *scores, size_t n_samples,
+                                                      float threshold, uint32_t flags);
+
+/**
+ * @brief Threshold double probabilities or logits of every label, counted.
+ * @param m The accumulator.
+ * @param y_true n_samples x L values, each 0 or 1.
+ * @param scores n_samples x L finite scores.
+ * @param n_samples Number of rows; 0 is a no-op.
+ * @param threshold Decision threshold on the probability; NaN is refused.
+ * @param flags 0, #TRM_SCORES_LOGITS or #TRM_SCORES_AUTO.
+ * @return As trm_multilabel_update_threshold_flags_f32().
+ */
+TRM_API int trm_multilabel_update_threshold_flags_f64(trm_multilabel *m, const uint8_t *y_true,
+                                                      const double *scores, size_t n_samples,
+                                                      double threshold, uint32_t flags);
+
+/**
  * @brief Copy the per-label confusion counts.
  *
  * The layout equals scikit-learn `multilabel_confusion_matrix(y_true,

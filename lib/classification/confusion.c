@@ -7,11 +7,13 @@
 #include <math.h>
 #include <string.h>
 
+#include "argmax-map-private.h"
 #include "argmax-private.h"
 #include "codec-private.h"
 #include "common-private.h"
 #include "confusion-private.h"
 #include "count-private.h"
+#include "logits-private.h"
 
 struct trm_confusion {
     trm_allocator alloc; /* copy of the creator's hooks; alloc == NULL means malloc */
@@ -389,8 +391,80 @@ static inline int update_argmax(const char *func, trm_confusion *cm, const int32
     return TRM_OK;
 }
 
+/* Score maps: one pass into plain counts, as update_argmax; otherwise check,
+ * then add. Channels-last maps with 32-bit labels are rows of K scores, which
+ * the row argmax kernels take; the errors name pixels either way. */
+static inline int update_argmax_map(const char *func, trm_confusion *cm, const void *y_true, enum label_type lt,
+                                    const void *scores, size_t batch, size_t pixels, int layout,
+                                    enum trm__score_type type)
+{
+    uint64_t kept = 0;
+    size_t n, span, checked;
+    TRM_REQUIRE_IN(func, cm);
+    TRM_REQUIRE_IN(func, y_true);
+    TRM_REQUIRE_IN(func, scores);
+    if (layout != TRM_LAYOUT_CHANNELS_FIRST && layout != TRM_LAYOUT_CHANNELS_LAST)
+        return trm__fail(TRM_E_INVALID, func, "unknown layout %d", layout);
+    if (trm__mul_overflows(batch, pixels, &n) || trm__mul_overflows(n, cm->k, &span))
+        return trm__fail(TRM_E_OVERFLOW, func, "%zu samples of %zu pixels and %zu classes overflow size_t", batch,
+                         pixels, cm->k);
+    trm__score_map map = { y_true, (enum trm__label_type)lt, scores, type, batch, pixels, cm->k,
+                           layout == TRM_LAYOUT_CHANNELS_LAST, cm->has_ignore, cm->ignore };
+    if (n == 0)
+        return TRM_OK;
+    bool ok;
+    checked = n;
+    if (cm->counts && n <= UINT64_MAX - cm->total && cm->k <= TRM__COUNT_MAX_K) {
+        if (map.channels_last && lt == LABEL_I32) {
+            trm__score_rows rows = { y_true, scores, cm->k, type, trm__subnormals_read_as_zero(type), false };
+#if TRM__HAVE_AVX2_ARGMAX
+            rows.avx2 = type == TRM__SCORE_F32 && cm->k >= TRM__AVX2_ARGMAX_MIN_K && trm__argmax_avx2_usable();
+#endif
+            trm__argmax_target target = { cm->counts, cm->k, cm->has_ignore, cm->ignore, cm->scratch };
+            ok = trm__count_argmax(&target, &rows, n, &kept, &checked);
+        } else {
+            trm__map_cells cells = { cm->counts, NULL, cm->scratch };
+            ok = trm__count_argmax_map(&map, &cells, &kept, &checked);
+        }
+        if (ok) {
+            cm->total += kept;
+            return TRM_OK;
+        }
+    } else if ((ok = trm__check_argmax_map(&map, &kept, &checked))) {
+        int rc = check_room(func, cm, kept, (double)kept);
+        if (rc != TRM_OK)
+            return rc;
+        trm__map_cells cells = { cm->counts, cm->weights, NULL };
+        trm__add_argmax_map(&map, &cells);
+        add_to_total(cm, kept, (double)kept);
+        return TRM_OK;
+    }
+    int rc = trm__argmax_map_fault(func, &map, checked);
+    return rc != TRM_OK ? rc : unconfirmed_failure(func);
+}
+
+/* Whether a counted score lies outside [0, 1]: torchmetrics then takes the
+ * scores as logits (the scores are known to be finite). */
+static inline bool outside_unit(const trm_confusion *cm, const int32_t *y_true, const void *scores, size_t n,
+                                enum trm__score_type type)
+{
+    uint64_t outside = 0;
+    for (size_t i = 0; i < n; i++) {
+        double s = load_score(scores, i, type);
+        outside |= counted(cm, y_true[i]) & (uint64_t)((s < 0.0) | (s > 1.0));
+    }
+    return outside != 0;
+}
+
+/* The threshold on raw scores that a threshold on sigmoid(score) stands for. */
+static double logit_cut(double threshold, enum trm__score_type type)
+{
+    return type == TRM__SCORE_F32 ? (double)trm__logit_cut_f32((float)threshold) : trm__logit_cut_f64(threshold);
+}
+
 static inline int update_threshold(const char *func, trm_confusion *cm, const int32_t *y_true,
-                                   const void *scores, size_t n, double threshold, enum trm__score_type type)
+                                   const void *scores, size_t n, double threshold, uint32_t flags,
+                                   enum trm__score_type type)
 {
     uint64_t kept = 0;
     TRM_REQUIRE_IN(func, cm);
@@ -400,11 +474,17 @@ static inline int update_threshold(const char *func, trm_confusion *cm, const in
         return trm__fail(TRM_E_MISMATCH, func, "threshold updates need 2 classes, the matrix has %zu", cm->k);
     if (isnan(threshold))
         return trm__fail(TRM_E_INVALID, func, "threshold is NaN");
-    int rc = check_score_rows(func, cm, y_true, scores, n, 1, 1, type, &kept);
+    int rc = trm__check_score_flags(func, flags);
+    if (rc == TRM_OK)
+        rc = check_score_rows(func, cm, y_true, scores, n, 1, 1, type, &kept);
     if (rc == TRM_OK)
         rc = check_room(func, cm, kept, (double)kept);
     if (rc != TRM_OK)
         return rc;
+    if ((flags & TRM_SCORES_AUTO) && outside_unit(cm, y_true, scores, n, type))
+        flags = TRM_SCORES_LOGITS;
+    if (flags & TRM_SCORES_LOGITS)
+        threshold = logit_cut(threshold, type);
     for (size_t i = 0; i < n; i++)
         if (counted(cm, y_true[i]))
             add_to_cell(cm, (size_t)y_true[i] * 2 + (load_score(scores, i, type) > threshold), 1.0);
@@ -655,10 +735,30 @@ DEFINE_UPDATE_WEIGHTED(i64, int64_t, LABEL_I64)
     int trm_confusion_update_threshold_##suffix(trm_confusion *cm, const int32_t *y_true,              \
                                                 const T *scores, size_t n, T threshold)                \
     {                                                                                                  \
-        return update_threshold(__func__, cm, y_true, scores, n, threshold, type);                     \
+        return update_threshold(__func__, cm, y_true, scores, n, threshold, 0, type);                  \
+    }                                                                                                  \
+    int trm_confusion_update_threshold_flags_##suffix(trm_confusion *cm, const int32_t *y_true,        \
+                                                      const T *scores, size_t n, T threshold,          \
+                                                      uint32_t flags)                                  \
+    {                                                                                                  \
+        return update_threshold(__func__, cm, y_true, scores, n, threshold, flags, type);              \
     }
 DEFINE_UPDATE_SCORES(f32, float, TRM__SCORE_F32)
 DEFINE_UPDATE_SCORES(f64, double, TRM__SCORE_F64)
+
+/* One line per label and score type of the map updates. */
+#define DEFINE_UPDATE_MAP(name, L, label, T, type)                                                      \
+    int trm_confusion_update_argmax_map_##name(trm_confusion *cm, const L *y_true, const T *scores,    \
+                                               size_t batch, size_t n_pixels, int layout)              \
+    {                                                                                                   \
+        return update_argmax_map(__func__, cm, y_true, label, scores, batch, n_pixels, layout, type);   \
+    }
+DEFINE_UPDATE_MAP(f32, int32_t, LABEL_I32, float, TRM__SCORE_F32)
+DEFINE_UPDATE_MAP(f64, int32_t, LABEL_I32, double, TRM__SCORE_F64)
+DEFINE_UPDATE_MAP(i64_f32, int64_t, LABEL_I64, float, TRM__SCORE_F32)
+DEFINE_UPDATE_MAP(i64_f64, int64_t, LABEL_I64, double, TRM__SCORE_F64)
+DEFINE_UPDATE_MAP(u8_f32, uint8_t, LABEL_U8, float, TRM__SCORE_F32)
+DEFINE_UPDATE_MAP(u8_f64, uint8_t, LABEL_U8, double, TRM__SCORE_F64)
 
 int trm_confusion_counts(const trm_confusion *cm, uint64_t *out)
 {

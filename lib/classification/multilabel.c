@@ -10,6 +10,7 @@
 
 #include "codec-private.h"
 #include "common-private.h"
+#include "logits-private.h"
 #include "tally-private.h"
 #include "trainmetrics/multilabel.h"
 
@@ -212,8 +213,20 @@ static inline void count_rows(trm_multilabel *m, const uint8_t *y_true, const vo
     m->n_samples += n;
 }
 
+/* torchmetrics takes a batch of scores as logits when one lies outside [0, 1]
+ * (the scores are known to be finite). */
+static inline bool outside_unit(const void *scores, size_t n_values, enum pred_type type)
+{
+    uint64_t outside = 0;
+    for (size_t i = 0; i < n_values; i++) {
+        double s = load_score(scores, i, type);
+        outside |= (uint64_t)((s < 0.0) | (s > 1.0));
+    }
+    return outside != 0;
+}
+
 static inline int update_rows(const char *func, trm_multilabel *m, const uint8_t *y_true, const void *pred,
-                              size_t n, double threshold, enum pred_type type)
+                              size_t n, double threshold, uint32_t flags, enum pred_type type)
 {
     size_t n_values;
     TRM_REQUIRE_IN(func, m);
@@ -224,11 +237,18 @@ static inline int update_rows(const char *func, trm_multilabel *m, const uint8_t
         return trm__fail(TRM_E_INVALID, func, "threshold is NaN");
     if (trm__mul_overflows(n, m->n_labels, &n_values))
         return trm__fail(TRM_E_OVERFLOW, func, "%zu samples of %zu labels overflow size_t", n, m->n_labels);
-    int rc = check_room(func, m, n);
+    int rc = trm__check_score_flags(func, flags);
+    if (rc == TRM_OK)
+        rc = check_room(func, m, n);
     if (rc == TRM_OK)
         rc = check_values(func, m->n_labels, y_true, pred, n_values, type);
     if (rc != TRM_OK)
         return rc;
+    if ((flags & TRM_SCORES_AUTO) && outside_unit(pred, n_values, type))
+        flags = TRM_SCORES_LOGITS;
+    /* The cut on the raw scores that the threshold on their sigmoid stands for. */
+    if (flags & TRM_SCORES_LOGITS)
+        threshold = type == PRED_F32 ? (double)trm__logit_cut_f32((float)threshold) : trm__logit_cut_f64(threshold);
     count_rows(m, y_true, pred, n, threshold, type);
     return TRM_OK;
 }
@@ -531,7 +551,7 @@ uint64_t trm_multilabel_n_samples(const trm_multilabel *m)
 
 int trm_multilabel_update_u8(trm_multilabel *m, const uint8_t *y_true, const uint8_t *y_pred, size_t n_samples)
 {
-    return update_rows(__func__, m, y_true, y_pred, n_samples, 0.0, PRED_U8);
+    return update_rows(__func__, m, y_true, y_pred, n_samples, 0.0, 0, PRED_U8);
 }
 
 /* One wrapper per score type: the kernels above are specialised by the constant type. */
@@ -539,7 +559,13 @@ int trm_multilabel_update_u8(trm_multilabel *m, const uint8_t *y_true, const uin
     int trm_multilabel_update_threshold_##suffix(trm_multilabel *m, const uint8_t *y_true, const T *scores, \
                                                  size_t n_samples, T threshold)                           \
     {                                                                                                     \
-        return update_rows(__func__, m, y_true, scores, n_samples, threshold, type);                      \
+        return update_rows(__func__, m, y_true, scores, n_samples, threshold, 0, type);                   \
+    }                                                                                                     \
+    int trm_multilabel_update_threshold_flags_##suffix(trm_multilabel *m, const uint8_t *y_true,          \
+                                                       const T *scores, size_t n_samples, T threshold,    \
+                                                       uint32_t flags)                                    \
+    {                                                                                                     \
+        return update_rows(__func__, m, y_true, scores, n_samples, threshold, flags, type);               \
     }
 DEFINE_UPDATE_THRESHOLD(f32, float, PRED_F32)
 DEFINE_UPDATE_THRESHOLD(f64, double, PRED_F64)

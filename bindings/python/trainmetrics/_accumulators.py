@@ -123,7 +123,9 @@ class Multilabel(_Mergeable):
             call("trm_multilabel_update_u8", self._h, t.ctypes.data, p.ctypes.data, t.shape[0])
         return self
 
-    def update_threshold(self, y_true, scores, threshold=0.5):
+    def update_threshold(self, y_true, scores, threshold=0.5, logits=False):
+        if logits is not False:
+            return self._update_threshold_flags(y_true, scores, threshold, _arrays.score_flags(logits))
         t = self._indicator(y_true, "y_true", np.uint8)
         s = np.asarray(scores)
         s = self._indicator(s, "scores", np.float32 if s.dtype == np.float32 else np.float64)
@@ -133,6 +135,19 @@ class Multilabel(_Mergeable):
         if t.shape[0]:
             call("trm_multilabel_update_threshold_" + suffix, self._h, t.ctypes.data, s.ctypes.data, t.shape[0],
                  float(threshold))
+        return self
+
+    def _update_threshold_flags(self, y_true, scores, threshold, flags):
+        """sigmoid(score) > threshold (flags TRM_SCORES_LOGITS), or torchmetrics' rule (TRM_SCORES_AUTO)."""
+        t = self._indicator(y_true, "y_true", np.uint8)
+        s = np.asarray(scores)
+        s = self._indicator(s, "scores", np.float32 if s.dtype == np.float32 else np.float64)
+        if t.shape != s.shape:
+            raise MismatchError(f"y_true has shape {t.shape}, scores {s.shape}")
+        suffix = "f32" if s.dtype == np.float32 else "f64"
+        if t.shape[0]:
+            call("trm_multilabel_update_threshold_flags_" + suffix, self._h, t.ctypes.data, s.ctypes.data,
+                 t.shape[0], float(threshold), flags)
         return self
 
     @property

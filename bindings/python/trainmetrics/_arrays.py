@@ -100,3 +100,49 @@ def binary_scores(scores):
         s = s.astype(np.float64)
     s = np.ascontiguousarray(s)
     return s, SCORE_SUFFIX[s.dtype]
+
+
+# The labels of score-map updates: u8, i32 (no suffix) and i64 entry points.
+MAP_LABEL_SUFFIX = {np.dtype(np.uint8): "u8_", np.dtype(np.int32): "", np.dtype(np.int64): "i64_"}
+LAYOUTS = {"channels_first": 0, "channels_last": 1}
+
+
+def score_map(y_true, scores, n_classes, layout):
+    """(N, C, *spatial) or (N, *spatial, C) scores and (N, *spatial) labels as the C
+    map updates take them; returns (labels, scores, batch, n_pixels, layout code, suffix)."""
+    if layout not in LAYOUTS:
+        raise InvalidArgumentError(f"layout must be one of {list(LAYOUTS)}, got {layout!r}")
+    s = np.asarray(scores)
+    if s.ndim < 2:
+        raise InvalidArgumentError(f"scores must have a batch and a class axis, got shape {s.shape}")
+    first = layout == "channels_first"
+    classes = s.shape[1] if first else s.shape[-1]
+    if classes != n_classes:
+        raise MismatchError(f"scores have {classes} classes on axis {1 if first else -1} for {n_classes} classes")
+    spatial = s.shape[2:] if first else s.shape[1:-1]
+    t = _integer_labels(np.asarray(y_true), "y_true")
+    if t.shape != (s.shape[0],) + tuple(spatial):
+        raise MismatchError(f"y_true has shape {t.shape}, the scores need {(s.shape[0],) + tuple(spatial)}")
+    if s.dtype not in SCORE_SUFFIX:
+        s = s.astype(np.float64)
+    if t.dtype not in MAP_LABEL_SUFFIX:
+        t = t.astype(np.int64)
+    s = np.ascontiguousarray(s)
+    t = np.ascontiguousarray(t)
+    n_pixels = int(np.prod(spatial, dtype=np.int64)) if spatial else 1
+    return t, s, s.shape[0], n_pixels, LAYOUTS[layout], MAP_LABEL_SUFFIX[t.dtype] + SCORE_SUFFIX[s.dtype]
+
+
+# How the scores of a threshold update are read: probabilities, logits, or torchmetrics' rule.
+SCORES_LOGITS, SCORES_AUTO = 1, 2
+
+
+def score_flags(logits):
+    """logits=False (probabilities), True (sigmoid first) or "auto" (torchmetrics)."""
+    if logits is False:
+        return 0
+    if logits is True:
+        return SCORES_LOGITS
+    if isinstance(logits, str) and logits == "auto":
+        return SCORES_AUTO
+    raise InvalidArgumentError(f"logits must be False, True or 'auto', got {logits!r}")

@@ -7,7 +7,7 @@ import numpy as np
 
 from . import _arrays
 from ._args import c_integer
-from ._errors import InvalidArgumentError
+from ._errors import EmptyError, InvalidArgumentError
 from ._handle import Handle
 from ._lib import H, call, lib, register_translation
 
@@ -130,14 +130,54 @@ class ConfusionMatrix(Handle):
             call("trm_confusion_update_argmax_" + suffix, self._h, t.ctypes.data, s.ctypes.data, t.size, stride)
         return self
 
-    def update_threshold(self, y_true, scores, threshold=0.5):
-        """Binary prediction ``score > threshold`` (strict, no sigmoid); returns self."""
+    def update_threshold(self, y_true, scores, threshold=0.5, logits=False):
+        """Binary prediction ``score > threshold`` (strict, no sigmoid); returns self.
+
+        ``logits=True`` predicts ``sigmoid(score) > threshold``, ``logits="auto"``
+        takes a batch as logits when a counted score lies outside [0, 1] (torchmetrics)."""
+        if logits is not False:
+            return self._update_threshold_flags(y_true, scores, threshold, _arrays.score_flags(logits))
         s, suffix = _arrays.binary_scores(scores)
         t = _arrays.true_labels_i32(y_true, s.shape[0])
         if t.size:
             call("trm_confusion_update_threshold_" + suffix, self._h, t.ctypes.data, s.ctypes.data, t.size,
                  float(threshold))
         return self
+
+    def _update_threshold_flags(self, y_true, scores, threshold, flags):
+        s, suffix = _arrays.binary_scores(scores)
+        t = _arrays.true_labels_i32(y_true, s.shape[0])
+        if t.size:
+            call("trm_confusion_update_threshold_flags_" + suffix, self._h, t.ctypes.data, s.ctypes.data, t.size,
+                 float(threshold), flags)
+        return self
+
+    def update_argmax_map(self, y_true, scores, layout="channels_first"):
+        """Count the per-pixel argmax of class-score maps; returns self.
+
+        ``scores`` is (N, C, *spatial) for layout="channels_first" (PyTorch) or
+        (N, *spatial, C) for "channels_last", ``y_true`` is (N, *spatial); the
+        prediction is ``scores.argmax(axis=1)`` (or ``axis=-1``), ties to the lowest
+        class. Pixels whose true label is ``ignore_index`` are skipped."""
+        t, s, batch, n_pixels, code, suffix = _arrays.score_map(y_true, scores, self.n_classes, layout)
+        if t.size:
+            call("trm_confusion_update_argmax_map_" + suffix, self._h, t.ctypes.data, s.ctypes.data, batch,
+                 n_pixels, code)
+        return self
+
+    def iou(self, zero_division=0):
+        """Intersection over union per class, tp / (tp + fp + fn); absent classes take zero_division."""
+        out = np.empty(self.n_classes)
+        call("trm_confusion_iou_per_class", self._h, zero_division_code(zero_division), out.ctypes.data)
+        return out
+
+    def mean_iou(self):
+        """Mean IoU over the present classes other than ignore_index (torchmetrics
+        MulticlassJaccardIndex, average="macro"); NaN when none is present."""
+        out = C.c_double()
+        if lib.trm_confusion_mean_iou(self._h, C.byref(out)) == EmptyError.code:
+            return math.nan
+        return out.value
 
     def add_counts(self, counts):
         """Add a (n_classes, n_classes) table of counts, e.g. an all-reduced one; returns self."""

@@ -258,6 +258,18 @@ _PROTOTYPES.update({
     "trm_loss_total_weight": (C.c_int, [H, P(D)]),
 })
 
+# Per-pixel argmax of score maps, IoU, thresholds on logits (0.3).
+_PROTOTYPES.update({
+    **{f"trm_confusion_update_argmax_map_{_labels}{_scores}": (C.c_int, [H, VP, VP, SZ, SZ, C.c_int])
+       for _labels in ("", "i64_", "u8_") for _scores in ("f32", "f64")},
+    "trm_confusion_update_threshold_flags_f32": (C.c_int, [H, VP, VP, SZ, C.c_float, U32]),
+    "trm_confusion_update_threshold_flags_f64": (C.c_int, [H, VP, VP, SZ, D, U32]),
+    "trm_multilabel_update_threshold_flags_f32": (C.c_int, [H, VP, VP, SZ, C.c_float, U32]),
+    "trm_multilabel_update_threshold_flags_f64": (C.c_int, [H, VP, VP, SZ, D, U32]),
+    "trm_confusion_iou_per_class": (C.c_int, [H, C.c_int, VP]),
+    "trm_confusion_mean_iou": (C.c_int, [H, P(D)]),
+})
+
 lib, path = _load()
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: MIT */
+/* Per-pixel argmax of class-score maps. Channels-first maps hold one plane of
+ * P scores per class, so a pixel's K scores are P apart: rather than gather
+ * them, a block of pixels keeps a running maximum while the planes stream
+ * past, one contiguous run of each plane per block. The loop over the block
+ * is a compare and three selects per score, which the compiler vectorizes
+ * (an AVX2 clone beside the baseline, TRM__DISPATCH). Channels-last maps are
+ * rows of K scores; with 32-bit labels confusion.c hands them to the row
+ * argmax of argmax.c, other labels take the portable row kernel here.
+ *
+ * As in argmax.c, unweighted matrices are counted in one pass: the argmaxes
+ * of checked blocks gather into batches that the pair kernels count, and a
+ * bad pixel makes the batches already counted be taken back by the same scan
+ * over the same blocks. */
+#include "fp-private.h"
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "argmax-map-private.h"
+#include "common-private.h"
+#include "trainmetrics/common.h"
+
+/* A block is as many pixels as fill 4 KiB with one score each: the running
+ * maximum, its class and its largest magnitude (12 KiB in all) stay in L1
+ * while K runs of 4 KiB stream through. */
+#define MAP_BLOCK_BYTES ((size_t)4096)
+#define MAP_BLOCK_F32 (MAP_BLOCK_BYTES / sizeof(float))
+#define MAP_BLOCK_F64 (MAP_BLOCK_BYTES / sizeof(double))
+/* Argmaxes wait for the pair kernels in batches of up to this many pixels,
+ * one TRM__COUNT_BLOCK of pairs (8 KiB of stack, and as much again for
+ * labels other than 32-bit ones). */
+#define MAP_BATCH ((size_t)2048)
+
+#define MAP_KERNEL static inline __attribute__((always_inline))
+
+/* The rescans reuse the caller's block state; pred holds a block. */
+/* The running state of a block of pixels, one layout per float type; the
+ * class index is as wide as the score so the selects share one mask. */
+typedef union map_work {
+    struct {
+        float best[MAP_BLOCK_F32];
+        uint32_t index[MAP_BLOCK_F32];
+        int32_t high[MAP_BLOCK_F32];
+    } f32;
+    struct {
+        double best[MAP_BLOCK_F64];
+        uint64_t index[MAP_BLOCK_F64];
+        int64_t high[MAP_BLOCK_F64];
+    } f64;
+} map_work;
+
+static inline size_t block_pixels(enum trm__score_type type)
+{
+    return type == TRM__SCORE_F32 ? MAP_BLOCK_F32 : MAP_BLOCK_F64;
+}
+
+/* Over the K planes of n pixels (`pixels` apart) from base: best holds each
+ * pixel's largest score (the first on ties: only a strictly greater score
+ * replaces it, and -0 equals +0), index its class, high its largest
+ * magnitude bits, which reach EXPONENT exactly when a score is NaN or Inf.
+ * The compares are the CPU's, so subnormals compare as the caller's mode
+ * reads them. */
+#define DEFINE_PLANES(suffix, T, BITS, INDEX)                                                       \
+    /* One class plane into the running state: plain selects stored whole (a */                      \
+    /* conditional store would become a masked store, several times dearer). */                      \
+    MAP_KERNEL void plane_step_##suffix(const T *restrict plane, size_t n, INDEX c, T *restrict best, \
+                                        INDEX *restrict index, BITS *restrict high, BITS *block_high) \
+    {                                                                                               \
+        const BITS magnitude = (BITS)(((INDEX)-1) >> 1);                                            \
+        BITS top_bits = *block_high;                                                                \
+        for (size_t p = 0; p < n; p++) {                                                            \
+            T v = plane[p], top = best[p];                                                          \
+            BITS b;                                                                                 \
+            memcpy(&b, plane + p, sizeof b);                                                        \
+            b &= magnitude;                                                                         \
+            INDEX greater = (INDEX)0 - (INDEX)(v > top);                                            \
+            best[p] = v > top ? v : top;                                                            \
+            index[p] = (index[p] & ~greater) | (c & greater);                                       \
+            if (high)                                                                               \
+                high[p] = b > high[p] ? b : high[p];                                                \
+            else                                                                                    \
+                top_bits = b > top_bits ? b : top_bits;                                             \
+        }                                                                                           \
+        *block_high = top_bits;                                                                     \
+    }                                                                                               \
+    /* With high NULL (no pixel is ignored) only the block's largest */                              \
+    /* magnitude is kept, which saves a load and a store per score. */                               \
+    MAP_KERNEL BITS planes_##suffix(const T *base, size_t pixels, size_t k, size_t n,               \
+                                    T *restrict best, INDEX *restrict index, BITS *restrict high)   \
+    {                                                                                               \
+        BITS block_high = 0;                                                                        \
+        for (size_t p = 0; p < n; p++) {                                                            \
+            best[p] = (T)-INFINITY;                                                                 \
+            index[p] = 0;                                                                           \
+        }                                                                                           \
+        if (high)                                                                                   \
+            memset(high, 0, n * sizeof *high);                                                      \
+        for (size_t c = 0; c < k; c++) {                                                            \
+            const T *plane = base + c * pixels;                                                     \
+            /* the K runs of a block are too many streams for the hardware */                       \
+            /* prefetcher: ask for this plane's next run, a block ahead */                          \
+            for (size_t byte = 0; byte < n * sizeof(T); byte += 64)                                 \
+                __builtin_prefetch((const char *)(plane + n) + byte);                               \
+            if (high)                                                                               \
+                plane_step_##suffix(plane, n, (INDEX)c, best, index, high, &block_high);            \
+            else                                                                                    \
+                plane_step_##suffix(plane, n, (INDEX)c, best, index, NULL, &block_high);            \
+        }                                                                                           \
+        return block_high;                                                                          \
+    }
+DEFINE_PLANES(f32, float, int32_t, uint32_t)
+DEFINE_PLANES(f64, double, int64_t, uint64_t)
+
+typedef int32_t float_high_t;
+typedef int64_t double_high_t;
+#define EXPONENT_F32 ((int32_t)0x7f800000)
+#define EXPONENT_F64 ((int64_t)0x7ff0000000000000)
+
+static inline uint64_t counted(const trm__score_map *m, int64_t label)
+{
+    return !m->has_ignore | (label != m->ignore);
+}
+
+/* Finds the argmaxes of pixels [p0, p0 + n) of sample s into pred[0 .. n)
+ * (0 for ignored pixels); returns whether a pixel not ignored has a label
+ * outside [0, K) or a non-finite score, and adds the pixels not ignored to
+ * *used. The types are constants where it is inlined. */
+MAP_KERNEL bool scan_block(const trm__score_map *m, size_t s, size_t p0, size_t n, int32_t *pred,
+                           uint64_t *used, map_work *w, enum trm__label_type lt, enum trm__score_type st)
+{
+    size_t k = m->k, pixels = m->pixels, first = s * pixels + p0;
+    uint64_t bad = 0, in = 0;
+    if (m->channels_last) {
+        bool flush = trm__subnormals_read_as_zero(st);
+        for (size_t p = 0; p < n; p++) {
+            int64_t t = trm__load_label(m->y_true, first + p, lt);
+            uint64_t use = counted(m, t);
+            size_t best = 0;
+            bool nonfinite = use && trm__scan_row(m->scores, (first + p) * k, k, flush, &best, st);
+            bad |= use & (trm__outside(t, k) | (uint64_t)nonfinite);
+            in += use;
+            pred[p] = (int32_t)best;
+        }
+        *used += in;
+        return bad != 0;
+    }
+    /* the next block's labels: a stream the hardware prefetcher loses among the planes */
+    for (size_t byte = 0; byte < n * trm__label_size(lt); byte += 64)
+        __builtin_prefetch((const char *)m->y_true + (first + n) * trm__label_size(lt) + byte);
+    /* Without an ignore label every pixel counts, and one largest magnitude
+     * for the block tells whether a score is NaN or Inf. */
+#define SCAN_PLANES(suffix, T, EXPONENT, HIGH)                                                          \
+    do {                                                                                                 \
+        T##_high_t *high = HIGH;                                                                         \
+        T##_high_t block_high = planes_##suffix((const T *)m->scores + s * k * pixels + p0, pixels, k, n, \
+                                                w->suffix.best, w->suffix.index, high);                  \
+        bad = (uint64_t)(block_high >= EXPONENT);                                                        \
+        for (size_t p = 0; p < n; p++) {                                                                 \
+            int64_t t = trm__load_label(m->y_true, first + p, lt);                                       \
+            uint64_t use = counted(m, t);                                                                \
+            bad |= use & (trm__outside(t, k) | (uint64_t)(high && high[p] >= EXPONENT));                 \
+            in += use;                                                                                   \
+            pred[p] = (int32_t)w->suffix.index[p];                                                       \
+        }                                                                                                \
+    } while (0)
+    if (st == TRM__SCORE_F32 && m->has_ignore)
+        SCAN_PLANES(f32, float, EXPONENT_F32, w->f32.high);
+    else if (st == TRM__SCORE_F32)
+        SCAN_PLANES(f32, float, EXPONENT_F32, NULL);
+    else if (m->has_ignore)
+        SCAN_PLANES(f64, double, EXPONENT_F64, w->f64.high);
+    else
+        SCAN_PLANES(f64, double, EXPONENT_F64, NULL);
+#undef SCAN_PLANES
+    *used += in;
+    return bad != 0;
+}
+
+/* The blocks of a call, in flat pixel order: each lies inside one sample. */
+typedef struct block_cursor {
+    size_t s, p0, n; /* sample, first pixel, pixels */
+    size_t flat;     /* s * P + p0 */
+} block_cursor;
+
+static inline block_cursor first_block(const trm__score_map *m, size_t size)
+{
+    return (block_cursor){ 0, 0, m->pixels < size ? m->pixels : size, 0 };
+}
+
+static inline void next_block(const trm__score_map *m, size_t size, block_cursor *b)
+{
+    b->flat += b->n;
+    b->p0 += b->n;
+    if (b->p0 == m->pixels) {
+        b->s++;
+        b->p0 = 0;
+    }
+    size_t left = m->pixels - b->p0;
+    b->n = left < size ? left : size;
+}
+
+static inline void add_one(const trm__map_cells *cells, size_t cell)
+{
+    if (cells->counts)
+        cells->counts[cell]++;
+    else
+        cells->weights[cell] += 1.0;
+}
+
+/* Rescans the blocks before flat pixel `limit` and applies `op` to the cell
+ * of each pixel not ignored: -1 takes back what a one-pass call counted, +1
+ * adds a checked batch (the two-pass path). */
+MAP_KERNEL void rescan(const trm__score_map *m, const trm__map_cells *cells, size_t limit, int op, map_work *w,
+                       int32_t *pred, enum trm__label_type lt, enum trm__score_type st)
+{
+    size_t size = block_pixels(st), k = m->k;
+    uint64_t used = 0;
+    for (block_cursor b = first_block(m, size); b.flat < limit; next_block(m, size, &b)) {
+        scan_block(m, b.s, b.p0, b.n, pred, &used, w, lt, st);
+        for (size_t p = 0; p < b.n; p++) {
+            int64_t t = trm__load_label(m->y_true, b.flat + p, lt);
+            if (!counted(m, t))
+                continue;
+            size_t cell = (size_t)t * k + (size_t)pred[p];
+            if (op < 0)
+                cells->counts[cell]--;
+            else
+                add_one(cells, cell);
+        }
+    }
+}
+
+/* The one-pass count (cells->counts set) or, with cells NULL, the check
+ * alone; see trm__count_argmax_map. */
+MAP_KERNEL bool walk(const trm__score_map *m, const trm__map_cells *cells, uint64_t *kept, size_t *checked,
+                     enum trm__label_type lt, enum trm__score_type st)
+{
+    map_work w;
+    int32_t pred[MAP_BATCH], truth[MAP_BATCH];
+    size_t size = block_pixels(st), total = m->batch * m->pixels, waiting_from = 0;
+    uint64_t used = 0, counted_pixels = 0;
+    for (block_cursor b = first_block(m, size); b.flat < total;) {
+        if (scan_block(m, b.s, b.p0, b.n, pred + (b.flat - waiting_from), &used, &w, lt, st)) {
+            if (cells)
+                rescan(m, cells, waiting_from, -1, &w, pred, lt, st);
+            *checked = b.flat + b.n;
+            return false;
+        }
+        next_block(m, size, &b);
+        if (cells == NULL) {
+            waiting_from = b.flat;
+            continue;
+        }
+        if (b.flat < total && b.flat - waiting_from + size <= MAP_BATCH)
+            continue;
+        /* The labels of the batch are checked, so the pair kernel counts it
+         * whole. It reads both labels of a pair as one type: other labels
+         * than 32-bit ones wait as such, the ignored ones as -1. */
+        trm__pairs pairs = { (const int32_t *)m->y_true + waiting_from, pred, b.flat - waiting_from,
+                             TRM__LABEL_I32, m->has_ignore, m->ignore };
+        if (lt != TRM__LABEL_I32) {
+            for (size_t i = 0; i < pairs.n; i++) {
+                int64_t t = trm__load_label(m->y_true, waiting_from + i, lt);
+                truth[i] = counted(m, t) ? (int32_t)t : -1;
+            }
+            pairs.y_true = truth;
+            pairs.ignore = -1;
+        }
+        uint64_t batch_kept = 0;
+        if (trm__count_pairs(cells->counts, m->k, &pairs, cells->scratch, &batch_kept) < pairs.n) {
+            rescan(m, cells, waiting_from, -1, &w, pred, lt, st);
+            *checked = b.flat;
+            return false;
+        }
+        counted_pixels += batch_kept;
+        waiting_from = b.flat;
+    }
+    *kept = cells ? counted_pixels : used;
+    return true;
+}
+
+/* One instance per label and score type, so that each inlines its loads. */
+#define FOR_EACH_TYPE(m, CALL)                                                       \
+    do {                                                                             \
+        bool f32 = (m)->score_type == TRM__SCORE_F32;                                \
+        switch ((m)->label_type) {                                                   \
+        case TRM__LABEL_U8:                                                          \
+            if (f32)                                                                 \
+                CALL(TRM__LABEL_U8, TRM__SCORE_F32);                                 \
+            CALL(TRM__LABEL_U8, TRM__SCORE_F64);                                     \
+        case TRM__LABEL_I32:                                                         \
+            if (f32)                                                                 \
+                CALL(TRM__LABEL_I32, TRM__SCORE_F32);                                \
+            CALL(TRM__LABEL_I32, TRM__SCORE_F64);                                    \
+        default:                                                                     \
+            if (f32)                                                                 \
+                CALL(TRM__LABEL_I64, TRM__SCORE_F32);                                \
+            CALL(TRM__LABEL_I64, TRM__SCORE_F64);                                    \
+        }                                                                            \
+    } while (0)
+
+TRM__DISPATCH bool trm__count_argmax_map(const trm__score_map *m, const trm__map_cells *cells, uint64_t *kept,
+                                        size_t *checked)
+{
+#define COUNT(lt, st) return walk(m, cells, kept, checked, lt, st)
+    FOR_EACH_TYPE(m, COUNT);
+#undef COUNT
+}
+
+TRM__DISPATCH bool trm__check_argmax_map(const trm__score_map *m, uint64_t *kept, size_t *checked)
+{
+#define CHECK(lt, st) return walk(m, NULL, kept, checked, lt, st)
+    FOR_EACH_TYPE(m, CHECK);
+#undef CHECK
+}
+
+TRM__DISPATCH void trm__add_argmax_map(const trm__score_map *m, const trm__map_cells *cells)
+{
+#define ADD(lt, st)                                                           \
+    do {                                                                      \
+        rescan(m, cells, m->batch * m->pixels, +1, &w, pred, lt, st);         \
+        return;                                                               \
+    } while (0)
+    map_work w;
+    int32_t pred[MAP_BLOCK_F32];
+    FOR_EACH_TYPE(m, ADD);
+#undef ADD
+}
+
+static double score_at(const trm__score_map *m, size_t i)
+{
+    return m->score_type == TRM__SCORE_F32 ? (double)((const float *)m->scores)[i]
+                                           : ((const double *)m->scores)[i];
+}
+
+int trm__argmax_map_fault(const char *func, const trm__score_map *m, size_t limit)
+{
+    size_t k = m->k, pixels = m->pixels;
+    for (size_t i = 0; i < limit; i++) {
+        size_t s = i / pixels, p = i % pixels;
+        int64_t t = trm__load_label(m->y_true, i, m->label_type);
+        if (!counted(m, t))
+            continue;
+        if (trm__outside(t, k))
+            return trm__fail(TRM_E_LABEL, func, "y_true[%zu][%zu] = %" PRId64 " is outside [0, %zu)", s, p, t, k);
+        for (size_t c = 0; c < k; c++) {
+            size_t at = m->channels_last ? i * k + c : (s * k + c) * pixels + p;
+            double v = score_at(m, at);
+            if (isfinite(v))
+                continue;
+            if (m->channels_last)
+                return trm__fail(TRM_E_NONFINITE, func,
+                                 "scores[%zu][%zu][%zu] = %g (sample, pixel, class) is not finite", s, p, c, v);
+            return trm__fail(TRM_E_NONFINITE, func,
+                             "scores[%zu][%zu][%zu] = %g (sample, class, pixel) is not finite", s, c, p, v);
+        }
+    }
+    return TRM_OK;
+}
