@@ -314,7 +314,9 @@ def test_lightning_callback_against_replay():
         assert epochs == (want or len(val)), (case, val, patience, min_delta, stopping)
         assert trainer.should_stop == (want is not None)
         assert callback.monitor_state.epoch == epochs  # the sanity check was not counted
-        restore = callback.monitor_state.restore_epoch
+        # the state kept is Keras's restore rule over the epochs run: the last improvement
+        _, restore = keras_replay(val[:epochs], 10 ** 9, min_delta, mode)
+        assert callback.monitor_state.restore_epoch == restore
         assert module.state["w"][0] == restore - 1
 
 
