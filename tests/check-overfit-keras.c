@@ -20,6 +20,13 @@
 
 #include "testutil.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <xmmintrin.h>
+#define HAVE_MXCSR 1
+#else
+#define HAVE_MXCSR 0
+#endif
+
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
 static trm_overfit *make(int preset)
@@ -501,6 +508,43 @@ START_TEST(format2_every_damage_detected)
 }
 END_TEST
 
+/* The answers above hold with denormals-are-zero and flush-to-zero set, as
+ * torch.set_flush_denormal(True) sets them (normal values only: no answer
+ * depends on a subnormal). */
+START_TEST(same_answers_in_every_fp_mode)
+{
+#if HAVE_MXCSR
+    static const unsigned modes[] = { 0x0040u, 0x8000u, 0x8040u };
+    unsigned before = _mm_getcsr();
+    for (size_t m = 0; m < N_ELEMS(modes); m++) {
+        _mm_setcsr((before & ~0x8040u) | modes[m]);
+        trm_overfit *o = make(TRM_PRESET_KERAS);
+        int rc = trm_overfit_set_patience(o, 3, 0.02, 0.0);
+        for (size_t i = 0; rc == TRM_OK && i < N_ELEMS(MIN_DELTA_VAL); i++)
+            rc = trm_overfit_push(o, 0.0, MIN_DELTA_VAL[i]);
+        int64_t got[3] = { trm_overfit_stop_epoch(o), trm_overfit_restore_epoch(o), trm_overfit_best_epoch(o) };
+        trm_overfit_free(o);
+        o = make(TRM_PRESET_KERAS);
+        if (rc == TRM_OK)
+            rc = trm_overfit_set_patience(o, 2, 0.0, 0.0);
+        if (rc == TRM_OK)
+            rc = trm_overfit_set_warmup(o, 4);
+        if (rc == TRM_OK)
+            rc = trm_overfit_set_baseline(o, .85);
+        for (size_t i = 0; rc == TRM_OK && i < N_ELEMS(START_VAL); i++)
+            rc = trm_overfit_push(o, 0.0, START_VAL[i]);
+        int64_t got2[2] = { trm_overfit_stop_epoch(o), trm_overfit_restore_epoch(o) };
+        trm_overfit_free(o);
+        _mm_setcsr(before);
+        ck_assert_int_eq(rc, TRM_OK);
+        ck_assert_msg(got[0] == 5 && got[1] == 2 && got[2] == 4, "mode 0x%x: %" PRId64 " %" PRId64 " %" PRId64,
+                      modes[m], got[0], got[1], got[2]);
+        ck_assert_msg(got2[0] == 7 && got2[1] == 5, "mode 0x%x: %" PRId64 " %" PRId64, modes[m], got2[0], got2[1]);
+    }
+#endif
+}
+END_TEST
+
 static Suite *overfit_keras_suite(void)
 {
     Suite *s = suite_create("overfit-keras");
@@ -525,6 +569,7 @@ static Suite *overfit_keras_suite(void)
     tc = tcase_create("options");
     tcase_add_test(tc, bad_new_options);
     tcase_add_test(tc, clone_and_reset_keep_new_options);
+    tcase_add_test(tc, same_answers_in_every_fp_mode);
     suite_add_tcase(s, tc);
     tc = tcase_create("blob");
     tcase_add_test(tc, format2_layout);
