@@ -277,7 +277,10 @@ START_TEST(size_protocol)
 
         /* The envelope around the body. */
         ck_assert_mem_eq(buf, "TRMB", 4);
-        ck_assert_uint_eq(blob_get_le(buf + 4, 2), 1);
+        /* Format 1, or a later one where the kind's body grew (pinned by the
+         * module's own test). */
+        ck_assert_uint_ge(blob_get_le(buf + 4, 2), 1);
+        ck_assert_uint_le(blob_get_le(buf + 4, 2), 2);
         ck_assert_uint_eq(blob_get_le(buf + 6, 2), ht->kind);
         ck_assert_uint_eq(blob_get_le(buf + want - 4, 4), blob_crc32c(buf, want - 4));
         free(exact);
@@ -347,7 +350,11 @@ START_TEST(resealed_version_or_kind)
     void *h = make(ht, 1);
     size_t size = 0;
     uint8_t *blob = blob_of(ht, h, &size);
-    static const uint16_t versions[] = { 0, 2, 0x0100, 0xffff };
+    /* A kind whose body grew writes a later format and still reads the
+     * older ones; the version after the one it writes is from the future. */
+    const uint16_t written = (uint16_t)blob_get_le(blob + 4, 2);
+    ck_assert_uint_ge(written, 1);
+    const uint16_t versions[] = { 0, (uint16_t)(written + 1), 0x0100, 0xffff };
     for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
         blob_put_le(blob + 4, versions[i], 2);
         blob_reseal(blob, size);
@@ -355,7 +362,7 @@ START_TEST(resealed_version_or_kind)
         ck_assert_msg(load(ht, blob, size) == TRM_E_VERSION, "%s: version %u", ht->name, (unsigned)versions[i]);
         ck_assert(trm_last_error()[0] != '\0');
     }
-    blob_put_le(blob + 4, 1, 2);
+    blob_put_le(blob + 4, written, 2);
     for (unsigned kind = 0; kind <= 7; kind++) {
         if (kind == ht->kind)
             continue;

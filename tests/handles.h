@@ -250,8 +250,8 @@ static int regression_other_(void **out, size_t which)
 }
 
 /* ---- overfit, default options -------------------------------------------------------
- * Blob: 12 + 8 u32 + 7 f64 + u64 n + 16 n = 108 + 16 n bytes; a batch is three
- * epochs: 156 bytes. */
+ * Blob (format 2): 12 + 10 u32 + 8 f64 + u64 n + 16 n = 124 + 16 n bytes; a
+ * batch is three epochs: 172 bytes. */
 static double overfit_amount_(const void *h)
 {
     return (double)trm_overfit_n_epochs(h);
@@ -313,7 +313,7 @@ static const handle_type handle_types[] = {
     { "regression", 4, 140, 140, 3.0, 1, 0,
       HANDLE_ROW(regression, regression_create_, regression_other_, 2, regression_update_, regression_amount_,
                  regression_merge_) },
-    { "overfit", 5, 108, 156, 3.0, 0, 1,
+    { "overfit", 5, 124, 172, 3.0, 0, 1,
       HANDLE_ROW(overfit, overfit_create_, NULL, 0, overfit_update_, overfit_amount_, NULL) },
     { "loss", 6, 68, 68, 2.0, 1, 0,
       HANDLE_ROW(loss, loss_create_, loss_other_, 3, loss_update_, loss_amount_, loss_merge_) },

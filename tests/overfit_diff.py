@@ -7,6 +7,9 @@ Oracles written here from their published definitions, independent of the C code
     normal p) and the Theil-Sen slope, by brute force with NumPy;
   * keras.callbacks.EarlyStopping.on_epoch_end (Keras 2.x logic, min mode,
     baseline None): the stop epoch and the best epoch when training stops;
+  * Keras 3 EarlyStopping (keras/src/callbacks/early_stopping.py) with
+    restore_best_weights=True: on_epoch_end with start_from_epoch, baseline,
+    min_delta, any patience, mode min or max, and the epoch on_train_end restores;
   * Lightning EarlyStopping._evaluate_stopping_criteria (check_finite, patience).
 Exit status 77 (skipped) without NumPy.
 """
@@ -89,6 +92,117 @@ def lightning_early_stopping(val, patience):
     return None
 
 
+def keras3_early_stopping(val, patience, min_delta=0.0, mode="min", baseline=None, start_from_epoch=0):
+    """Keras 3 EarlyStopping(restore_best_weights=True) over a whole fit(): returns
+    (stopped epoch or None, epoch whose weights on_train_end restores or None), both 1-based.
+
+    Written from the Keras 3 source: monitor_op is less (min) or greater (max), min_delta
+    is negated for less, _is_improvement(x, ref) = monitor_op(x - min_delta, ref), best
+    starts at +inf (min) or -inf (max); epochs below start_from_epoch return at once; the
+    first monitored epoch takes best_weights; an improvement moves best and best_epoch and
+    resets wait only if it also improves on the baseline; otherwise wait >= patience at
+    epoch > 0 stops. on_train_end restores best_weights whether or not training stopped."""
+    op = (lambda a, b: a < b) if mode == "min" else (lambda a, b: a > b)
+    delta = -abs(min_delta) if mode == "min" else abs(min_delta)
+    best = math.inf if mode == "min" else -math.inf
+    wait, best_epoch, have_weights = 0, 0, False
+    for epoch, current in enumerate(val):
+        if epoch < start_from_epoch:
+            continue
+        if not have_weights:
+            have_weights, best_epoch = True, epoch
+        wait += 1
+        if op(current - delta, best):
+            best, best_epoch = current, epoch
+            if baseline is None or op(current - delta, baseline):
+                wait = 0
+            continue
+        if wait >= patience and epoch > 0:
+            return epoch + 1, best_epoch + 1
+    return None, (best_epoch + 1 if have_weights else None)
+
+
+def check_keras3(rng):
+    """The Keras preset, start_from_epoch (and the preset's warm-up), baseline and the
+    restore epoch against the Keras 3 replay, on random curves in both modes."""
+    for case in range(1500):
+        n = int(rng.integers(1, 50))
+        val = random_curve(rng, n)
+        mode = "max" if rng.random() < 0.4 else "min"
+        if mode == "max":
+            val = np.round(1.0 - val, 4)
+        if rng.random() < 0.1:  # a NaN after the first monitored epoch: never an improvement
+            val[int(rng.integers(0, n))] = np.nan
+        patience = int(rng.integers(0, 6))
+        min_delta = float(rng.choice([0.0, 0.001, 0.01, 0.05]))
+        start = int(rng.integers(0, n + 2)) if rng.random() < 0.5 else 0
+        finite = val[np.isfinite(val)]
+        baseline = float(np.quantile(finite, rng.random())) if rng.random() < 0.4 and finite.size else None
+        if start < n and not math.isfinite(val[start]):
+            # Keras versions differ on a NaN first monitored value (best = NaN or stays inf)
+            val[start] = 0.5
+        want_stop, want_restore = keras3_early_stopping(val, patience, min_delta, mode, baseline, start)
+
+        h = detector(KERAS)
+        lib.trm_overfit_set_mode(h, 1 if mode == "max" else 0)
+        lib.trm_overfit_set_patience(h, patience, min_delta, 0.0)
+        if case % 2:
+            lib.trm_overfit_set_start_from_epoch(h, start)
+        else:
+            lib.trm_overfit_set_warmup(h, start)  # the Keras preset's warm-up is start_from_epoch
+        if baseline is not None:
+            lib.trm_overfit_set_baseline(h, baseline)
+        stop = None
+        for epoch, v in enumerate(val, 1):
+            lib.trm_overfit_push(h, 0.0, float(v))
+            if lib.trm_overfit_stop_epoch(h) > 0:
+                stop = epoch
+                break
+        restore = lib.trm_overfit_restore_epoch(h)
+        what = f"keras3 case {case} ({mode}, patience {patience}, min_delta {min_delta}, start {start}, " \
+               f"baseline {baseline})"
+        expect(f"{what}: stop {stop} != {want_stop}", stop == want_stop)
+        expect(f"{what}: restore {restore} != {want_restore}",
+               restore == (want_restore if want_restore is not None else -1))
+        if want_restore is not None:
+            got = lib.trm_overfit_restore_value(h)
+            expect(f"{what}: restore value {got}", got == val[want_restore - 1])
+        # the epochs after the stop move neither the stop nor the restore epoch
+        for v in val[stop or n:]:
+            lib.trm_overfit_push(h, 0.0, float(v))
+        expect(f"{what}: restore after the stop {lib.trm_overfit_restore_epoch(h)}",
+               lib.trm_overfit_restore_epoch(h) == restore)
+        expect(f"{what}: stop after the stop", lib.trm_overfit_stop_epoch(h) == (stop or -1))
+        # the best epoch stays the true best over every pushed epoch
+        score = np.where(np.isfinite(val), val if mode == "min" else -val, np.inf)
+        want_best = int(np.argmin(score)) + 1 if np.isfinite(score).any() else -1
+        expect(f"{what}: best {lib.trm_overfit_best_epoch(h)} != {want_best}",
+               lib.trm_overfit_best_epoch(h) == want_best)
+        lib.trm_overfit_free(h)
+
+
+def check_issue_examples():
+    """The two curves of issue 15, through the replay and the library."""
+    val = [1, .8, .795, .79, .85, .86]
+    expect("replay min_delta example", keras3_early_stopping(val, 3, 0.02) == (5, 2))
+    h = detector(KERAS)
+    lib.trm_overfit_set_patience(h, 3, 0.02, 0.0)
+    for v in val:
+        lib.trm_overfit_push(h, 0.0, v)
+    expect("min_delta example", (lib.trm_overfit_stop_epoch(h), lib.trm_overfit_restore_epoch(h),
+                                 lib.trm_overfit_best_epoch(h)) == (5, 2, 4))
+    lib.trm_overfit_free(h)
+    val = [1, .5, .6, .7, .8, .9, .95, .97]
+    expect("replay start_from_epoch example", keras3_early_stopping(val, 2, start_from_epoch=4) == (7, 5))
+    h = detector(KERAS)
+    lib.trm_overfit_set_patience(h, 2, 0.0, 0.0)
+    lib.trm_overfit_set_warmup(h, 4)
+    for v in val:
+        lib.trm_overfit_push(h, 0.0, v)
+    expect("start_from_epoch example", (lib.trm_overfit_stop_epoch(h), lib.trm_overfit_restore_epoch(h)) == (7, 5))
+    lib.trm_overfit_free(h)
+
+
 def check_trend(rng):
     for case in range(400):
         w = int(rng.integers(4, 30))
@@ -153,6 +267,8 @@ def main():
     rng = np.random.default_rng(20261127)
     check_trend(rng)
     check_keras_and_lightning(rng)
+    check_issue_examples()
+    check_keras3(rng)
     return tally.summary()
 
 

@@ -44,7 +44,7 @@ enum {
 /** Option sets reproducing other systems (trm_overfit_preset()). */
 enum {
     TRM_PRESET_DEFAULT = 0,     /**< PATIENCE 5 + TREND (window 8, alpha 0.05) + NONFINITE. */
-    TRM_PRESET_KERAS = 1,       /**< keras.callbacks.EarlyStopping defaults: PATIENCE 0, min_delta 0. */
+    TRM_PRESET_KERAS = 1,       /**< keras.callbacks.EarlyStopping defaults: PATIENCE 0, min_delta 0; its warm-up is Keras's start_from_epoch (trm_overfit_set_warmup()). */
     TRM_PRESET_LIGHTNING = 2,   /**< Lightning EarlyStopping defaults: PATIENCE 3, NONFINITE, THRESHOLD, DIVERGENCE. */
     TRM_PRESET_PRECHELT_GL = 3, /**< Prechelt GL with alpha 5. */
     TRM_PRESET_PRECHELT_PQ = 4, /**< Prechelt PQ with alpha 0.5, strip 5. */
@@ -231,6 +231,9 @@ TRM_API int trm_overfit_set_criteria(trm_overfit *o, uint32_t mask);
  * finite value always improves. PATIENCE holds at an epoch after the first
  * that does not improve and ends a run of at least @p patience such epochs, so
  * patience 0 stops at the first epoch without improvement, as Keras does.
+ * Epochs before trm_overfit_set_start_from_epoch()'s are not looked at, and
+ * with a baseline (trm_overfit_set_baseline()) an improvement restarts the
+ * count only when it also improves on the baseline.
  * @param o The detector.
  * @param patience Epochs without improvement tolerated.
  * @param min_delta_abs Absolute margin, >= 0.
@@ -300,11 +303,45 @@ TRM_API int trm_overfit_set_trend(trm_overfit *o, uint32_t window, double alpha)
 /**
  * @brief Epochs at the start during which the verdict is WARMUP and no
  *        criterion can stop training; everything is still tracked.
+ *
+ * This is not Keras's `start_from_epoch`, which does not track those epochs at
+ * all (see trm_overfit_set_start_from_epoch()), except in a detector set up
+ * with #TRM_PRESET_KERAS: there the warm-up is also the number of epochs
+ * PATIENCE does not look at, so that the preset stops where Keras does.
  * @param o The detector.
  * @param epochs Number of warm-up epochs.
  * @return #TRM_OK; #TRM_E_INVALID for a NULL handle; #TRM_E_NOMEM.
  */
 TRM_API int trm_overfit_set_warmup(trm_overfit *o, uint32_t epochs);
+
+/**
+ * @brief Keras's `start_from_epoch`: PATIENCE, its baseline and the restore
+ *        epoch ignore the first @p epochs epochs entirely (since 0.3).
+ *
+ * Keras numbers epochs from 0 and skips those with index < start_from_epoch;
+ * here epochs are numbered from 1, so the same @p epochs skips epochs 1 ..
+ * @p epochs and monitoring starts at epoch @p epochs + 1. The true best
+ * (trm_overfit_best_epoch()) and the other criteria still see every epoch.
+ * In a #TRM_PRESET_KERAS detector the larger of this and the warm-up counts.
+ * @param o The detector.
+ * @param epochs Number of epochs not monitored; 0 (the default) monitors all.
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL handle; #TRM_E_NOMEM.
+ */
+TRM_API int trm_overfit_set_start_from_epoch(trm_overfit *o, uint32_t epochs);
+
+/**
+ * @brief Keras's `baseline` for PATIENCE (since 0.3).
+ *
+ * An improvement on the reference still moves it (and the restore epoch), but
+ * restarts the count of epochs without improvement only when it also improves
+ * on @p baseline by the min_delta margin, so a run that never beats the
+ * baseline stops after `patience` monitored epochs.
+ * @param o The detector.
+ * @param baseline The value to beat; NaN (the default) turns it off.
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL handle or an infinite baseline;
+ *         #TRM_E_NOMEM.
+ */
+TRM_API int trm_overfit_set_baseline(trm_overfit *o, double baseline);
 
 /**
  * @brief Record one epoch.
@@ -379,6 +416,33 @@ TRM_API int64_t trm_overfit_best_epoch(const trm_overfit *o);
  * @return The value, or NaN when there is none or @p o is NULL.
  */
 TRM_API double trm_overfit_best_value(const trm_overfit *o);
+
+/**
+ * @brief The epoch whose weights keras.callbacks.EarlyStopping with
+ *        `restore_best_weights=True` would restore (since 0.3).
+ *
+ * Keras keeps the weights of the last epoch that improved on its reference
+ * by more than min_delta (see trm_overfit_set_patience()), or of the first
+ * monitored epoch when none did. That is trm_overfit_best_epoch() when
+ * min_delta is 0 and no value is non-finite, and can be earlier otherwise:
+ * on 1, .8, .795, .79, .85, .86 with patience 3 and min_delta 0.02 the best
+ * epoch is 4 but Keras restores epoch 2. Keras 3 restores in on_train_end,
+ * also when training ran to its last epoch without stopping; so the answer is
+ * taken at the stop epoch once a selected criterion fired (later epochs do not
+ * move it), else at the last epoch. Epochs are 1-based, Keras's best_epoch
+ * attribute is this minus 1.
+ * @param o The detector.
+ * @return The 1-based epoch, or -1 when no epoch has been monitored (none
+ *         pushed, or all before start_from_epoch) or @p o is NULL.
+ */
+TRM_API int64_t trm_overfit_restore_epoch(const trm_overfit *o);
+
+/**
+ * @brief The validation value at trm_overfit_restore_epoch() (since 0.3).
+ * @param o The detector.
+ * @return The value, or NaN when there is no restore epoch or @p o is NULL.
+ */
+TRM_API double trm_overfit_restore_value(const trm_overfit *o);
 
 /**
  * @brief First epoch of the current divergence episode: the epoch after the

@@ -3,7 +3,8 @@
  *
  * Layout, all integers little-endian:
  *   offset 0   "TRMB"                      magic
- *   offset 4   u16 format version           TRM__BLOB_FORMAT
+ *   offset 4   u16 format version           TRM__BLOB_FORMAT, or a later one of
+ *                                           a kind whose body grew fields
  *   offset 6   u16 kind                     which handle type the body describes
  *   offset 8   body                         kind-specific, fixed fields then arrays
  *   size - 4   u32 CRC-32C of bytes [0, size - 4)
@@ -43,6 +44,9 @@ typedef struct trm__writer {
 } trm__writer;
 
 trm__writer trm__blob_begin(uint8_t *buf, uint16_t kind);
+/* The same with the body's format version, for a kind whose body has grown
+ * fields since TRM__BLOB_FORMAT: readers keep loading the older bodies. */
+trm__writer trm__blob_begin_format(uint8_t *buf, uint16_t kind, uint16_t format);
 void trm__put_u32(trm__writer *w, uint32_t v);
 void trm__put_u64(trm__writer *w, uint64_t v);
 void trm__put_f64(trm__writer *w, double v);
@@ -61,6 +65,10 @@ typedef struct trm__reader {
  * Failures are reported against `func`. */
 int trm__blob_open(const char *func, const uint8_t *buf, size_t size, uint16_t kind,
                    trm__reader *body);
+/* The same for a kind whose body has grown: accepts format versions
+ * TRM__BLOB_FORMAT .. newest and reports the blob's in *format. */
+int trm__blob_open_format(const char *func, const uint8_t *buf, size_t size, uint16_t kind,
+                          uint16_t newest, uint16_t *format, trm__reader *body);
 uint32_t trm__get_u32(trm__reader *r);
 uint64_t trm__get_u64(trm__reader *r);
 double trm__get_f64(trm__reader *r);

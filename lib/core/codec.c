@@ -95,8 +95,13 @@ int trm__blob_reserve(const char *func, size_t body, uint8_t *buf, size_t cap, s
 
 trm__writer trm__blob_begin(uint8_t *buf, uint16_t kind)
 {
+    return trm__blob_begin_format(buf, kind, TRM__BLOB_FORMAT);
+}
+
+trm__writer trm__blob_begin_format(uint8_t *buf, uint16_t kind, uint16_t format)
+{
     memcpy(buf, blob_magic, sizeof blob_magic);
-    store_le(buf + 4, TRM__BLOB_FORMAT, 2);
+    store_le(buf + 4, format, 2);
     store_le(buf + 6, kind, 2);
     return (trm__writer){ buf + 8 };
 }
@@ -128,6 +133,13 @@ void trm__blob_seal(trm__writer *w, uint8_t *buf)
 int trm__blob_open(const char *func, const uint8_t *buf, size_t size, uint16_t kind,
                    trm__reader *body)
 {
+    uint16_t format;
+    return trm__blob_open_format(func, buf, size, kind, TRM__BLOB_FORMAT, &format, body);
+}
+
+int trm__blob_open_format(const char *func, const uint8_t *buf, size_t size, uint16_t kind,
+                          uint16_t newest, uint16_t *format, trm__reader *body)
+{
     if (size < TRM__BLOB_OVERHEAD)
         return trm__fail(TRM_E_CORRUPT, func, "blob of %zu bytes is shorter than the %zu-byte envelope",
                          size, TRM__BLOB_OVERHEAD);
@@ -140,14 +152,21 @@ int trm__blob_open(const char *func, const uint8_t *buf, size_t size, uint16_t k
     if (stored != actual)
         return trm__fail(TRM_E_CORRUPT, func, "blob checksum 0x%08x does not match its contents (0x%08x)",
                          (unsigned)stored, (unsigned)actual);
-    uint64_t version = load_le(buf + 4, 2);
-    if (version != TRM__BLOB_FORMAT)
-        return trm__fail(TRM_E_VERSION, func, "blob format version %u, this library reads version %d",
-                         (unsigned)version, TRM__BLOB_FORMAT);
+    /* The kind before the version: formats are numbered per kind, so a
+     * newer blob of another kind is another kind, not one from the future. */
     uint64_t found = load_le(buf + 6, 2);
     if (found != kind)
         return trm__fail(TRM_E_MISMATCH, func, "blob holds handle kind %u, expected kind %u",
                          (unsigned)found, (unsigned)kind);
+    uint64_t version = load_le(buf + 4, 2);
+    if (version < TRM__BLOB_FORMAT || version > newest) {
+        if (newest == TRM__BLOB_FORMAT)
+            return trm__fail(TRM_E_VERSION, func, "blob format version %u, this library reads version %d",
+                             (unsigned)version, TRM__BLOB_FORMAT);
+        return trm__fail(TRM_E_VERSION, func, "blob format version %u, this library reads versions %d to %u",
+                         (unsigned)version, TRM__BLOB_FORMAT, (unsigned)newest);
+    }
+    *format = (uint16_t)version;
     *body = (trm__reader){ buf + 8, size - TRM__BLOB_OVERHEAD, true };
     return TRM_OK;
 }

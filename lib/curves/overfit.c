@@ -34,7 +34,15 @@ typedef struct options {
     uint32_t trend_window;
     double trend_alpha;
     uint32_t warmup;
+    /* Since blob format 2: */
+    uint32_t start_from_epoch; /* Keras start_from_epoch: PATIENCE ignores epochs 1 .. this */
+    uint32_t flags;            /* OPTION_* bits */
+    double baseline;           /* Keras baseline; NaN = off */
 } options;
+
+/* The preset was KERAS, whose warm-up is Keras's start_from_epoch. */
+#define OPTION_WARMUP_STARTS_MONITORING (1u << 0)
+#define ALL_OPTION_FLAGS OPTION_WARMUP_STARTS_MONITORING
 
 /* Everything derived from the options and the history by evaluate(). */
 typedef struct derived {
@@ -42,7 +50,9 @@ typedef struct derived {
     double best_value;
     bool has_ref;       /* patience reference: value at the last improvement */
     double ref;
-    uint64_t wait;      /* epochs since the last improvement */
+    int64_t ref_epoch;  /* Keras's best_epoch: the last improvement, else the first monitored epoch; -1 */
+    int64_t restore_epoch; /* ref_epoch as of the stop epoch, or of the last epoch if none */
+    uint64_t wait;      /* monitored epochs since the last improvement (that beat the baseline) */
     uint32_t up_rises;  /* successive strip ends at which validation got worse */
     uint32_t fired;
     int64_t first_fire[N_CRITERIA];
@@ -78,6 +88,7 @@ static const options default_options = {
     .divergence_threshold = NAN,
     .trend_window = 8,
     .trend_alpha = 0.05,
+    .baseline = NAN,
 };
 
 static bool nonnegative(double x)
@@ -108,6 +119,10 @@ static int check_options(const char *func, int code, const options *o)
                          MIN_WINDOW, MAX_WINDOW);
     if (!(o->trend_alpha > 0.0 && o->trend_alpha < 1.0))
         return trm__fail(code, func, "trend alpha = %g is outside (0, 1)", o->trend_alpha);
+    if (o->flags & ~ALL_OPTION_FLAGS)
+        return trm__fail(code, func, "unknown option flags 0x%" PRIx32, o->flags & ~ALL_OPTION_FLAGS);
+    if (isinf(o->baseline))
+        return trm__fail(code, func, "baseline = %g must be finite, or NaN for none", o->baseline);
     return TRM_OK;
 }
 
@@ -203,20 +218,43 @@ static double training_progress(const trm_overfit *o, size_t t)
     return sum > 0.0 ? 1000.0 * ((double)k * high / sum - 1.0) : NAN;
 }
 
+/* The last epoch PATIENCE does not look at (Keras start_from_epoch, counted
+ * in epochs: Keras's 0-based epochs 0 .. n-1 are our epochs 1 .. n). */
+static uint64_t unmonitored_epochs(const options *opt)
+{
+    uint32_t n = opt->start_from_epoch;
+    if ((opt->flags & OPTION_WARMUP_STARTS_MONITORING) && opt->warmup > n)
+        n = opt->warmup;
+    return n;
+}
+
+/* Whether val beats ref by more than the min_delta margin (taken relative to ref). */
+static bool improves(const trm_overfit *o, double val, double ref)
+{
+    double margin = fmax(o->opt.min_delta_abs, o->opt.min_delta_rel * fabs(ref));
+    /* Keras and Lightning both test val + delta < ref; the same in exact
+     * arithmetic as val < ref - delta, but this rounding is theirs. */
+    return badness(o, val) + margin < badness(o, ref);
+}
+
+/* Keras EarlyStopping.on_epoch_end, step for step: an improvement moves the
+ * reference (and Keras's best_epoch) but restarts the wait only when it also
+ * beats the baseline; an improving epoch never stops. */
 static bool patience_holds(trm_overfit *o, size_t t, double val)
 {
     derived *st = &o->st;
+    if (t <= unmonitored_epochs(&o->opt))
+        return false;
+    if (st->ref_epoch < 0)
+        st->ref_epoch = (int64_t)t; /* restore_best_weights keeps the first monitored weights */
     st->wait++;
-    if (isfinite(val)) {
-        double margin = fmax(o->opt.min_delta_abs, o->opt.min_delta_rel * fabs(st->ref));
-        /* Keras and Lightning both test val + delta < ref; the same in exact
-         * arithmetic as val < ref - delta, but this rounding is theirs. */
-        if (!st->has_ref || badness(o, val) + margin < badness(o, st->ref)) {
-            st->has_ref = true;
-            st->ref = val;
+    if (isfinite(val) && (!st->has_ref || improves(o, val, st->ref))) {
+        st->has_ref = true;
+        st->ref = val;
+        st->ref_epoch = (int64_t)t;
+        if (isnan(o->opt.baseline) || improves(o, val, o->opt.baseline))
             st->wait = 0;
-            return false;
-        }
+        return false;
     }
     /* Keras checks only after the first epoch. */
     return st->wait >= o->opt.patience && t > 1;
@@ -319,12 +357,16 @@ static void evaluate(trm_overfit *o, size_t t, bool kept)
     st->fired |= holds;
     if (st->stop_epoch < 0 && t > o->opt.warmup && (holds & o->opt.criteria))
         st->stop_epoch = (int64_t)t;
+    /* Training ends at the stop epoch: later epochs do not move what it restores. */
+    if (st->stop_epoch < 0 || st->stop_epoch == (int64_t)t)
+        st->restore_epoch = st->ref_epoch;
     st->holds = holds;
 }
 
 static void replay(trm_overfit *o)
 {
-    o->st = (derived){ .best_epoch = -1, .best_value = NAN, .stop_epoch = -1 };
+    o->st = (derived){ .best_epoch = -1, .best_value = NAN, .stop_epoch = -1, .ref_epoch = -1,
+                       .restore_epoch = -1 };
     for (int c = 0; c < N_CRITERIA; c++)
         o->st.first_fire[c] = -1;
     for (int s = 0; s < N_STATS; s++)
@@ -421,8 +463,12 @@ void trm_overfit_reset(trm_overfit *o)
     replay(o);
 }
 
-/* Body: 8 u32 options, 7 f64 options, u64 n, then n training and n validation values. */
-#define BODY_FIXED ((size_t)(8 * 4 + 7 * 8 + 8))
+/* Body of format 1: 8 u32 options, 7 f64 options, u64 n, then n training and
+ * n validation values. Format 2 puts 2 u32 options (start_from_epoch, flags)
+ * and 1 f64 option (baseline) before n. A format-1 blob loads with their
+ * defaults, which is what its writer had. */
+enum { FORMAT_V1 = 1, FORMAT_V2 = 2, FORMAT_NEWEST = FORMAT_V2 };
+#define BODY_FIXED ((size_t)(10 * 4 + 8 * 8 + 8))
 
 int trm_overfit_serialize(const trm_overfit *o, uint8_t *buf, size_t cap, size_t *size)
 {
@@ -433,7 +479,7 @@ int trm_overfit_serialize(const trm_overfit *o, uint8_t *buf, size_t cap, size_t
     if (rc != TRM_OK)
         return rc;
     const options *p = &o->opt;
-    trm__writer w = trm__blob_begin(buf, TRM__KIND_OVERFIT);
+    trm__writer w = trm__blob_begin_format(buf, TRM__KIND_OVERFIT, FORMAT_NEWEST);
     const uint32_t words[8] = { (uint32_t)p->mode, p->criteria, p->patience, p->pq_strip,
                                 p->up_s, p->up_strip, p->trend_window, p->warmup };
     const double reals[7] = { p->min_delta_abs, p->min_delta_rel, p->gl_alpha, p->pq_alpha,
@@ -442,6 +488,9 @@ int trm_overfit_serialize(const trm_overfit *o, uint8_t *buf, size_t cap, size_t
         trm__put_u32(&w, words[i]);
     for (int i = 0; i < 7; i++)
         trm__put_f64(&w, reals[i]);
+    trm__put_u32(&w, p->start_from_epoch);
+    trm__put_u32(&w, p->flags);
+    trm__put_f64(&w, p->baseline);
     trm__put_u64(&w, o->n);
     for (size_t i = 0; i < o->n; i++)
         trm__put_f64(&w, o->train[i]);
@@ -458,21 +507,29 @@ int trm_overfit_deserialize(trm_overfit **out, const uint8_t *buf, size_t size, 
     options p;
     TRM_REQUIRE(out);
     TRM_REQUIRE(buf);
-    int rc = trm__blob_open(__func__, buf, size, TRM__KIND_OVERFIT, &r);
+    uint16_t format;
+    int rc = trm__blob_open_format(__func__, buf, size, TRM__KIND_OVERFIT, FORMAT_NEWEST, &format, &r);
     if (rc != TRM_OK)
         return rc;
-    uint32_t words[8];
-    double reals[7];
+    uint32_t words[10] = { 0 };
+    double reals[8] = { 0 };
+    reals[7] = default_options.baseline;
     for (int i = 0; i < 8; i++)
         words[i] = trm__get_u32(&r);
     for (int i = 0; i < 7; i++)
         reals[i] = trm__get_f64(&r);
+    if (format >= FORMAT_V2) {
+        words[8] = trm__get_u32(&r);
+        words[9] = trm__get_u32(&r);
+        reals[7] = trm__get_f64(&r);
+    }
     uint64_t n = trm__get_u64(&r);
     p = (options){ .mode = (int)words[0], .criteria = words[1], .patience = words[2], .pq_strip = words[3],
                    .up_s = words[4], .up_strip = words[5], .trend_window = words[6], .warmup = words[7],
+                   .start_from_epoch = words[8], .flags = words[9],
                    .min_delta_abs = reals[0], .min_delta_rel = reals[1], .gl_alpha = reals[2],
                    .pq_alpha = reals[3], .stop_threshold = reals[4], .divergence_threshold = reals[5],
-                   .trend_alpha = reals[6] };
+                   .trend_alpha = reals[6], .baseline = reals[7] };
     /* Compare the body length with what n implies before allocating anything. */
     if (!r.ok || words[0] > 1 || n > r.left / (2 * sizeof(double)) || r.left != 2 * n * sizeof(double))
         return TRM_FAIL(TRM_E_CORRUPT, "blob body does not hold the options and %" PRIu64 " epochs", n);
@@ -508,6 +565,7 @@ int trm_overfit_preset(trm_overfit *o, int preset)
     case TRM_PRESET_KERAS:
         next.criteria = TRM_CRIT_PATIENCE;
         next.patience = 0;
+        next.flags = OPTION_WARMUP_STARTS_MONITORING;
         break;
     case TRM_PRESET_LIGHTNING:
         next.criteria = TRM_CRIT_PATIENCE | TRM_CRIT_NONFINITE | TRM_CRIT_THRESHOLD | TRM_CRIT_DIVERGENCE;
@@ -576,6 +634,16 @@ int trm_overfit_set_warmup(trm_overfit *o, uint32_t epochs)
     EDIT_OPTIONS(o, next.warmup = epochs);
 }
 
+int trm_overfit_set_start_from_epoch(trm_overfit *o, uint32_t epochs)
+{
+    EDIT_OPTIONS(o, next.start_from_epoch = epochs);
+}
+
+int trm_overfit_set_baseline(trm_overfit *o, double baseline)
+{
+    EDIT_OPTIONS(o, next.baseline = baseline);
+}
+
 int trm_overfit_push(trm_overfit *o, double train, double val)
 {
     TRM_REQUIRE(o);
@@ -633,6 +701,18 @@ int64_t trm_overfit_best_epoch(const trm_overfit *o)
 double trm_overfit_best_value(const trm_overfit *o)
 {
     return o ? o->st.best_value : NAN;
+}
+
+int64_t trm_overfit_restore_epoch(const trm_overfit *o)
+{
+    return o ? o->st.restore_epoch : -1;
+}
+
+double trm_overfit_restore_value(const trm_overfit *o)
+{
+    if (o == NULL || o->st.restore_epoch < 0)
+        return NAN;
+    return o->val[o->st.restore_epoch - 1];
 }
 
 int64_t trm_overfit_onset_epoch(const trm_overfit *o)

@@ -676,7 +676,17 @@ static void option_overfit(program *p, int which)
         CHECKED(overfit, o, trm_overfit_set_trend(o, window, alpha));
         break;
     }
-    case 9: CHECKED(overfit, o, trm_overfit_set_warmup(o, get8(p) % 10)); break;
+    case 9: {
+        /* the warm-up and the options added with it in 0.3 share one op */
+        uint8_t b = get8(p);
+        if (b % 3 == 0)
+            CHECKED(overfit, o, trm_overfit_set_warmup(o, (uint32_t)(b / 3) % 10));
+        else if (b % 3 == 1)
+            CHECKED(overfit, o, trm_overfit_set_start_from_epoch(o, (uint32_t)(b / 3) % 10));
+        else
+            CHECKED(overfit, o, trm_overfit_set_baseline(o, (b & 0x80) ? get_double(p) : NAN));
+        break;
+    }
     }
 }
 
@@ -725,6 +735,14 @@ static void query_overfit(program *p)
     QUERY(overfit, o, trm_overfit_statistic(o, get8(p) % 9, &v));
     double *tr = malloc((n ? n : 1) * sizeof *tr), *va = malloc((n ? n : 1) * sizeof *va);
     QUERY(overfit, o, trm_overfit_history(o, tr, va));
+    int64_t restore = trm_overfit_restore_epoch(o);
+    double rv = trm_overfit_restore_value(o);
+    FUZZ_ASSERT(restore == -1 || (restore >= 1 && (uint64_t)restore <= n), "restore epoch %lld of %zu",
+                (long long)restore, n);
+    FUZZ_ASSERT(stop_epoch == -1 || restore <= stop_epoch, "restore epoch %lld after the stop %lld",
+                (long long)restore, (long long)stop_epoch);
+    FUZZ_ASSERT(restore == -1 ? isnan(rv) : memcmp(&rv, &va[restore - 1], sizeof rv) == 0,
+                "restore value %g at epoch %lld", rv, (long long)restore);
     free(tr);
     free(va);
     char text[64];

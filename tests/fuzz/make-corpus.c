@@ -189,6 +189,16 @@ static void overfit_seeds(void)
     check(trm_overfit_push_many(o, tr, va, 7), "push");
     EMIT(overfit, h, "prechelt", o);
     trm_overfit_free(o);
+    /* the options of format 2; the committed format1-* seeds keep format 1 */
+    check(trm_overfit_new(&o, NULL), "new");
+    check(trm_overfit_preset(o, TRM_PRESET_KERAS), "preset");
+    check(trm_overfit_set_patience(o, 2, 0.01, 0.0), "patience");
+    check(trm_overfit_set_warmup(o, 1), "warmup");
+    check(trm_overfit_set_start_from_epoch(o, 3), "start_from_epoch");
+    check(trm_overfit_set_baseline(o, 1.2), "baseline");
+    check(trm_overfit_push_many(o, tr, va, 9), "push");
+    EMIT(overfit, h, "keras-start-baseline", o);
+    trm_overfit_free(o);
 }
 
 static void loss_seeds(void)

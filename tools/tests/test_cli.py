@@ -170,6 +170,28 @@ def test_curves_text_names_the_verdict_and_epochs(tmp_path):
     assert "verdict: overfitting since epoch 4; best val_loss 0.7 at epoch 3" in out
 
 
+ISSUE_LOG = "epoch,loss,val_loss\n0,1,1\n1,.9,.8\n2,.8,.795\n3,.7,.79\n4,.6,.85\n5,.5,.86\n"
+
+
+@pytest.mark.skipif(not features("json"), reason="built without jansson")
+@pytest.mark.parametrize("log, patience, min_delta", [(ISSUE_LOG, 3, 0.02), (ISSUE_LOG, 3, 0.0), (ISSUE_LOG, 1, 0.003),
+                                                      (KERAS_LOG, 2, 0.0), (KERAS_LOG, 10, 0.2)])
+def test_curves_keras_row_restore_epoch(tmp_path, log, patience, min_delta):
+    # restore_best_weights=True restores Keras's best epoch: the last improvement by more than min_delta
+    path = write(tmp_path / "log.csv", log)
+    got = json.loads(ok("curves", "--json", "--patience", patience, "--min-delta", min_delta, path))
+    keras = next(c for c in got["criteria"] if c["criterion"].startswith("Keras"))
+    val = [float(line.split(",")[-1]) for line in log.splitlines()[1:]]
+    stop, best = keras_early_stopping(val, patience, min_delta)
+    assert (keras["stop_epoch"], keras["restore_epoch"]) == (stop, best)
+    assert all("restore_epoch" not in c for c in got["criteria"] if c is not keras)
+    if log is ISSUE_LOG and min_delta == 0.02:
+        assert (keras["best_epoch"], keras["restore_epoch"]) == (4, 2)  # the true best is 4
+        row = next(line for line in ok("curves", "--patience", patience, "--min-delta", min_delta, path).splitlines()
+                   if line.startswith("Keras"))
+        assert row.split()[-4:] == ["4", "5", "5", "2"]  # best, onset, stop, restore
+
+
 @pytest.mark.skipif(not features("json"), reason="built without jansson")
 def test_curves_merge_lightning_rows_and_skip_gaps(tmp_path):
     log = ("epoch,step,train_loss,val_loss,val_acc\n"

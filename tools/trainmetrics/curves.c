@@ -73,6 +73,8 @@ static int run_criterion(struct curves *c, struct criterion_result *r, int prese
         r->best = trm_overfit_best_epoch(o);
         r->onset = trm_overfit_onset_epoch(o);
         r->stop = trm_overfit_stop_epoch(o);
+        r->has_restore = preset == TRM_PRESET_KERAS;
+        r->restore = r->has_restore ? trm_overfit_restore_epoch(o) : -1;
         r->best_value = trm_overfit_best_value(o);
     }
     size_t size = 0;
@@ -207,13 +209,15 @@ void curves_print_text(const struct curves *c, FILE *out, const char *source)
         fprintf(out, "; no finite %s\n", c->val_name);
     if (epochs_are_indexes(c))
         fprintf(out, "%s\n", c->explanation);
-    fprintf(out, "\n%-52s %-12s %7s %7s %7s\n", "criterion", "verdict", "best", "onset", "stop");
+    /* restore: the epoch Keras's restore_best_weights=True would restore (Keras row). */
+    fprintf(out, "\n%-52s %-12s %7s %7s %7s %7s\n", "criterion", "verdict", "best", "onset", "stop", "restore");
     for (size_t i = 0; i < CURVES_CRITERIA; i++) {
         const struct criterion_result *r = &c->results[i];
         fprintf(out, "%-52s %-12s", r->label, verdict_name(r->verdict));
         print_epoch(out, epoch_of(c, r->best));
         print_epoch(out, epoch_of(c, r->onset));
         print_epoch(out, epoch_of(c, r->stop));
+        print_epoch(out, epoch_of(c, r->restore));
         fputc('\n', out);
     }
 }
@@ -230,11 +234,13 @@ int curves_print_json(const struct curves *c, FILE *out, const char *source)
     json_t *criteria = json_array();
     for (size_t i = 0; i < CURVES_CRITERIA; i++) {
         const struct criterion_result *r = &c->results[i];
-        json_array_append_new(criteria, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "criterion", r->label, "verdict",
-                                                  verdict_name(r->verdict), "best_epoch", epoch_json(c, r->best),
-                                                  "onset_epoch", epoch_json(c, r->onset), "stop_epoch",
-                                                  epoch_json(c, r->stop), "best_value",
-                                                  isfinite(r->best_value) ? json_real(r->best_value) : json_null()));
+        json_t *row = json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "criterion", r->label, "verdict",
+                                verdict_name(r->verdict), "best_epoch", epoch_json(c, r->best), "onset_epoch",
+                                epoch_json(c, r->onset), "stop_epoch", epoch_json(c, r->stop), "best_value",
+                                isfinite(r->best_value) ? json_real(r->best_value) : json_null());
+        if (r->has_restore)
+            json_object_set_new(row, "restore_epoch", epoch_json(c, r->restore));
+        json_array_append_new(criteria, row);
     }
     json_t *root = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:o}", "source", source, "monitor", c->val_name, "train",
                              c->train_name, "mode", c->mode == TRM_MODE_MAX ? "max" : "min", "epochs",

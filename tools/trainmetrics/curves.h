@@ -21,6 +21,8 @@ struct criterion_result {
     char label[80];
     int verdict;
     int64_t best, onset, stop; /* epochs counted from 1, -1 for none */
+    bool has_restore;          /* the Keras row: */
+    int64_t restore;           /* the epoch restore_best_weights=True restores, -1 for none */
     double best_value;
 };
 

@@ -73,3 +73,45 @@ def test_bad_options():
         tm.OverfitDetector("sklearn")
     with pytest.raises(tm.CorruptDataError):
         tm.OverfitDetector.from_bytes(tm.OverfitDetector().push(1, 1).to_bytes()[:-1])
+
+
+def test_keras_restore_epoch_with_min_delta():
+    # Keras restores the last epoch that beat its stored best by more than min_delta (issue 15)
+    detector = run_until_stop_on([1, .8, .795, .79, .85, .86], tm.OverfitDetector("keras", patience=3, min_delta=0.02))
+    assert (detector.stop_epoch, detector.best_epoch, detector.restore_epoch) == (5, 4, 2)
+    assert detector.restore_value == .8 and detector.best_value == .79
+    assert tm.OverfitDetector("keras").restore_epoch is None
+    assert math.isnan(tm.OverfitDetector("keras").restore_value)
+
+
+def test_keras_start_from_epoch_and_warmup():
+    val = [1, .5, .6, .7, .8, .9, .95, .97]
+    # epochs before start_from_epoch are not monitored at all: stop 7, restore 5
+    for detector in (tm.OverfitDetector("keras", patience=2, warmup=4),
+                     tm.OverfitDetector("keras", patience=2, start_from_epoch=4),
+                     tm.OverfitDetector(criteria=["patience"], patience=2, start_from_epoch=4)):
+        run_until_stop_on(val, detector)
+        assert (detector.stop_epoch, detector.restore_epoch, detector.best_epoch) == (7, 5, 2)
+    # the default preset's warm-up only delays the stop: stop 5
+    detector = run_until_stop_on(val, tm.OverfitDetector(criteria=["patience"], patience=2, warmup=4))
+    assert detector.stop_epoch == 5
+    with pytest.raises(tm.InvalidArgumentError):
+        tm.OverfitDetector(start_from_epoch=-1)
+
+
+def test_keras_baseline_survives_pickle():
+    # baseline .5 never beaten: improvements at 1 and 2 keep counting, stop at 3
+    detector = tm.OverfitDetector("keras", patience=2, baseline=.5).push_many([0, 0], [1, .9])
+    resumed = pickle.loads(pickle.dumps(detector)).push(0, .9)
+    assert (resumed.stop_epoch, resumed.restore_epoch) == (3, 2)
+    assert tm.OverfitDetector("keras", patience=2).push_many([0] * 3, [1, .9, .9]).stop_epoch is None
+    with pytest.raises(tm.InvalidArgumentError):
+        tm.OverfitDetector(baseline=math.inf)
+
+
+def run_until_stop_on(val, detector):
+    for v in val:
+        detector.push(0.0, v)
+        if detector.should_stop:
+            break
+    return detector

@@ -4,7 +4,9 @@
 ``ConfusionMatrix`` accumulates predictions batch by batch and derives every
 per-class metric from it, and ``trainmetrics.sklearn`` offers scikit-learn's
 functional API on top of it; ``TopK``, ``Multilabel`` and ``RegressionErrors``
-are its siblings; ``OverfitDetector`` judges train/validation curves; ``cam``
+are its siblings; ``OverfitDetector`` judges train/validation curves and
+``TrainingMonitor`` (with the Keras and Lightning callbacks of
+``trainmetrics.keras`` and ``trainmetrics.lightning``) stops training loops; ``cam``
 computes class activation maps (the Grad-CAM family) and ``overlay`` draws them
 over an image.
 """
@@ -19,8 +21,9 @@ from ._lib import path as library_path
 from ._lib import version as library_version
 from ._loss import Loss
 from ._overfit import OverfitDetector
+from .training import TrainingMonitor
 
 __all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
            "Loss", "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",
-           "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
+           "TrainingMonitor", "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
            "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]

@@ -270,6 +270,14 @@ _PROTOTYPES.update({
     "trm_confusion_mean_iou": (C.c_int, [H, P(D)]),
 })
 
+# Overfit detector, Keras semantics (0.3): start_from_epoch, baseline, the restore epoch.
+_PROTOTYPES.update({
+    "trm_overfit_set_start_from_epoch": (C.c_int, [H, U32]),
+    "trm_overfit_set_baseline": (C.c_int, [H, D]),
+    "trm_overfit_restore_epoch": (I64, [H]),
+    "trm_overfit_restore_value": (D, [H]),
+})
+
 lib, path = _load()
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

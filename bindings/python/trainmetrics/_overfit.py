@@ -52,6 +52,14 @@ class OverfitDetector(Handle):
     ``preset`` is one of 'default', 'keras', 'lightning', 'prechelt_gl', 'prechelt_pq',
     'prechelt_up'; ``mode`` 'min' for losses, 'max' for accuracies. Options given as
     keywords are applied after the preset (see the setters for their meaning).
+
+    ``warmup`` epochs keep the verdict 'warmup' and stop nothing, but are tracked;
+    ``start_from_epoch`` is Keras's: the patience rule does not look at the first
+    that many epochs at all (Keras's 0-based epochs 0 .. n-1 are epochs 1 .. n here).
+    With ``preset='keras'`` the warm-up is also Keras's start_from_epoch, so the
+    preset stops where ``keras.callbacks.EarlyStopping`` does. ``baseline`` is
+    Keras's (None for none). ``best_epoch`` is the true best; ``restore_epoch`` the
+    epoch whose weights Keras's ``restore_best_weights=True`` would restore.
     """
 
     __slots__ = ()
@@ -59,7 +67,7 @@ class OverfitDetector(Handle):
 
     def __init__(self, preset="default", *, mode="min", criteria=None, patience=None, min_delta=0.0,
                  min_delta_rel=0.0, gl_alpha=None, pq=None, up=None, stop_threshold=math.nan,
-                 divergence_threshold=math.nan, trend=None, warmup=0):
+                 divergence_threshold=math.nan, trend=None, warmup=0, start_from_epoch=0, baseline=None):
         self._h = H()
         call("trm_overfit_new", C.byref(self._h), None)
         call("trm_overfit_preset", self._h, _key(PRESETS, preset, "preset"))
@@ -82,6 +90,9 @@ class OverfitDetector(Handle):
             window, alpha = _pair(trend, "trend=(window, alpha)")
             call("trm_overfit_set_trend", self._h, c_integer(window, "trend[0] (window)"), float(alpha))
         call("trm_overfit_set_warmup", self._h, c_integer(warmup, "warmup"))
+        call("trm_overfit_set_start_from_epoch", self._h, c_integer(start_from_epoch, "start_from_epoch"))
+        if baseline is not None:
+            call("trm_overfit_set_baseline", self._h, float(baseline))
 
     def select_criteria(self, names):
         """Choose, by name, the criteria that decide should_stop; returns self."""
@@ -127,6 +138,18 @@ class OverfitDetector(Handle):
     @property
     def best_value(self):
         return lib.trm_overfit_best_value(self._h)
+
+    @property
+    def restore_epoch(self):
+        """The 1-based epoch Keras's restore_best_weights=True would restore (None before any
+        monitored epoch): the last improvement by more than min_delta, taken at the stop epoch
+        once training should stop. Keras's own best_epoch attribute is this minus 1."""
+        return _epoch(lib.trm_overfit_restore_epoch(self._h))
+
+    @property
+    def restore_value(self):
+        """The validation value at restore_epoch (NaN when there is none)."""
+        return lib.trm_overfit_restore_value(self._h)
 
     @property
     def onset_epoch(self):
