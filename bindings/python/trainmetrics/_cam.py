@@ -127,7 +127,7 @@ class CAM:
     ``normalize`` is True or 'minmax' (the default, as the C library: min-max
     normalization at the feature resolution, then the resize), 'minmax_after_resize'
     (pytorch-grad-cam's order: normalize, resize, normalize again, so resized maps
-    peak at 1 - 1e-7), or False / 'none'. :func:`cam` defaults to pytorch-grad-cam's.
+    peak within 1e-6 of 1), or False / 'none'. :func:`cam` defaults to pytorch-grad-cam's.
     """
 
     __slots__ = ("_h", "_layout", "_output_shape", "_method")
@@ -278,7 +278,7 @@ def cam(activations, gradients=None, method="gradcam", *, preset="pytorch-grad-c
 
     * ``"pytorch-grad-cam"`` (the default here): its output pipeline, ReLU, min-max
       normalization, the resize to ``output_shape``, then min-max again
-      (``normalize="minmax_after_resize"``), so resized maps peak at 1 - 1e-7 as
+      (``normalize="minmax_after_resize"``), so resized maps peak within 1e-6 of 1 as
       pytorch-grad-cam's do; the numbers to compare with pytorch-grad-cam.
     * ``"trainmetrics"``: the C library's and :class:`CAM`'s defaults, ReLU and one
       min-max normalization before the resize (``normalize="minmax"``), which keeps
