@@ -283,7 +283,8 @@ TRM_API int trm_cam_weights_f32(trm_cam *c, const float *activations, const floa
  * it is a copy of the sample's activations (channels x positions) with one
  * channel ablated, or unablated, so the callback runs the part of the model
  * after the target layer. The tensors live in the handle's workspace and are
- * valid during the call only.
+ * valid during the call only; the callback must not use the handle that
+ * called it (it may use other handles).
  * @param opaque The pointer given to trm_cam_compute_forward_f32().
  * @param sample Index of the batch sample the tensors derive from, so the
  *        callback can pick that sample's target class.
