@@ -748,7 +748,7 @@ START_TEST(bad_new)
     trm_cam *c = UNTOUCHED;
     ck_assert_fails(TRM_E_INVALID, trm_cam_new(NULL, TRM_CAM_GRADCAM, NULL));
     ck_assert_fails(TRM_E_INVALID, trm_cam_new(&c, -1, NULL));
-    ck_assert_fails(TRM_E_INVALID, trm_cam_new(&c, 8, NULL));
+    ck_assert_fails(TRM_E_INVALID, trm_cam_new(&c, 10, NULL));
     trm_allocator half = { tracking_alloc, NULL, NULL };
     ck_assert_fails(TRM_E_INVALID, trm_cam_new(&c, TRM_CAM_GRADCAM, &half));
     tracking t = { .fail = 1 };
@@ -770,7 +770,7 @@ START_TEST(bad_setters)
     ck_assert_fails(TRM_E_INVALID, trm_cam_set_relu(c, 2));
     ck_assert_fails(TRM_E_INVALID, trm_cam_set_relu(c, -1));
     ck_assert_fails(TRM_E_INVALID, trm_cam_set_normalize(NULL, 1));
-    ck_assert_fails(TRM_E_INVALID, trm_cam_set_normalize(c, 2));
+    ck_assert_fails(TRM_E_INVALID, trm_cam_set_normalize(c, 3));
     ck_assert_fails(TRM_E_INVALID, trm_cam_set_output_shape(NULL, 2, dims));
     ck_assert_ok(trm_cam_set_output_shape(c, 2, dims));
     ck_assert_fails(TRM_E_INVALID, trm_cam_set_output_shape(c, 4, dims));
@@ -975,7 +975,7 @@ START_TEST(bad_colormap)
     ck_assert_fails(TRM_E_INVALID, trm_colormap_apply(NULL, 1, TRM_COLORMAP_JET, rgb));
     ck_assert_fails(TRM_E_INVALID, trm_colormap_apply(v, 1, TRM_COLORMAP_JET, NULL));
     ck_assert_fails(TRM_E_INVALID, trm_colormap_apply(v, 1, -1, rgb));
-    ck_assert_fails(TRM_E_INVALID, trm_colormap_apply(v, 1, 4, rgb));
+    ck_assert_fails(TRM_E_INVALID, trm_colormap_apply(v, 1, 5, rgb));
     ck_assert_fails(TRM_E_NONFINITE, trm_colormap_apply(v, 3, TRM_COLORMAP_VIRIDIS, rgb));
     ck_assert_ptr_nonnull(strstr(trm_last_error(), "values[2]"));
     ck_assert_fails(TRM_E_NONFINITE, trm_colormap_apply(inf, 2, TRM_COLORMAP_GRAY, rgb));

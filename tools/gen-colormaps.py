@@ -14,6 +14,10 @@ usage: gen-colormaps.py [OUTPUT]     (default: lib/cam/colormap-tables.h beside 
 * VIRIDIS, INFERNO: matplotlib's 256 float colors times 255, rounded to nearest
   (none is within 1e-6 of a tie), which is what OpenCV's COLORMAP_VIRIDIS and
   COLORMAP_INFERNO hold too.
+* TURBO: matplotlib's 256-entry turbo table (matplotlib._cm_listed._turbo_data)
+  times 255, rounded to nearest like VIRIDIS. Turbo is Google's colormap
+  (Anton Mikhailov, 2019), published under the Apache License 2.0; the table's
+  comment in the generated header says so.
 * GRAY: r = g = b = i.
 
 Run once with Debian's python3-matplotlib (3.6.3 was used); the output is
@@ -86,6 +90,11 @@ def main():
         emit("inferno_table", from_matplotlib("inferno")),
         "",
         emit("gray_table", [[i, i, i] for i in range(256)]),
+        "",
+        "/* Turbo, Copyright 2019 Google LLC, Apache License 2.0",
+        " * (https://gist.github.com/mikhailov-work/6a308c20e494d9e0ccc29036b28faa7a),",
+        " * as matplotlib ships it; the bytes are its floats times 255, rounded. */",
+        emit("turbo_table", from_matplotlib("turbo")),
         "",
         "#endif /* TRM_COLORMAP_TABLES_H */",
         "",

@@ -24,7 +24,10 @@
  * - #TRM_CAM_EIGENCAM: the first principal component of A: the positions x
  *   channels matrix X of the sample, each channel centred over the positions,
  *   projected on its first right singular vector v (X v);
- * - #TRM_CAM_EIGENGRADCAM: the same for the elementwise product G A.
+ * - #TRM_CAM_EIGENGRADCAM: the same for the elementwise product G A;
+ * - #TRM_CAM_SCORECAM and #TRM_CAM_ABLATIONCAM: sum_k w_k A_k with weights
+ *   from forward passes of the model, which the caller runs in a callback
+ *   (trm_cam_compute_forward_f32(); see there).
  *
  * Where pytorch-grad-cam would divide by an exact zero (a Grad-CAM++
  * denominator, or S_k + 1e-7 for XGrad-CAM), the term or weight is 0 instead of
@@ -50,7 +53,30 @@
  * 1. ReLU, unless turned off with trm_cam_set_relu();
  * 2. min-max normalization (x - min) / (max - min + 1e-7), unless turned off
  *    with trm_cam_set_normalize(); a constant map becomes all zeros;
- * 3. a linear resize to the shape set with trm_cam_set_output_shape(), if any.
+ * 3. a linear resize to the shape set with trm_cam_set_output_shape(), if any;
+ * 4. with #TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE only, the same min-max
+ *    normalization again, on the float map that step 3 produced.
+ *
+ * The default order (#TRM_CAM_NORMALIZE_MINMAX: normalize, then resize) keeps
+ * the normalized values at the feature resolution, so after an upscale the
+ * maps peak below 1 wherever the maximum falls between output samples (0.969
+ * to 1 over 200 random 7x7 -> 224x224 Grad-CAM maps; lower for smaller
+ * upscales). pytorch-grad-cam's order
+ * (#TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE) is the one its users compare
+ * against: `scale_cam_image(cam, target_size)` normalizes and resizes each
+ * target layer's map, and after the layers are averaged
+ * `scale_cam_image(result)` normalizes once more, so its maps span [0, 1)
+ * and peak within 1e-6 of 1 at the output resolution. The second normalization
+ * runs in float like numpy's on float32 maps: min and max of the map m,
+ * then (m - min) / float(double(max - min) + 1e-7), each step rounded to float.
+ * For 2-D maps pytorch-grad-cam resizes with OpenCV's
+ * `cv2.resize(..., INTER_LINEAR)`, which uses the same half-pixel formula as
+ * the resize below (OpenCV rounds its interpolation coefficients to float
+ * from a scale computed as 1 / (m / n) rather than n / m, so results may
+ * differ in the last float bits; at an exact 2x reduction it switches to
+ * INTER_AREA, the 2x2 mean, which equals the half-pixel bilinear value).
+ * For volumes it uses scipy's `zoom` (a cubic spline), which this library does
+ * not reproduce: 3-D maps are always resized trilinearly.
  *
  * The resize is separable (one axis at a time) and equals PyTorch's
  * `interpolate(..., mode='linear' / 'bilinear' / 'trilinear',
@@ -85,7 +111,9 @@ enum {
     TRM_CAM_GRADCAM_ELEMENTWISE = 4, /**< Sum over channels of relu(G * A). */
     TRM_CAM_LAYERCAM = 5,            /**< LayerCAM: sum over channels of relu(G) * A. */
     TRM_CAM_EIGENCAM = 6,            /**< Eigen-CAM: first principal component of A; no gradients. */
-    TRM_CAM_EIGENGRADCAM = 7         /**< First principal component of G * A. */
+    TRM_CAM_EIGENGRADCAM = 7,        /**< First principal component of G * A. */
+    TRM_CAM_SCORECAM = 8,            /**< Score-CAM: softmax of the model's scores on masked inputs (since 0.3). */
+    TRM_CAM_ABLATIONCAM = 9          /**< Ablation-CAM: relative score drop when a channel is ablated (since 0.3). */
 };
 
 /* The memory layout of the activation and gradient tensors is one of the
@@ -99,8 +127,9 @@ enum {
 
 /** Normalization of each map (trm_cam_set_normalize()). */
 enum {
-    TRM_CAM_NORMALIZE_NONE = 0,  /**< Raw values. */
-    TRM_CAM_NORMALIZE_MINMAX = 1 /**< (x - min) / (max - min + 1e-7) per map, the default. */
+    TRM_CAM_NORMALIZE_NONE = 0,              /**< Raw values. */
+    TRM_CAM_NORMALIZE_MINMAX = 1,            /**< (x - min) / (max - min + 1e-7) per map before the resize, the default. */
+    TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE = 2 /**< The same before the resize and again after it: pytorch-grad-cam's order (since 0.3). */
 };
 
 /** Colormaps of trm_colormap_apply() and trm_cam_overlay_rgb8(). */
@@ -108,7 +137,8 @@ enum {
     TRM_COLORMAP_JET = 0,     /**< OpenCV's COLORMAP_JET. */
     TRM_COLORMAP_VIRIDIS = 1, /**< matplotlib's viridis (equal to OpenCV's COLORMAP_VIRIDIS). */
     TRM_COLORMAP_INFERNO = 2, /**< matplotlib's inferno (equal to OpenCV's COLORMAP_INFERNO). */
-    TRM_COLORMAP_GRAY = 3     /**< r = g = b = floor(255 v). */
+    TRM_COLORMAP_GRAY = 3,    /**< r = g = b = floor(255 v). */
+    TRM_COLORMAP_TURBO = 4    /**< matplotlib's turbo (Google's, Apache-2.0 data; since 0.3). */
 };
 
 /**
@@ -148,7 +178,14 @@ TRM_API int trm_cam_set_relu(trm_cam *c, int enabled);
 /**
  * @brief Choose the normalization of each map.
  * @param c The calculator.
- * @param mode #TRM_CAM_NORMALIZE_MINMAX (default) or #TRM_CAM_NORMALIZE_NONE.
+ * The mode also chooses the order of normalization and resizing (see the file
+ * description): #TRM_CAM_NORMALIZE_MINMAX normalizes at the feature resolution
+ * and then resizes; #TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE is pytorch-grad-cam's
+ * pipeline (normalize, resize, normalize again), whose maps peak within 1e-6 of 1
+ * after any resize. Without an output shape the two differ only by the second
+ * normalization's rounding (below 2e-7).
+ * @param mode #TRM_CAM_NORMALIZE_MINMAX (default),
+ *        #TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE or #TRM_CAM_NORMALIZE_NONE.
  * @return #TRM_OK; #TRM_E_INVALID for a NULL handle or an unknown mode.
  */
 TRM_API int trm_cam_set_normalize(trm_cam *c, int mode);
@@ -200,7 +237,9 @@ TRM_API int trm_cam_output_size(const trm_cam *c, size_t ndim, const size_t *spa
  * @param out batch x trm_cam_output_size() floats: the maps in sample order,
  *        each row-major; untouched on failure.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers (gradients included, except
- *         for #TRM_CAM_EIGENCAM), @p ndim outside 1..3 or a zero size;
+ *         for #TRM_CAM_EIGENCAM), @p ndim outside 1..3, a zero size, or a
+ *         #TRM_CAM_SCORECAM / #TRM_CAM_ABLATIONCAM handle (those run
+ *         trm_cam_compute_forward_f32());
  *         #TRM_E_MISMATCH when the output shape has another rank than @p ndim;
  *         #TRM_E_OVERFLOW when a size does not fit in memory sizes, or, without
  *         normalization, a map value exceeds the float range;
@@ -231,6 +270,132 @@ TRM_API int trm_cam_weights_f32(trm_cam *c, const float *activations, const floa
                                 size_t channels, size_t ndim, const size_t *spatial, float *weights);
 
 /**
+ * @brief The model's forward pass for #TRM_CAM_SCORECAM and #TRM_CAM_ABLATIONCAM.
+ *
+ * Called by trm_cam_compute_forward_f32() with @p n_inputs tensors that all
+ * derive from one sample of the batch; it writes each tensor's target score
+ * (the logit or probability of the class to explain for that sample).
+ * For Score-CAM a tensor is a masked copy of the sample's model input
+ * (input_channels x input positions, in the handle's layout); for Ablation-CAM
+ * it is a copy of the sample's activations (channels x positions) with one
+ * channel ablated, or unablated, so the callback runs the part of the model
+ * after the target layer. The tensors live in the handle's workspace and are
+ * valid during the call only; the callback must not use the handle that
+ * called it (it may use other handles).
+ * @param opaque The pointer given to trm_cam_compute_forward_f32().
+ * @param sample Index of the batch sample the tensors derive from, so the
+ *        callback can pick that sample's target class.
+ * @param inputs @p n_inputs tensors, one after the other.
+ * @param n_inputs Number of tensors, 1 to the handle's forward batch size.
+ * @param scores Receives @p n_inputs finite scores.
+ * @return 0 on success; anything else aborts the computation, which then fails
+ *         with #TRM_E_INVALID naming the value and the tensors.
+ */
+typedef int (*trm_cam_forward_fn)(void *opaque, size_t sample, const float *inputs, size_t n_inputs,
+                                  float *scores);
+
+/**
+ * @brief Set how many tensors one forward callback call receives at most
+ *        (pytorch-grad-cam's `batch_size`).
+ *
+ * The default is pytorch-grad-cam's: 16 for #TRM_CAM_SCORECAM and 32 for
+ * #TRM_CAM_ABLATIONCAM (and 16 for the other methods, which do not use it).
+ * The workspace holds one batch of tensors, so a smaller batch uses less
+ * memory; the maps do not depend on it.
+ * @param c The calculator.
+ * @param batch_size The largest @p n_inputs of a callback call, >= 1.
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL handle or a zero @p batch_size.
+ */
+TRM_API int trm_cam_set_forward_batch(trm_cam *c, size_t batch_size);
+
+/**
+ * @brief Compute the maps of a batch with a gradient-free method,
+ *        #TRM_CAM_SCORECAM or #TRM_CAM_ABLATIONCAM, running the model through
+ *        a callback.
+ *
+ * Per sample, following pytorch-grad-cam's score_cam.py and ablation_cam.py:
+ * - Score-CAM: each activation channel k is upsampled to the input's spatial
+ *   shape (linear / bilinear / trilinear with align_corners=True, as
+ *   `torch.nn.UpsamplingBilinear2d`), normalized to
+ *   m = (u - min u) / (max u - min u + 1e-8) in float, and the sample's input
+ *   is multiplied by m (every input channel, in float). The callback scores
+ *   the C masked inputs, in batches of the forward batch size, and the
+ *   weights are w = softmax(scores) over the channels.
+ * - Ablation-CAM: the callback first scores the unablated activations (one
+ *   tensor), giving s0; then, in batches, C copies of the activations in each
+ *   of which channel k is replaced by 0 if the sample's smallest activation is
+ *   0, else by that minimum minus 1e7 (rounded to float), giving s_k; and
+ *   w_k = (s0 - s_k) / s0 (all 0 if s0 = 0). Every channel is ablated
+ *   (pytorch-grad-cam's default ratio_channels_to_ablate = 1.0).
+ *   pytorch-grad-cam writes the ablation value in place inside its batch, so
+ *   when the minimum is not 0 its k-th tensor of a batch gets the minimum
+ *   minus (k + 1) 1e7; its results equal these for batch_size = 1 or a zero
+ *   minimum (activations after a ReLU).
+ *
+ * The map is sum_k w_k A_k, then the pipeline of the file description (ReLU,
+ * normalization, resize). Weights are computed in double. Everything is
+ * checked before the first callback: a NaN or an infinity in the activations
+ * or inputs rejects the batch naming the first one (sample, channel and
+ * position). The callback is called sample by sample, in channel order;
+ * if it returns non-zero or gives a non-finite score, the computation stops
+ * there and @p out is left untouched.
+ * @param c A #TRM_CAM_SCORECAM or #TRM_CAM_ABLATIONCAM calculator (its
+ *        workspace may grow).
+ * @param activations batch x channels x positions floats in the handle's layout.
+ * @param batch Number of samples N, >= 1.
+ * @param channels Number of channels C, >= 1.
+ * @param ndim Number of spatial axes of the activations and the inputs, 1..3.
+ * @param spatial The @p ndim spatial sizes of the activations, each >= 1.
+ * @param inputs Score-CAM: the model's inputs, batch x input_channels x input
+ *        positions floats in the handle's layout; Ablation-CAM ignores it
+ *        (may be NULL).
+ * @param input_channels Score-CAM: channels of the inputs, >= 1; ignored by
+ *        Ablation-CAM.
+ * @param input_spatial Score-CAM: the @p ndim spatial sizes of the inputs,
+ *        each >= 1; ignored by Ablation-CAM (may be NULL).
+ * @param forward The model (see #trm_cam_forward_fn).
+ * @param opaque Passed to @p forward unchanged.
+ * @param out batch x trm_cam_output_size() floats: the maps in sample order,
+ *        each row-major; untouched on failure.
+ * @return #TRM_OK; #TRM_E_INVALID for NULL pointers, a handle of another
+ *         method, @p ndim outside 1..3, a zero size, or a callback that
+ *         returned non-zero (trm_last_error() names its value, the sample and
+ *         the channels); #TRM_E_MISMATCH when the output shape has another
+ *         rank than @p ndim; #TRM_E_OVERFLOW when a size does not fit in
+ *         memory sizes, or, without normalization, a map value exceeds the
+ *         float range; #TRM_E_NONFINITE for a NaN or an infinity in the
+ *         activations or inputs, or a non-finite score; #TRM_E_NOMEM when the
+ *         workspace cannot grow.
+ */
+TRM_API int trm_cam_compute_forward_f32(trm_cam *c, const float *activations, size_t batch, size_t channels,
+                                        size_t ndim, const size_t *spatial, const float *inputs,
+                                        size_t input_channels, const size_t *input_spatial,
+                                        trm_cam_forward_fn forward, void *opaque, float *out);
+
+/**
+ * @brief The channel weights w_k of #TRM_CAM_SCORECAM or #TRM_CAM_ABLATIONCAM
+ *        (see trm_cam_compute_forward_f32()), before the map is formed.
+ * @param c A #TRM_CAM_SCORECAM or #TRM_CAM_ABLATIONCAM calculator.
+ * @param activations batch x channels x positions floats in the handle's layout.
+ * @param batch Number of samples N, >= 1.
+ * @param channels Number of channels C, >= 1.
+ * @param ndim Number of spatial axes, 1..3.
+ * @param spatial The @p ndim spatial sizes of the activations, each >= 1.
+ * @param inputs Score-CAM's model inputs (see trm_cam_compute_forward_f32()).
+ * @param input_channels Score-CAM's input channels.
+ * @param input_spatial Score-CAM's input spatial sizes.
+ * @param forward The model.
+ * @param opaque Passed to @p forward unchanged.
+ * @param weights batch x channels floats, row-major; untouched on failure.
+ * @return As trm_cam_compute_forward_f32(), with #TRM_E_OVERFLOW also for a
+ *         weight beyond the float range.
+ */
+TRM_API int trm_cam_forward_weights_f32(trm_cam *c, const float *activations, size_t batch, size_t channels,
+                                        size_t ndim, const size_t *spatial, const float *inputs,
+                                        size_t input_channels, const size_t *input_spatial,
+                                        trm_cam_forward_fn forward, void *opaque, float *weights);
+
+/**
  * @brief Map values to RGB colors.
  *
  * A value v is clamped to [0, 1] and looked up at index i = floor(255 v) of a
@@ -239,7 +404,9 @@ TRM_API int trm_cam_weights_f32(trm_cam *c, const float *activations, const floa
  * g = clip(min(4x - 0.5, 3.5 - 4x)), b = clip(min(4x + 0.5, 2.5 - 4x)), each
  * clipped to [0, 1], times 255 and rounded half to even; at i = 159 blue is 1
  * (not 2) as in OpenCV, whose table stores 2.5 - 4 * 159 / 255 just below
- * 1.5 / 255. VIRIDIS and INFERNO are matplotlib's tables times 255, rounded.
+ * 1.5 / 255. VIRIDIS, INFERNO and TURBO are matplotlib's tables times 255,
+ * rounded to nearest (turbo is Google's colormap, its data under the Apache
+ * License 2.0, as matplotlib ships it).
  * @param values @p n values.
  * @param n Number of values; 0 writes nothing.
  * @param colormap One of the TRM_COLORMAP_* values.

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cam-forward-private.h"
 #include "cam-private.h"
 #include "common-private.h"
 #include "eigen-private.h"
@@ -53,7 +54,8 @@ struct trm_cam {
     int method;                /* TRM_CAM_*, fixed at creation */
     int layout;                /* TRM_LAYOUT_CHANNELS_FIRST or TRM_LAYOUT_CHANNELS_LAST */
     int relu;                  /* 0 or 1 */
-    int normalize;             /* TRM_CAM_NORMALIZE_NONE or TRM_CAM_NORMALIZE_MINMAX */
+    int normalize;             /* TRM_CAM_NORMALIZE_NONE, _MINMAX or _MINMAX_AFTER_RESIZE */
+    size_t forward_batch;      /* >= 1: tensors per forward callback call (Score-CAM, Ablation-CAM) */
     size_t out_ndim;           /* 0: maps keep the feature resolution; else 1 .. MAX_DIMS */
     size_t out_dims[MAX_DIMS]; /* the first out_ndim are >= 1, their product times
                                   sizeof(float) fits in size_t */
@@ -71,6 +73,14 @@ typedef struct shape {
     size_t out_dims[MAX_DIMS]; /* the handle's output shape, or dims */
     size_t out_n;              /* floats per output map */
     bool resize;               /* out_dims differ from dims */
+    /* The forward calls' extra shapes (trm_cam_compute_forward_f32 only). */
+    size_t in_channels;        /* Score-CAM: channels of the model's input */
+    size_t in_dims[MAX_DIMS];  /* Score-CAM: its spatial sizes, each >= 1 */
+    size_t in_n;               /* Score-CAM: their product */
+    size_t in_per_sample;      /* Score-CAM: in_channels * in_n */
+    bool upsample;             /* Score-CAM: in_dims differ from dims */
+    size_t item;               /* floats of one tensor handed to the forward callback */
+    size_t per_call;           /* tensors per callback call: min(forward_batch, channels) */
 } shape;
 
 /* Pointers into the handle's workspace for one call; members a call does not
@@ -88,13 +98,29 @@ typedef struct workspace {
     float *scratch[2];        /* resize intermediates */
     size_t n_lerps, scratch_floats;
     trm__resample resample;
+    /* forward calls only */
+    float *batch_in;          /* per_call x item floats for the callback */
+    float *scores;            /* channels + 1 floats: one sample's scores, then Ablation's original */
+    float *mask;              /* Score: in_n, one channel upsampled and normalized */
+    double *channel;          /* Score: n, one activation channel */
+    trm__lerp *up_lerps;      /* Score: the upsampling tables (align_corners=True) */
+    float *up_scratch[2];
+    size_t n_up_lerps, up_scratch_floats;
+    trm__resample upsample;
 } workspace;
 
 /* ---- options ----------------------------------------------------------------- */
 
 static bool known_method(int method)
 {
-    return method >= TRM_CAM_GRADCAM && method <= TRM_CAM_EIGENGRADCAM;
+    return method >= TRM_CAM_GRADCAM && method <= TRM_CAM_ABLATIONCAM;
+}
+
+/* Score-CAM and Ablation-CAM run the model through a callback instead of
+ * reading gradients. */
+static bool forward_method(int method)
+{
+    return method == TRM_CAM_SCORECAM || method == TRM_CAM_ABLATIONCAM;
 }
 
 static bool weighting_method(int method)
@@ -239,6 +265,21 @@ static bool lay_out(const trm_cam *c, const shape *sh, bool maps_out, char *base
         ws->scratch[0] = carve(&cv, ws->scratch_floats, 1, sizeof(float));
         ws->scratch[1] = carve(&cv, ws->scratch_floats, 1, sizeof(float));
     }
+    if (forward_method(c->method)) {
+        ws->batch_in = carve(&cv, sh->per_call, sh->item, sizeof(float));
+        ws->scores = carve(&cv, channels + 1, 1, sizeof(float)); /* fits: channels * n floats do */
+    }
+    if (c->method == TRM_CAM_SCORECAM) {
+        ws->mask = carve(&cv, sh->in_n, 1, sizeof(float));
+        ws->channel = carve(&cv, n, 1, sizeof(double));
+        if (sh->upsample) {
+            if (!trm__resample_sizes(sh->ndim, sh->dims, sh->in_dims, &ws->n_up_lerps, &ws->up_scratch_floats))
+                return false;
+            ws->up_lerps = carve(&cv, ws->n_up_lerps, 1, sizeof(trm__lerp));
+            ws->up_scratch[0] = carve(&cv, ws->up_scratch_floats, 1, sizeof(float));
+            ws->up_scratch[1] = carve(&cv, ws->up_scratch_floats, 1, sizeof(float));
+        }
+    }
     *size = cv.size;
     return !cv.overflow;
 }
@@ -263,6 +304,9 @@ static int reserve(const char *func, trm_cam *c, const shape *sh, bool maps_out,
     if (sh->resize)
         trm__resample_plan(&ws->resample, sh->ndim, sh->dims, sh->out_dims, ws->lerps, ws->scratch[0],
                            ws->scratch[1]);
+    if (c->method == TRM_CAM_SCORECAM && sh->upsample)
+        trm__resample_plan_corners(&ws->upsample, sh->ndim, sh->dims, sh->in_dims, ws->up_lerps,
+                                   ws->up_scratch[0], ws->up_scratch[1]);
     return TRM_OK;
 }
 
@@ -939,43 +983,273 @@ static int check_float_range(const char *func, const shape *sh, const double *ma
  * is finite here, so plain comparisons replace fmin/fmax, which GCC calls in
  * libm (NaN rules) instead of inlining; one running minimum and maximum per
  * lane let the scan vectorize (a single pair is a chain of dependent
- * compares, 8% of a 1-D Grad-CAM). */
-KERNEL void normalize_minmax(double *map, size_t n)
-{
-    double low[LANES], high[LANES];
-    for (size_t k = 0; k < LANES; k++)
-        low[k] = high[k] = map[0];
-    size_t i = 0;
-    for (; i + LANES <= n; i += LANES) {
-        LANE_LOOP
-        for (size_t k = 0; k < LANES; k++) {
-            low[k] = map[i + k] < low[k] ? map[i + k] : low[k];
-            high[k] = map[i + k] > high[k] ? map[i + k] : high[k];
-        }
+ * compares, 8% of a 1-D Grad-CAM). The double variant normalizes the raw
+ * maps; the float one renormalizes a resized map in float arithmetic, as
+ * scale_cam_image does on pytorch-grad-cam's float32 maps. */
+#define DEFINE_NORMALIZE_MINMAX(name, type)                                       \
+    KERNEL void name(type *map, size_t n)                                         \
+    {                                                                             \
+        type low[LANES], high[LANES];                                             \
+        for (size_t k = 0; k < LANES; k++)                                        \
+            low[k] = high[k] = map[0];                                            \
+        size_t i = 0;                                                             \
+        for (; i + LANES <= n; i += LANES) {                                      \
+            LANE_LOOP                                                             \
+            for (size_t k = 0; k < LANES; k++) {                                  \
+                low[k] = map[i + k] < low[k] ? map[i + k] : low[k];               \
+                high[k] = map[i + k] > high[k] ? map[i + k] : high[k];            \
+            }                                                                     \
+        }                                                                         \
+        for (size_t k = 0; i < n; i++, k++) {                                     \
+            low[k] = map[i] < low[k] ? map[i] : low[k];                           \
+            high[k] = map[i] > high[k] ? map[i] : high[k];                        \
+        }                                                                         \
+        for (size_t k = 1; k < LANES; k++) {                                      \
+            low[0] = low[k] < low[0] ? low[k] : low[0];                           \
+            high[0] = high[k] > high[0] ? high[k] : high[0];                      \
+        }                                                                         \
+        type range = (type)((double)(high[0] - low[0]) + MINMAX_EPS);              \
+        for (i = 0; i < n; i++)                                                   \
+            map[i] = (map[i] - low[0]) / range;                                   \
     }
-    for (size_t k = 0; i < n; i++, k++) {
-        low[k] = map[i] < low[k] ? map[i] : low[k];
-        high[k] = map[i] > high[k] ? map[i] : high[k];
-    }
-    for (size_t k = 1; k < LANES; k++) {
-        low[0] = low[k] < low[0] ? low[k] : low[0];
-        high[0] = high[k] > high[0] ? high[k] : high[0];
-    }
-    double range = high[0] - low[0] + MINMAX_EPS;
-    for (i = 0; i < n; i++)
-        map[i] = (map[i] - low[0]) / range;
-}
+
+DEFINE_NORMALIZE_MINMAX(normalize_minmax, double)
+DEFINE_NORMALIZE_MINMAX(normalize_minmax_f32, float)
 
 TRM__DISPATCH static void finish_map(const trm_cam *c, const shape *sh, const workspace *ws, double *map, float *dst)
 {
-    if (c->normalize == TRM_CAM_NORMALIZE_MINMAX)
+    /* pytorch-grad-cam's order, MINMAX_AFTER_RESIZE: scale_cam_image(cam,
+     * target_size) normalizes and resizes each layer's map, and after the
+     * layers are averaged scale_cam_image(result) normalizes again. */
+    bool again = c->normalize == TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE;
+    if (c->normalize != TRM_CAM_NORMALIZE_NONE)
         normalize_minmax(map, sh->n);
     if (sh->resize) {
         trm__resample_f32(&ws->resample, map, dst);
+        if (again)
+            normalize_minmax_f32(dst, sh->out_n);
         return;
     }
     for (size_t i = 0; i < sh->n; i++)
         dst[i] = (float)map[i];
+    if (again)
+        normalize_minmax_f32(dst, sh->n);
+}
+
+/* ---- Score-CAM and Ablation-CAM ------------------------------------------------------ */
+
+/* The shapes of a forward call: the activations' as for the other methods,
+ * then Score-CAM's inputs and the tensors and batches of the callback. */
+static int check_forward_call(const char *func, const trm_cam *c, size_t batch, size_t channels, size_t ndim,
+                              const size_t *spatial, size_t input_channels, const size_t *input_spatial,
+                              bool maps_out, shape *sh)
+{
+    size_t floats, bytes;
+    int rc = check_call(func, c, batch, channels, ndim, spatial, maps_out, sh);
+    if (rc != TRM_OK)
+        return rc;
+    sh->in_channels = 0;
+    sh->in_n = 0;
+    sh->in_per_sample = 0;
+    sh->upsample = false;
+    sh->item = sh->per_sample;
+    if (c->method == TRM_CAM_SCORECAM) {
+        if (input_channels == 0)
+            return trm__fail(TRM_E_INVALID, func, "input_channels is 0");
+        sh->in_channels = input_channels;
+        sh->in_n = 1;
+        for (size_t k = 0; k < ndim; k++) {
+            if (input_spatial[k] == 0)
+                return trm__fail(TRM_E_INVALID, func, "input_spatial[%zu] is 0", k);
+            sh->in_dims[k] = input_spatial[k];
+            sh->upsample |= input_spatial[k] != spatial[k];
+        }
+        for (size_t k = 0; k < ndim; k++)
+            if (trm__mul_overflows(sh->in_n, input_spatial[k], &sh->in_n) ||
+                trm__mul_overflows(sh->in_n, sizeof(double), &bytes))
+                return trm__fail(TRM_E_OVERFLOW, func, "the input sizes up to input_spatial[%zu] = %zu overflow "
+                                 "size_t", k, input_spatial[k]);
+        if (trm__mul_overflows(input_channels, sh->in_n, &sh->in_per_sample) ||
+            trm__mul_overflows(batch, sh->in_per_sample, &floats) ||
+            trm__mul_overflows(floats, sizeof(float), &bytes))
+            return trm__fail(TRM_E_OVERFLOW, func, "%zu inputs of %zu channels x %zu positions overflow size_t",
+                             batch, input_channels, sh->in_n);
+        sh->item = sh->in_per_sample;
+    }
+    sh->per_call = c->forward_batch < channels ? c->forward_batch : channels;
+    return TRM_OK;
+}
+
+/* Names the first non-finite value of a tensor of `batch` samples of
+ * channels x positions of the given spatial shape. */
+static int report_tensor_nonfinite(const char *func, const trm_cam *c, const char *name, const float *x,
+                                   size_t batch, size_t channels, size_t ndim, const size_t *dims)
+{
+    shape where_sh = { .ndim = ndim, .n = 1 };
+    for (size_t k = 0; k < ndim; k++) {
+        where_sh.dims[k] = dims[k];
+        where_sh.n *= dims[k];
+    }
+    size_t per_sample = channels * where_sh.n;
+    for (size_t i = 0; i < batch * per_sample; i++) {
+        if (!trm__not_finite_f32(x[i]))
+            continue;
+        size_t s = i / per_sample, within = i % per_sample, channel, position;
+        if (c->layout == TRM_LAYOUT_CHANNELS_FIRST) {
+            channel = within / where_sh.n;
+            position = within % where_sh.n;
+        } else {
+            channel = within % channels;
+            position = within / channels;
+        }
+        char where[80];
+        format_position(where, sizeof where, &where_sh, position);
+        return trm__fail(TRM_E_NONFINITE, func, "%s[%zu] = %g is not finite (sample %zu, channel %zu, "
+                         "position %s)", name, i, (double)x[i], s, channel, where);
+    }
+    return TRM_OK;
+}
+
+/* Calls the model on `count` tensors and checks what it gives back; `what`
+ * says which tensors they were, for the message. */
+static int call_forward(const char *func, trm_cam_forward_fn forward, void *opaque, size_t sample,
+                        const float *tensors, size_t count, float *scores, size_t first_channel, bool original)
+{
+    int status = forward(opaque, sample, tensors, count, scores);
+    char what[96];
+    if (original)
+        snprintf(what, sizeof what, "sample %zu, the unablated activations", sample);
+    else
+        snprintf(what, sizeof what, "sample %zu, channels %zu to %zu", sample, first_channel,
+                 first_channel + count - 1);
+    if (status != 0)
+        return trm__fail(TRM_E_INVALID, func, "the forward callback returned %d for %s", status, what);
+    for (size_t j = 0; j < count; j++)
+        if (trm__not_finite_f32(scores[j]))
+            return trm__fail(TRM_E_NONFINITE, func, "the forward callback gave the score %g for %s (%s %zu)",
+                             (double)scores[j], what, original ? "tensor" : "channel",
+                             original ? j : first_channel + j);
+    return TRM_OK;
+}
+
+/* Score-CAM's masked input for channel k of the sample at offset `at`:
+ * the channel upsampled to the input's shape, min-max normalized, times
+ * every input channel. */
+static void scorecam_tensor(const trm_cam *c, const shape *sh, const float *a, size_t at, const float *input,
+                            size_t k, workspace *ws, float *dst)
+{
+    trm__channel_to_double(a + at, c->layout, sh->channels, sh->n, k, ws->channel);
+    if (sh->upsample)
+        trm__resample_f32(&ws->upsample, ws->channel, ws->mask);
+    else
+        for (size_t i = 0; i < sh->n; i++)
+            ws->mask[i] = (float)ws->channel[i];
+    trm__scorecam_mask(ws->mask, sh->in_n);
+    trm__mask_input(input, ws->mask, c->layout, sh->in_channels, sh->in_n, dst);
+}
+
+/* The channel weights of sample s from the model's scores on its perturbed
+ * tensors, in batches of sh->per_call. */
+static int forward_weights(const char *func, const trm_cam *c, const shape *sh, const float *a,
+                           const float *inputs, trm_cam_forward_fn forward, void *opaque, size_t s,
+                           workspace *ws, double *w)
+{
+    size_t channels = sh->channels, at = s * sh->per_sample;
+    float ablated = 0.0f;
+    int rc;
+    if (c->method == TRM_CAM_ABLATIONCAM) {
+        memcpy(ws->batch_in, a + at, sh->per_sample * sizeof(float));
+        if ((rc = call_forward(func, forward, opaque, s, ws->batch_in, 1, ws->scores + channels, 0, true)) != TRM_OK)
+            return rc;
+        ablated = trm__ablation_value(a + at, sh->per_sample);
+    }
+    for (size_t start = 0; start < channels; start += sh->per_call) {
+        size_t count = channels - start < sh->per_call ? channels - start : sh->per_call;
+        for (size_t j = 0; j < count; j++) {
+            float *dst = ws->batch_in + j * sh->item;
+            if (c->method == TRM_CAM_SCORECAM)
+                scorecam_tensor(c, sh, a, at, inputs + s * sh->in_per_sample, start + j, ws, dst);
+            else
+                trm__ablate_channel(a + at, c->layout, channels, sh->n, start + j, ablated, dst);
+        }
+        if ((rc = call_forward(func, forward, opaque, s, ws->batch_in, count, ws->scores + start, start, false)) !=
+            TRM_OK)
+            return rc;
+    }
+    if (c->method == TRM_CAM_SCORECAM)
+        trm__softmax_weights(ws->scores, channels, w);
+    else
+        trm__ablation_weights(ws->scores[channels], ws->scores, channels, w);
+    return TRM_OK;
+}
+
+/* map = sum over channels of w_k A_k for the sample at offset `at`. */
+TRM__DISPATCH static void forward_map(const trm_cam *c, const shape *sh, const float *a, size_t at,
+                                      const double *w, double *map)
+{
+    if (weights_bounded(w, sh->channels))
+        channel_map(OP_WEIGHTED, c->layout, NULL, a, at, w, sh->channels, sh->n, map);
+    else
+        channel_map(OP_WEIGHTED_LARGE, c->layout, NULL, a, at, w, sh->channels, sh->n, map);
+}
+
+/* Both forward entry points: validation, then the weights of every sample
+ * (the only part that calls the model), then maps or weights out. */
+static int compute_forward(const char *func, trm_cam *c, const float *activations, size_t batch, size_t channels,
+                           size_t ndim, const size_t *spatial, const float *inputs, size_t input_channels,
+                           const size_t *input_spatial, trm_cam_forward_fn forward, void *opaque, bool maps_out,
+                           float *out)
+{
+    shape sh;
+    workspace ws;
+    TRM_REQUIRE_IN(func, c);
+    if (!forward_method(c->method))
+        return trm__fail(TRM_E_INVALID, func, "method %d reads gradients (only SCORECAM and ABLATIONCAM run "
+                         "a forward callback): use trm_cam_%s_f32", c->method, maps_out ? "compute" : "weights");
+    TRM_REQUIRE_IN(func, activations);
+    TRM_REQUIRE_IN(func, spatial);
+    if (c->method == TRM_CAM_SCORECAM) {
+        TRM_REQUIRE_IN(func, inputs);
+        TRM_REQUIRE_IN(func, input_spatial);
+    }
+    TRM_REQUIRE_IN(func, forward);
+    TRM_REQUIRE_IN(func, out);
+    int rc = check_forward_call(func, c, batch, channels, ndim, spatial, input_channels, input_spatial, maps_out,
+                                &sh);
+    if (rc == TRM_OK)
+        rc = report_tensor_nonfinite(func, c, "activations", activations, batch, channels, ndim, spatial);
+    if (rc == TRM_OK && c->method == TRM_CAM_SCORECAM)
+        rc = report_tensor_nonfinite(func, c, "inputs", inputs, batch, input_channels, ndim, input_spatial);
+    if (rc == TRM_OK)
+        rc = reserve(func, c, &sh, maps_out, &ws);
+    if (rc != TRM_OK)
+        return rc;
+    for (size_t s = 0; s < batch; s++) {
+        double *w = maps_out ? ws.w : ws.maps + s * channels;
+        if ((rc = forward_weights(func, c, &sh, activations, inputs, forward, opaque, s, &ws, w)) != TRM_OK)
+            return rc;
+        if (!maps_out)
+            continue;
+        double *map = ws.maps + s * sh.n;
+        forward_map(c, &sh, activations, s * sh.per_sample, w, map);
+        if (c->relu)
+            for (size_t i = 0; i < sh.n; i++)
+                map[i] = relu(map[i]);
+        if (c->normalize == TRM_CAM_NORMALIZE_NONE && (rc = check_float_range(func, &sh, map, s)) != TRM_OK)
+            return rc;
+    }
+    if (!maps_out) {
+        for (size_t i = 0; i < batch * channels; i++)
+            if (!(fabs(ws.maps[i]) <= FLT_MAX))
+                return trm__fail(TRM_E_OVERFLOW, func, "the weight %g of sample %zu, channel %zu exceeds the "
+                                 "float range", ws.maps[i], i / channels, i % channels);
+        for (size_t i = 0; i < batch * channels; i++)
+            out[i] = (float)ws.maps[i];
+        return TRM_OK;
+    }
+    for (size_t s = 0; s < batch; s++)
+        finish_map(c, &sh, &ws, ws.maps + s * sh.n, out + s * sh.out_n);
+    return TRM_OK;
 }
 
 /* ---- public functions ---------------------------------------------------------------- */
@@ -995,7 +1269,9 @@ int trm_cam_new(trm_cam **out, int method, const trm_allocator *alloc)
                     .method = method,
                     .layout = TRM_LAYOUT_CHANNELS_FIRST,
                     .relu = 1,
-                    .normalize = TRM_CAM_NORMALIZE_MINMAX };
+                    .normalize = TRM_CAM_NORMALIZE_MINMAX,
+                    /* pytorch-grad-cam's defaults: ScoreCAM batches 16, AblationCAM 32 */
+                    .forward_batch = method == TRM_CAM_ABLATIONCAM ? 32 : 16 };
     *out = c;
     return TRM_OK;
 }
@@ -1030,7 +1306,8 @@ int trm_cam_set_relu(trm_cam *c, int enabled)
 int trm_cam_set_normalize(trm_cam *c, int mode)
 {
     TRM_REQUIRE(c);
-    if (mode != TRM_CAM_NORMALIZE_NONE && mode != TRM_CAM_NORMALIZE_MINMAX)
+    if (mode != TRM_CAM_NORMALIZE_NONE && mode != TRM_CAM_NORMALIZE_MINMAX &&
+        mode != TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE)
         return TRM_FAIL(TRM_E_INVALID, "unknown normalization %d", mode);
     c->normalize = mode;
     return TRM_OK;
@@ -1075,6 +1352,9 @@ int trm_cam_compute_f32(trm_cam *c, const float *activations, const float *gradi
     shape sh;
     workspace ws;
     TRM_REQUIRE(c);
+    if (forward_method(c->method))
+        return TRM_FAIL(TRM_E_INVALID, "method %d runs the model through a forward callback: use "
+                        "trm_cam_compute_forward_f32", c->method);
     TRM_REQUIRE(activations);
     if (reads_gradients(c->method))
         TRM_REQUIRE(gradients);
@@ -1129,4 +1409,31 @@ int trm_cam_weights_f32(trm_cam *c, const float *activations, const float *gradi
     for (size_t i = 0; i < batch * channels; i++)
         weights[i] = (float)ws.maps[i];
     return TRM_OK;
+}
+
+int trm_cam_set_forward_batch(trm_cam *c, size_t batch_size)
+{
+    TRM_REQUIRE(c);
+    if (batch_size == 0)
+        return TRM_FAIL(TRM_E_INVALID, "batch_size is 0");
+    c->forward_batch = batch_size;
+    return TRM_OK;
+}
+
+int trm_cam_compute_forward_f32(trm_cam *c, const float *activations, size_t batch, size_t channels, size_t ndim,
+                                const size_t *spatial, const float *inputs, size_t input_channels,
+                                const size_t *input_spatial, trm_cam_forward_fn forward, void *opaque,
+                                float *out)
+{
+    return compute_forward(__func__, c, activations, batch, channels, ndim, spatial, inputs, input_channels,
+                           input_spatial, forward, opaque, true, out);
+}
+
+int trm_cam_forward_weights_f32(trm_cam *c, const float *activations, size_t batch, size_t channels, size_t ndim,
+                                const size_t *spatial, const float *inputs, size_t input_channels,
+                                const size_t *input_spatial, trm_cam_forward_fn forward, void *opaque,
+                                float *weights)
+{
+    return compute_forward(__func__, c, activations, batch, channels, ndim, spatial, inputs, input_channels,
+                           input_spatial, forward, opaque, false, weights);
 }

@@ -24,6 +24,7 @@ static color_table table_of(int colormap)
     case TRM_COLORMAP_VIRIDIS: return viridis_table;
     case TRM_COLORMAP_INFERNO: return inferno_table;
     case TRM_COLORMAP_GRAY: return gray_table;
+    case TRM_COLORMAP_TURBO: return turbo_table;
     default: return NULL;
     }
 }

@@ -38,6 +38,11 @@ bool trm__resample_sizes(size_t ndim, const size_t *in, const size_t *out, size_
 void trm__resample_plan(trm__resample *r, size_t ndim, const size_t *in, const size_t *out, trm__lerp *lerps,
                         float *scratch_a, float *scratch_b);
 
+/* The same with PyTorch's align_corners=True: the first and last samples of
+ * each axis map onto each other (Score-CAM upsamples with it). */
+void trm__resample_plan_corners(trm__resample *r, size_t ndim, const size_t *in, const size_t *out,
+                                trm__lerp *lerps, float *scratch_a, float *scratch_b);
+
 /* Resizes src (the product of in[] values) into dst (the product of out[]);
  * the map is rounded to float first and interpolated in float, as PyTorch
  * interpolates float tensors. */

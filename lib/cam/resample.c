@@ -13,12 +13,16 @@
 
 /* PyTorch (area_pixel_compute_source_index, then the linear kernels) reads
  * output j at x = (j + 0.5) n/m - 0.5 raised to 0 when negative; at or beyond
- * n - 1 both taps are n - 1. Taking frac = 0 there gives the same value. */
-static void fill_table(trm__lerp *table, size_t n, size_t m)
+ * n - 1 both taps are n - 1. Taking frac = 0 there gives the same value.
+ * With align_corners=True (Score-CAM's UpsamplingBilinear2d) it reads
+ * x = j (n - 1)/(m - 1) instead, and x = 0 for a single output. */
+static void fill_table(trm__lerp *table, size_t n, size_t m, bool align_corners)
 {
     double scale = (double)n / (double)m;
+    if (align_corners)
+        scale = m > 1 ? (double)(n - 1) / (double)(m - 1) : 0.0;
     for (size_t j = 0; j < m; j++) {
-        double x = ((double)j + 0.5) * scale - 0.5;
+        double x = align_corners ? (double)j * scale : ((double)j + 0.5) * scale - 0.5;
         if (x < 0.0)
             x = 0.0;
         size_t lo = (size_t)x; /* x < n, so this fits */
@@ -61,8 +65,8 @@ bool trm__resample_sizes(size_t ndim, const size_t *in, const size_t *out, size_
     return true;
 }
 
-void trm__resample_plan(trm__resample *r, size_t ndim, const size_t *in, const size_t *out, trm__lerp *lerps,
-                        float *scratch_a, float *scratch_b)
+static void plan(trm__resample *r, size_t ndim, const size_t *in, const size_t *out, trm__lerp *lerps,
+                 float *scratch_a, float *scratch_b, bool align_corners)
 {
     r->ndim = ndim;
     r->scratch[0] = scratch_a;
@@ -74,9 +78,21 @@ void trm__resample_plan(trm__resample *r, size_t ndim, const size_t *in, const s
         if (in[k] == out[k])
             continue;
         r->table[k] = lerps;
-        fill_table(lerps, in[k], out[k]);
+        fill_table(lerps, in[k], out[k], align_corners);
         lerps += out[k];
     }
+}
+
+void trm__resample_plan(trm__resample *r, size_t ndim, const size_t *in, const size_t *out, trm__lerp *lerps,
+                        float *scratch_a, float *scratch_b)
+{
+    plan(r, ndim, in, out, lerps, scratch_a, scratch_b, false);
+}
+
+void trm__resample_plan_corners(trm__resample *r, size_t ndim, const size_t *in, const size_t *out,
+                                trm__lerp *lerps, float *scratch_a, float *scratch_b)
+{
+    plan(r, ndim, in, out, lerps, scratch_a, scratch_b, true);
 }
 
 /* One axis: src is (outer, n, inner), dst (outer, m, inner). Along the last

@@ -247,6 +247,52 @@ def test_cam_resize_is_torchs_interpolate(tmp_path):
     np.testing.assert_allclose(got, big, atol=2e-6)
 
 
+def test_cam_normalize_after_resize_is_pytorch_grad_cams_order(tmp_path):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(15)
+    a = rng.standard_normal((2, 4, 5, 6)).astype(np.float32)
+    g = rng.standard_normal((2, 4, 5, 6)).astype(np.float32)
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "g.npy", g)
+    ok("cam", "--activations", tmp_path / "a.npy", "--gradients", tmp_path / "g.npy", "--size", "17x13",
+       "--normalize-after-resize", "-o", tmp_path / "m.npy")
+    small = torch.from_numpy(gradcam_numpy(a.astype(np.float64), g)[:, None].astype(np.float32))
+    big = torch.nn.functional.interpolate(small, size=(17, 13), mode="bilinear", align_corners=False)[:, 0].numpy()
+    low = big.min(axis=(1, 2), keepdims=True)
+    want = (big - low) / (big.max(axis=(1, 2), keepdims=True) - low + 1e-7)
+    got = np.load(tmp_path / "m.npy")
+    np.testing.assert_allclose(got, want, atol=2e-6)
+    assert got.max(axis=(1, 2)).min() >= 1 - 1e-6
+    result = run("cam", "--activations", tmp_path / "a.npy", "--gradients", tmp_path / "g.npy",
+                 "--normalize-after-resize", "--no-normalize", "-o", tmp_path / "x.npy")
+    assert result.returncode == 64
+    assert "--normalize-after-resize and --no-normalize contradict each other" in result.stderr
+    assert not (tmp_path / "x.npy").exists()
+
+
+def test_cam_png_turbo_is_matplotlibs(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    matplotlib = pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(4)
+    a = rng.random((1, 3, 6, 5)).astype(np.float32)
+    g = rng.random((1, 3, 6, 5)).astype(np.float32)
+    np.save(tmp_path / "a.npy", a)
+    np.save(tmp_path / "g.npy", g)
+    result = run("cam", "--activations", tmp_path / "a.npy", "--gradients", tmp_path / "g.npy",
+                 "--colormap", "turbo", "--png", tmp_path / "t.png")
+    if result.returncode == 64 and "without PNG" in result.stderr:
+        pytest.skip("built without libpng")
+    assert result.returncode == 0, result.stderr
+    cam = gradcam_numpy(a.astype(np.float64), g)[0].astype(np.float32)
+    table = np.rint(255 * np.array(matplotlib.colormaps["turbo"].colors)).astype(np.uint8)
+    want = table[np.floor(255 * np.clip(cam.astype(np.float64), 0, 1)).astype(int)]
+    np.testing.assert_array_equal(np.asarray(Image.open(tmp_path / "t.png").convert("RGB")), want)
+    result = run("cam", "--activations", tmp_path / "a.npy", "--gradients", tmp_path / "g.npy",
+                 "--colormap", "plasma", "--png", tmp_path / "p.png")
+    assert result.returncode == 64
+    assert "--colormap: expected jet, viridis, inferno, gray or turbo, found 'plasma'" in result.stderr
+
+
 def test_cam_png_heatmap_and_overlay_decode_to_the_formula(tmp_path):
     Image = pytest.importorskip("PIL.Image")
     rng = np.random.default_rng(2)

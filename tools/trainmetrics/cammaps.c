@@ -107,7 +107,9 @@ int cam_tensors_maps(const struct cam_tensors *t, const struct cam_settings *s, 
     if (!status)
         status = trm_cam_set_relu(cam, s->relu);
     if (!status)
-        status = trm_cam_set_normalize(cam, s->normalize ? TRM_CAM_NORMALIZE_MINMAX : TRM_CAM_NORMALIZE_NONE);
+        status = trm_cam_set_normalize(cam, !s->normalize               ? TRM_CAM_NORMALIZE_NONE
+                                            : s->normalize_after_resize ? TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE
+                                                                        : TRM_CAM_NORMALIZE_MINMAX);
     if (!status && s->out_ndim)
         status = trm_cam_set_output_shape(cam, s->out_ndim, s->out_dims);
     if (!status)

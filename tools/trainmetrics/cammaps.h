@@ -22,6 +22,7 @@ void cam_tensors_free(struct cam_tensors *t);
 struct cam_settings {
     int method;
     bool relu, normalize;
+    bool normalize_after_resize; /* pytorch-grad-cam's order: normalize, resize, normalize */
     size_t out_ndim, out_dims[3]; /* 0: the feature resolution */
 };
 

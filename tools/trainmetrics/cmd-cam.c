@@ -13,8 +13,9 @@
 
 static int colormap_by_name(const char *name)
 {
-    static const char *const names[] = { "jet", "viridis", "inferno", "gray" };
-    static const int maps[] = { TRM_COLORMAP_JET, TRM_COLORMAP_VIRIDIS, TRM_COLORMAP_INFERNO, TRM_COLORMAP_GRAY };
+    static const char *const names[] = { "jet", "viridis", "inferno", "gray", "turbo" };
+    static const int maps[] = { TRM_COLORMAP_JET, TRM_COLORMAP_VIRIDIS, TRM_COLORMAP_INFERNO, TRM_COLORMAP_GRAY,
+                                TRM_COLORMAP_TURBO };
     for (size_t i = 0; i < sizeof names / sizeof *names; i++)
         if (strcmp(names[i], name) == 0)
             return maps[i];
@@ -84,7 +85,7 @@ static int print_bands(const float *maps, size_t batch, size_t length, const cha
 int command_cam(int argc, char **argv)
 {
     enum { ACTIVATIONS = 256, GRADIENTS, METHOD, LAYOUT, SIZE, NO_RELU, NO_NORMALIZE, PNG, IMAGE, SAMPLE, COLORMAP,
-           AXIS, IMAGE_WEIGHT };
+           AXIS, IMAGE_WEIGHT, NORMALIZE_AFTER_RESIZE };
     static const struct option options[] = {
         { "activations", required_argument, NULL, ACTIVATIONS },
         { "gradients", required_argument, NULL, GRADIENTS },
@@ -93,6 +94,7 @@ int command_cam(int argc, char **argv)
         { "size", required_argument, NULL, SIZE },
         { "no-relu", no_argument, NULL, NO_RELU },
         { "no-normalize", no_argument, NULL, NO_NORMALIZE },
+        { "normalize-after-resize", no_argument, NULL, NORMALIZE_AFTER_RESIZE },
         { "output", required_argument, NULL, 'o' },
         { "png", required_argument, NULL, PNG },
         { "image", required_argument, NULL, IMAGE },
@@ -133,6 +135,7 @@ int command_cam(int argc, char **argv)
             break;
         case NO_RELU: s.relu = false; break;
         case NO_NORMALIZE: s.normalize = false; break;
+        case NORMALIZE_AFTER_RESIZE: s.normalize_after_resize = true; break;
         case 'o': output = optarg; break;
         case PNG: png = optarg; break;
         case IMAGE: image_path = optarg; break;
@@ -146,7 +149,7 @@ int command_cam(int argc, char **argv)
             break;
         case COLORMAP:
             if ((colormap = colormap_by_name(optarg)) < 0)
-                status = usage_error("cam", "--colormap: expected jet, viridis, inferno or gray, found '%s'", optarg);
+                status = usage_error("cam", "--colormap: expected jet, viridis, inferno, gray or turbo, found '%s'", optarg);
             break;
         case AXIS: axis = optarg; break;
         case ':': status = usage_error("cam", "%s needs a value", argv[optind - 1]); break;
@@ -159,6 +162,8 @@ int command_cam(int argc, char **argv)
         return usage_error("cam", "unexpected argument '%s'", argv[optind]);
     if (!activations)
         return usage_error("cam", "--activations is required");
+    if (!s.normalize && s.normalize_after_resize)
+        return usage_error("cam", "--normalize-after-resize and --no-normalize contradict each other");
     if (!gradients && s.method != TRM_CAM_EIGENCAM)
         return usage_error("cam", "--gradients is required for every method but eigencam");
     if (image_path && !png)

@@ -23,7 +23,8 @@ static const struct {
       "overfitting verdict and best, onset and stop epochs of a training log", command_curves },
     { "cam",
       "cam --activations A.npy [--gradients G.npy] [--method NAME] [--layout channels-first|channels-last]\n"
-      "       [--size D[xD[xD]]] [--no-relu] [--no-normalize] [-o MAPS.npy] [--axis FILE]\n"
+      "       [--size D[xD[xD]]] [--no-relu] [--no-normalize | --normalize-after-resize]\n"
+      "       [-o MAPS.npy] [--axis FILE]\n"
       "       [--png OUT.png [--image IMG.png] [--image-weight W] [--sample I] [--colormap NAME]]",
       "class activation maps from a layer's activations and gradients", command_cam },
     { "page", "page RUN_DIR -o PAGE.html", "the Training Metrics page of a run directory, one self-contained HTML file",

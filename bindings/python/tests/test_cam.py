@@ -31,9 +31,14 @@ def test_gradcam_of_a_cnn_through_hooks():
         ref = torch.relu((g.mean(dim=(2, 3), keepdim=True) * a).sum(dim=1)).numpy()
         ref = F.interpolate(torch.from_numpy(minmax(ref))[:, None], size=(24, 24), mode="bilinear",
                             align_corners=False)[:, 0].numpy()
-    maps = tm.cam(a.numpy(), g.numpy(), "gradcam", output_shape=(24, 24))
+    # preset="trainmetrics": normalize, then resize (the C library's and CAM's order)
+    maps = tm.cam(a.numpy(), g.numpy(), "gradcam", preset="trainmetrics", output_shape=(24, 24))
     assert maps.shape == (2, 24, 24) and maps.dtype == np.float32
     np.testing.assert_allclose(maps, ref, rtol=0, atol=1e-5)
+    np.testing.assert_array_equal(tm.CAM("gradcam", output_shape=(24, 24))(a.numpy(), g.numpy()), maps)
+    # cam()'s default is pytorch-grad-cam's order: normalize, resize, normalize again
+    maps = tm.cam(a.numpy(), g.numpy(), "gradcam", output_shape=(24, 24))
+    np.testing.assert_allclose(maps, minmax(ref), rtol=0, atol=1e-5)
 
 
 @pytest.mark.parametrize("method", ["gradcam", "gradcam++", "xgradcam", "hirescam", "gradcam_elementwise",
@@ -74,7 +79,7 @@ def test_errors():
     with pytest.raises(tm.NonFiniteError, match=r"sample 0, channel 1, position \(2\)"):
         tm.cam(a, g)
     with pytest.raises(tm.InvalidArgumentError):
-        tm.CAM("scorecam")
+        tm.CAM("no_such_cam")
     with pytest.raises(tm.MismatchError):
         tm.cam(a, np.ones((1, 2, 4)))
     with pytest.raises(tm.InvalidArgumentError):

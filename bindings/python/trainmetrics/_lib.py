@@ -278,6 +278,15 @@ _PROTOTYPES.update({
     "trm_overfit_restore_value": (D, [H]),
 })
 
+# CAM (issue 15): Score-CAM and Ablation-CAM run the model through this callback:
+# int forward(void *opaque, size_t sample, const float *inputs, size_t n_inputs, float *scores).
+FORWARD_FN = C.CFUNCTYPE(C.c_int, C.c_void_p, SZ, C.POINTER(C.c_float), SZ, C.POINTER(C.c_float))
+_PROTOTYPES.update({
+    "trm_cam_set_forward_batch": (C.c_int, [H, SZ]),
+    "trm_cam_compute_forward_f32": (C.c_int, [H, VP, SZ, SZ, SZ, P(SZ), VP, SZ, P(SZ), FORWARD_FN, VP, VP]),
+    "trm_cam_forward_weights_f32": (C.c_int, [H, VP, SZ, SZ, SZ, P(SZ), VP, SZ, P(SZ), FORWARD_FN, VP, VP]),
+})
+
 lib, path = _load()
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

@@ -1,0 +1,136 @@
+# SPDX-License-Identifier: MIT
+"""The two output pipelines (trainmetrics' normalize -> resize and
+pytorch-grad-cam's normalize -> resize -> normalize), cam(preset=), and the
+turbo colormap, against NumPy/torch reimplementations and matplotlib."""
+import numpy as np
+import pytest
+
+import trainmetrics as tm
+
+torch = pytest.importorskip("torch")
+F = torch.nn.functional
+RNG = np.random.default_rng(15)
+
+
+def minmax_f32(img):
+    """scale_cam_image's normalization on a float32 map, in float32 as numpy does it."""
+    img = np.float32(img)
+    img = img - np.min(img)
+    return img / (1e-7 + np.max(img))
+
+
+def resize(img, size):
+    mode = {1: "linear", 2: "bilinear", 3: "trilinear"}[img.ndim]
+    return F.interpolate(torch.from_numpy(np.float32(img))[None, None], size=size, mode=mode,
+                         align_corners=False)[0, 0].numpy()
+
+
+def gradcam_raw(a, g):
+    w = g.mean(axis=tuple(range(2, a.ndim)), keepdims=True)
+    return np.maximum((w * a).sum(axis=1), 0).astype(np.float32)
+
+
+@pytest.mark.parametrize("shape,size", [((2, 5, 7, 7), (224, 224)), ((1, 4, 9, 6), (4, 3)),
+                                        ((2, 3, 11), (40,)), ((1, 3, 3, 4, 5), (7, 8, 9)),
+                                        ((2, 6, 8, 8), (16, 16)), ((1, 3, 8, 8), (8, 8))])
+def test_pytorch_grad_cam_order(shape, size):
+    a = RNG.standard_normal(shape).astype(np.float32)
+    g = RNG.standard_normal(shape).astype(np.float32)
+    raw = gradcam_raw(a, g)
+    want = np.stack([minmax_f32(resize(minmax_f32(m), size)) for m in raw])
+    got = tm.cam(a, g, "gradcam", output_shape=size)  # the default preset
+    np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
+    same = tm.CAM("gradcam", normalize="minmax_after_resize", output_shape=size)(a, g)
+    np.testing.assert_array_equal(got, same)
+    assert np.all(got.max(axis=tuple(range(1, got.ndim))) >= 1 - 1e-6)
+    assert got.min() == 0
+    # the trainmetrics order: one normalization at the feature resolution
+    old = np.stack([resize(minmax_f32(m), size) for m in raw])
+    np.testing.assert_allclose(tm.cam(a, g, "gradcam", preset="trainmetrics", output_shape=size), old,
+                               rtol=0, atol=2e-6)
+    np.testing.assert_array_equal(tm.cam(a, g, "gradcam", preset="trainmetrics", output_shape=size),
+                                  tm.CAM("gradcam", output_shape=size)(a, g))
+
+
+def test_upscaled_maps_peak_below_one_only_in_the_trainmetrics_order():
+    a = RNG.standard_normal((4, 8, 7, 7)).astype(np.float32)
+    g = RNG.standard_normal(a.shape).astype(np.float32)
+    ours = tm.cam(a, g, preset="trainmetrics", output_shape=(224, 224)).max(axis=(1, 2))
+    theirs = tm.cam(a, g, output_shape=(224, 224)).max(axis=(1, 2))
+    assert ours.min() < 0.999 and theirs.min() >= 1 - 1e-6
+
+
+def test_presets_and_options():
+    a = np.abs(RNG.standard_normal((1, 2, 3, 3)))
+    g = RNG.standard_normal(a.shape)
+    with pytest.raises(tm.InvalidArgumentError, match="preset must be one of"):
+        tm.cam(a, g, preset="keras")
+    with pytest.raises(tm.InvalidArgumentError, match="normalize must be one of"):
+        tm.CAM(normalize="twice")
+    # an explicit option wins over the preset's
+    np.testing.assert_array_equal(tm.cam(a, g, normalize=False), tm.CAM(normalize="none")(a, g))
+    np.testing.assert_array_equal(tm.cam(a, g, normalize=True), tm.CAM()(a, g))
+
+
+def emulate_cv2_resize_linear(img, out_h, out_w):
+    """cv2.resize(img, (out_w, out_h), interpolation=INTER_LINEAR) on a float32
+    image, transcribed from the formulas of OpenCV's imgproc/src/resize.cpp
+    (cv2 itself is not installed): scale = 1 / (dsize / ssize) in double,
+    fx = float((d + 0.5) scale - 0.5), sx = floor(fx), fx -= sx, clamped at both
+    borders, coefficients (1 - fx, fx) in float, rows then columns in float; an
+    exact 2x reduction is INTER_AREA, the 2x2 mean."""
+    h, w = img.shape
+    if out_h * 2 == h and out_w * 2 == w:
+        return np.float32(0.25) * (img[0::2, 0::2] + img[0::2, 1::2] + img[1::2, 0::2] + img[1::2, 1::2])
+
+    def taps(n, m):
+        scale = 1.0 / (m / n)
+        lo, hi, f = np.zeros(m, int), np.zeros(m, int), np.zeros(m, np.float32)
+        for d in range(m):
+            fx = np.float32((d + 0.5) * scale - 0.5)
+            sx = int(np.floor(fx))
+            fx = np.float32(fx - np.float32(sx))
+            if sx < 0:
+                fx, sx = np.float32(0), 0
+            if sx >= n - 1:
+                fx, sx = np.float32(0), n - 1
+            lo[d], hi[d], f[d] = sx, min(sx + 1, n - 1), fx
+        return lo, hi, f
+
+    x0, x1, fx = taps(w, out_w)
+    y0, y1, fy = taps(h, out_h)
+    rows = img[:, x0] * (np.float32(1) - fx) + img[:, x1] * fx
+    return rows[y0] * (np.float32(1) - fy)[:, None] + rows[y1] * fy[:, None]
+
+
+@pytest.mark.parametrize("h,w,out_h,out_w", [(7, 7, 224, 224), (7, 9, 30, 20), (14, 14, 7, 7),
+                                             (20, 30, 7, 11), (5, 6, 13, 3)])
+def test_cv2_inter_linear_formula_equals_torch_bilinear(h, w, out_h, out_w):
+    img = RNG.random((h, w)).astype(np.float32)
+    cv2_like = emulate_cv2_resize_linear(img, out_h, out_w)
+    torch_out = resize(img, (out_h, out_w))
+    np.testing.assert_allclose(cv2_like, torch_out, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(tm.cam(img[None, None], np.ones_like(img)[None, None], "hirescam", relu=False,
+                                      normalize=False, output_shape=(out_h, out_w))[0], torch_out,
+                               rtol=0, atol=1e-6)
+
+
+def test_turbo_equals_matplotlib():
+    matplotlib = pytest.importorskip("matplotlib")
+    colors = np.array(matplotlib.colormaps["turbo"].colors)
+    assert colors.shape == (256, 3)
+    centres = (np.arange(256) + 0.5) / 255  # floor(255 v) = i
+    centres[-1] = 1.0
+    np.testing.assert_array_equal(tm.colormap(centres, "turbo"), np.rint(255 * colors).astype(np.uint8))
+    # the same indexing rule as viridis: floor(255 v) of v clamped to [0, 1]
+    v = np.concatenate([RNG.random(1000), [-1.0, 0.0, 1.0, 2.0, 0.5, 1 / 255, 254 / 255]]).astype(np.float32)
+    idx = np.floor(255 * np.clip(v.astype(np.float64), 0, 1)).astype(int)
+    np.testing.assert_array_equal(tm.colormap(v, "turbo"), np.rint(255 * colors[idx]).astype(np.uint8))
+    viridis = np.rint(255 * np.array(matplotlib.colormaps["viridis"].colors)).astype(np.uint8)
+    np.testing.assert_array_equal(tm.colormap(v, "viridis"), viridis[idx])
+    image = RNG.integers(0, 256, size=(4, 5, 3), dtype=np.uint8)
+    mask = RNG.random((4, 5)).astype(np.float32)
+    heat = tm.colormap(mask, "turbo").astype(np.float64) / 255
+    blend = 0.5 * heat + 0.5 * image / 255
+    np.testing.assert_array_equal(tm.overlay(image, mask, "turbo"),
+                                  np.floor(255 * (blend / blend.max()) + 1e-9).astype(np.uint8))

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/* Score-CAM and Ablation-CAM: building the perturbed tensors and turning the
+ * forward scores into channel weights. The arithmetic on the tensors that go
+ * to the model is float, as pytorch-grad-cam does it with float tensors, so
+ * the model sees the same masked inputs; the weights are computed in double. */
+#include "fp-private.h"
+#include <math.h>
+#include <string.h>
+
+#include "cam-forward-private.h"
+#include "trainmetrics/cam.h"
+
+/* Offset of channel k at position i in one sample. */
+static inline size_t at(int layout, size_t channels, size_t n, size_t k, size_t i)
+{
+    return layout == TRM_LAYOUT_CHANNELS_FIRST ? k * n + i : i * channels + k;
+}
+
+void trm__channel_to_double(const float *x, int layout, size_t channels, size_t n, size_t k, double *dst)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = (double)x[at(layout, channels, n, k, i)];
+}
+
+void trm__scorecam_mask(float *mask, size_t n)
+{
+    float low = mask[0], high = mask[0];
+    for (size_t i = 1; i < n; i++) {
+        low = mask[i] < low ? mask[i] : low;
+        high = mask[i] > high ? mask[i] : high;
+    }
+    /* torch: (up - min) / (max - min + 1e-8), each step rounded to float */
+    float range = (high - low) + TRM__SCORECAM_EPS;
+    for (size_t i = 0; i < n; i++)
+        mask[i] = (mask[i] - low) / range;
+}
+
+void trm__mask_input(const float *input, const float *mask, int layout, size_t in_channels, size_t n_in,
+                     float *dst)
+{
+    for (size_t k = 0; k < in_channels; k++)
+        for (size_t i = 0; i < n_in; i++) {
+            size_t j = at(layout, in_channels, n_in, k, i);
+            dst[j] = input[j] * mask[i];
+        }
+}
+
+float trm__ablation_value(const float *a, size_t count)
+{
+    float low = a[0];
+    for (size_t i = 1; i < count; i++)
+        low = a[i] < low ? a[i] : low;
+    if (low == 0.0f)
+        return 0.0f;
+    /* torch subtracts the Python float 1e7 from a float tensor in float; one
+     * rounding of the exact difference, as this is. */
+    return (float)((double)low - TRM__ABLATION_OFFSET);
+}
+
+void trm__ablate_channel(const float *a, int layout, size_t channels, size_t n, size_t k, float value, float *dst)
+{
+    memcpy(dst, a, channels * n * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        dst[at(layout, channels, n, k, i)] = value;
+}
+
+void trm__softmax_weights(const float *scores, size_t n, double *w)
+{
+    double top = scores[0], total = 0.0;
+    for (size_t k = 1; k < n; k++)
+        top = fmax(top, (double)scores[k]);
+    for (size_t k = 0; k < n; k++) {
+        w[k] = exp((double)scores[k] - top);
+        total += w[k];
+    }
+    for (size_t k = 0; k < n; k++)
+        w[k] /= total; /* total >= 1: the top score contributes exp(0) */
+}
+
+void trm__ablation_weights(float original, const float *ablated, size_t n, double *w)
+{
+    double o = (double)original;
+    for (size_t k = 0; k < n; k++)
+        w[k] = o == 0.0 ? 0.0 : (o - (double)ablated[k]) / o;
+}
