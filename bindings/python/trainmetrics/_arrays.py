@@ -1,9 +1,25 @@
 # SPDX-License-Identifier: MIT
-"""Turns Python and NumPy inputs into arrays the C entry points take.
+"""Turns Python, NumPy and PyTorch inputs into arrays the C entry points take.
+
+Every public entry point that takes an array passes it through :func:`as_array`
+first, so each accepts NumPy arrays, lists, anything with ``__array__`` or
+``__dlpack__``, and torch tensors:
+
+* a CPU tensor is viewed without a copy (``Tensor.numpy()``; a contiguous
+  tensor of a supported dtype then reaches C as it lies);
+* a tensor with ``requires_grad`` is detached first (no graph is kept or built);
+* a tensor on another device (CUDA, MPS, ...) is copied to host memory, with a
+  one-time :class:`DeviceCopyWarning` naming the bytes copied, because that copy
+  and its device synchronization usually cost more than the metric itself;
+* bfloat16 (which NumPy lacks) is widened to float32, conjugate/negative
+  views are resolved.
 
 C-contiguous arrays of a supported dtype are passed as they are (zero-copy);
 anything else (lists, views with gaps, other integer widths) is converted once.
+Torch is never imported here: a tensor is recognised by its type's module.
 """
+import warnings
+
 import numpy as np
 
 from ._errors import InvalidArgumentError, LabelError, MismatchError
@@ -14,12 +30,65 @@ LABEL_SUFFIX = {np.dtype(np.uint8): "u8", np.dtype(np.uint16): "u16",
 SCORE_SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 
 
+class DeviceCopyWarning(UserWarning):
+    """A tensor was copied from an accelerator to host memory to be measured."""
+
+
+_device_copy_warned = False
+
+
+def _is_torch_tensor(value):
+    module = type(value).__module__
+    return (module == "torch" or module.startswith("torch.")) and hasattr(value, "detach") \
+        and hasattr(value, "device")
+
+
+def _torch_to_numpy(tensor, name):
+    global _device_copy_warned
+    if tensor.requires_grad:
+        tensor = tensor.detach()
+    if tensor.device.type != "cpu":
+        if not _device_copy_warned:
+            _device_copy_warned = True
+            nbytes = tensor.numel() * tensor.element_size()
+            warnings.warn(f"trainmetrics: {name} is a tensor on {tensor.device}; it is copied to host memory "
+                          f"({nbytes} bytes for this call, and every later call with device tensors copies too, "
+                          "with a device synchronization each time). Accumulate on the host, or move tensors "
+                          "with .cpu() yourself where the copy is cheapest. (warned once per process)",
+                          DeviceCopyWarning, stacklevel=4)
+        tensor = tensor.cpu()
+    if tensor.is_conj():
+        tensor = tensor.resolve_conj()
+    if tensor.is_neg():
+        tensor = tensor.resolve_neg()
+    if str(tensor.dtype) == "torch.bfloat16":
+        tensor = tensor.float()
+    if tensor.layout is not None and str(tensor.layout) != "torch.strided":
+        tensor = tensor.to_dense()
+    return tensor.numpy()  # shares the tensor's memory, strides included
+
+
+def as_array(values, name="array"):
+    """``values`` as a NumPy array, without a copy whenever the memory allows it."""
+    if type(values) is np.ndarray:
+        return values
+    if _is_torch_tensor(values):
+        return _torch_to_numpy(values, name)
+    if not hasattr(values, "__array__") and not hasattr(values, "__array_interface__") \
+            and hasattr(values, "__dlpack__"):
+        try:
+            return np.from_dlpack(values)
+        except (TypeError, RuntimeError, BufferError):
+            pass  # a device-only DLPack producer: let np.asarray say what it can
+    return np.asarray(values)
+
+
 def address(array):
     return array.ctypes.data
 
 
 def _one_dimensional(values, name):
-    array = np.asarray(values)
+    array = as_array(values, name)
     if array.ndim != 1:
         raise InvalidArgumentError(f"{name} must be one-dimensional, got shape {array.shape}")
     return array
@@ -78,7 +147,7 @@ def score_rows(scores, n_classes):
     Rows may be strided (a column slice of a wider array) without a copy, as long
     as each row is contiguous.
     """
-    s = np.asarray(scores)
+    s = as_array(scores, "scores")
     if s.ndim != 2:
         raise InvalidArgumentError(f"scores must be two-dimensional, got shape {s.shape}")
     if s.shape[1] != n_classes:
