@@ -6,9 +6,11 @@ per-class metric from it, and ``trainmetrics.sklearn`` offers scikit-learn's
 functional API on top of it; ``TopK``, ``Multilabel`` and ``RegressionErrors``
 are its siblings; ``OverfitDetector`` judges train/validation curves; ``cam``
 computes class activation maps (the Grad-CAM family) and ``overlay`` draws them
-over an image.
+over an image; ``trainmetrics.torch`` captures a torch model's activations and
+gradients for them. Every array argument also takes torch tensors.
 """
 from ._accumulators import Multilabel, RegressionErrors, TopK
+from ._arrays import DeviceCopyWarning
 from ._cam import CAM, cam, colormap, overlay
 from ._confusion import ConfusionMatrix
 from ._errors import (CorruptDataError, EmptyError, InternalError, InvalidArgumentError, LabelError, MismatchError,
@@ -19,7 +21,7 @@ from ._lib import path as library_path
 from ._lib import version as library_version
 from ._overfit import OverfitDetector
 
-__all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
-           "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",
-           "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
-           "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]
+__all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "DeviceCopyWarning", "EmptyError", "InternalError",
+           "InvalidArgumentError", "LabelError", "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector",
+           "RegressionErrors", "TopK", "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError",
+           "UndefinedMetricWarning", "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]

@@ -16,8 +16,9 @@ first, so each accepts NumPy arrays, lists, anything with ``__array__`` or
 
 C-contiguous arrays of a supported dtype are passed as they are (zero-copy);
 anything else (lists, views with gaps, other integer widths) is converted once.
-Torch is never imported here: a tensor is recognised by its type's module.
+Torch is never imported here: a tensor can only exist once its user imported it.
 """
+import sys
 import warnings
 
 import numpy as np
@@ -38,9 +39,9 @@ _device_copy_warned = False
 
 
 def _is_torch_tensor(value):
-    module = type(value).__module__
-    return (module == "torch" or module.startswith("torch.")) and hasattr(value, "detach") \
-        and hasattr(value, "device")
+    # A tensor exists only once torch is imported; subclasses (nn.Parameter) count.
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, getattr(torch, "Tensor", ()))
 
 
 def _torch_to_numpy(tensor, name):
@@ -53,8 +54,8 @@ def _torch_to_numpy(tensor, name):
             nbytes = tensor.numel() * tensor.element_size()
             warnings.warn(f"trainmetrics: {name} is a tensor on {tensor.device}; it is copied to host memory "
                           f"({nbytes} bytes for this call, and every later call with device tensors copies too, "
-                          "with a device synchronization each time). Accumulate on the host, or move tensors "
-                          "with .cpu() yourself where the copy is cheapest. (warned once per process)",
+                          "with a device synchronization each time). Call .cpu() yourself to choose where "
+                          "that copy happens. (warned once per process)",
                           DeviceCopyWarning, stacklevel=4)
         tensor = tensor.cpu()
     if tensor.is_conj():
