@@ -162,7 +162,10 @@ def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, labels=None, po
     r = cm.recall(None, zero_division)[:L]
     f = cm.fbeta(beta, None, zero_division)[:L]
     support = cm.support()[:L]
-    if sample_weight is None:
+    # scikit-learn's supports are bincounts: int64 without sample_weight, except in
+    # its "pathological case" (no sample at all with y_true == y_pred), where they
+    # come out as float64 zeros-plus-counts.
+    if sample_weight is None and np.any(enc.y_true == enc.y_pred):
         support = support.astype(np.int64)
     tp, true_sum, pred_sum = _counts(cm, L)
 
@@ -282,7 +285,8 @@ def classification_report(y_true, y_pred, *, labels=None, target_names=None, sam
     without target_names) holding {"precision", "recall", "f1-score", "support"},
     then "accuracy" (a float: micro precision) when every label of the data is
     reported, else a "micro avg" entry, then "macro avg" and "weighted avg".
-    Values are Python floats; support is an int, or a float with sample_weight.
+    Values are Python floats; support is an int, or a float with sample_weight
+    (and, as in scikit-learn, when no sample has y_pred == y_true).
     The labels present are those of the data, whatever their weights, so a class
     whose only samples weigh 0 still counts as present (scikit-learn's
     unique_labels). With ``labels`` given, target_names of another length warn
