@@ -62,8 +62,9 @@ class CallSpy:
 def spy(monkeypatch):
     s = CallSpy()
     monkeypatch.setattr(confusion_module, "call", s)
-    monkeypatch.setattr(confusion_module, "_UPDATE_BY_DTYPE",
-                        {dtype: s.direct(fn.__name__, fn) for dtype, fn in confusion_module._UPDATE_BY_DTYPE.items()})
+    for table in ("_UPDATE_BY_DTYPE", "_WEIGHTED_BY_DTYPE", "_ARGMAX_BY_DTYPE"):  # the fast paths' C functions
+        monkeypatch.setattr(confusion_module, table, {dtype: s.direct(fn.__name__, fn)
+                                                      for dtype, fn in getattr(confusion_module, table).items()})
     return s
 
 

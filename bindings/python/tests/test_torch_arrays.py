@@ -167,3 +167,27 @@ def test_fast_path_fallbacks_and_errors(rng):
         cm.update(t, p[:-1])
     with pytest.raises(trainmetrics.InvalidArgumentError):
         cm.update(t.reshape(20, 10), p.reshape(20, 10))
+
+
+def test_weighted_and_argmax_fast_paths_match_sklearn(rng):
+    k, n = 6, 257
+    t = rng.integers(0, k, n)
+    p = rng.integers(0, k, n)
+    w = rng.random(n)
+    for dtype in (np.int32, np.int64):
+        cm = trainmetrics.ConfusionMatrix(k, weighted=True).update(t.astype(dtype), p.astype(dtype), w)
+        np.testing.assert_allclose(cm.counts, skm.confusion_matrix(t, p, labels=range(k), sample_weight=w),
+                                   rtol=1e-12)
+    bad_w = w.copy()
+    bad_w[3] = -1.0
+    with pytest.raises(trainmetrics.InvalidArgumentError, match=r"sample_weight\[3\]"):
+        cm.update(t, p, bad_w)
+    scores = rng.random((n, k))
+    for dtype in (np.float32, np.float64):
+        s = scores.astype(dtype)
+        cm = trainmetrics.ConfusionMatrix(k).update_argmax(t.astype(np.int32), s)
+        np.testing.assert_array_equal(cm.counts, bincount_counts(k, t, s.argmax(axis=1)))
+    s = scores.copy()
+    s[5, 2] = np.nan
+    with pytest.raises(trainmetrics.NonFiniteError):
+        cm.update_argmax(t.astype(np.int32), s)

@@ -18,6 +18,7 @@ C-contiguous arrays of a supported dtype are passed as they are (zero-copy);
 anything else (lists, views with gaps, other integer widths) is converted once.
 Torch is never imported here: a tensor can only exist once its user imported it.
 """
+import ctypes as C
 import sys
 import warnings
 
@@ -88,6 +89,23 @@ def address(array):
     return array.ctypes.data
 
 
+_from_buffer = C.c_char.from_buffer
+_addressof = C.addressof
+
+
+def native_address(array):
+    """The address of a writable C-contiguous array, or None when it is not one.
+
+    ctypes' c_char.from_buffer is the cheapest way to an ndarray's address (about
+    a third of ``array.ctypes.data``), and it refuses exactly the arrays that
+    cannot be passed as they lie (read-only or with gaps).
+    """
+    try:
+        return _addressof(_from_buffer(array))
+    except (TypeError, ValueError):
+        return None
+
+
 def _one_dimensional(values, name):
     array = as_array(values, name)
     if array.ndim != 1:
@@ -129,7 +147,8 @@ def true_labels_i32(y_true, n):
     t = _integer_labels(_one_dimensional(y_true, "y_true"), "y_true")
     if t.shape[0] != n:
         raise MismatchError(f"y_true has {t.shape[0]} labels for {n} score rows")
-    if t.size and (t.min() < np.iinfo(np.int32).min or t.max() > np.iinfo(np.int32).max):
+    fits = t.itemsize < 4 or (t.itemsize == 4 and t.dtype.kind == "i")  # every value fits int32
+    if t.size and not fits and (t.min() < np.iinfo(np.int32).min or t.max() > np.iinfo(np.int32).max):
         bad = int(np.argmax((t < np.iinfo(np.int32).min) | (t > np.iinfo(np.int32).max)))
         raise LabelError(f"y_true[{bad}] = {t[bad]} does not fit the 32-bit labels of score updates")
     return np.ascontiguousarray(t, dtype=np.int32)

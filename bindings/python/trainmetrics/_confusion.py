@@ -26,9 +26,14 @@ KAPPA = {None: 0, "linear": 1, "quadratic": 2}
 # what may be passed as it lies; anything else takes the general path).
 _UPDATE_BY_DTYPE = {dtype: getattr(lib, "trm_confusion_update_" + suffix)
                     for dtype, suffix in _arrays.LABEL_SUFFIX.items()}
+_WEIGHTED_BY_DTYPE = {np.dtype(np.int32): lib.trm_confusion_update_weighted_i32,
+                      np.dtype(np.int64): lib.trm_confusion_update_weighted_i64}
+_ARGMAX_BY_DTYPE = {np.dtype(np.float32): lib.trm_confusion_update_argmax_f32,
+                    np.dtype(np.float64): lib.trm_confusion_update_argmax_f64}
 _from_buffer = C.c_char.from_buffer
 _addressof = C.addressof
 _ndarray = np.ndarray
+_int32, _float64 = np.dtype(np.int32), np.dtype(np.float64)
 # compute(): every per-class metric with its three averages.
 COMPUTED_METRICS = ("precision", "recall", "f1", "specificity", "npv", "fpr", "fnr", "jaccard")
 
@@ -143,6 +148,18 @@ class ConfusionMatrix(Handle):
                     if status:
                         check(status)
                     return self
+        elif type(sample_weight) is _ndarray and type(y_true) is _ndarray and type(y_pred) is _ndarray:
+            fn = _WEIGHTED_BY_DTYPE.get(y_true.dtype)
+            n = y_true.size
+            if fn is not None and n and y_true.ndim == 1 and y_pred.dtype == y_true.dtype \
+                    and sample_weight.dtype == _float64 and y_pred.shape == y_true.shape == sample_weight.shape:
+                addresses = (_arrays.native_address(y_true), _arrays.native_address(y_pred),
+                             _arrays.native_address(sample_weight))
+                if None not in addresses:
+                    status = fn(self._h, *addresses, n)
+                    if status:
+                        check(status)
+                    return self
         if sample_weight is None:
             t, p, suffix = _arrays.labels_pair(y_true, y_pred)
             if t.size:
@@ -157,6 +174,17 @@ class ConfusionMatrix(Handle):
 
     def update_argmax(self, y_true, scores):
         """Predict each row's argmax (ties to the lowest index) and count it; returns self."""
+        if type(y_true) is _ndarray and type(scores) is _ndarray and y_true.dtype == _int32 \
+                and scores.ndim == 2 and y_true.ndim == 1:
+            fn = _ARGMAX_BY_DTYPE.get(scores.dtype)
+            n, k = scores.shape
+            if fn is not None and n and n == y_true.shape[0] and k == lib.trm_confusion_n_classes(self._h):
+                addresses = _arrays.native_address(y_true), _arrays.native_address(scores)
+                if None not in addresses:
+                    status = fn(self._h, *addresses, n, k)
+                    if status:
+                        check(status)
+                    return self
         s, stride, suffix = _arrays.score_rows(scores, self.n_classes)
         t = _arrays.true_labels_i32(y_true, s.shape[0])
         if t.size:
