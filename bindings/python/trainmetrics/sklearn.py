@@ -162,10 +162,10 @@ def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, labels=None, po
     r = cm.recall(None, zero_division)[:L]
     f = cm.fbeta(beta, None, zero_division)[:L]
     support = cm.support()[:L]
-    # scikit-learn's supports are bincounts: int64 without sample_weight, except in
-    # its "pathological case" (no sample at all with y_true == y_pred), where they
-    # come out as float64 zeros-plus-counts.
-    if sample_weight is None and np.any(enc.y_true == enc.y_pred):
+    # Counts are integers without sample_weight, always: scikit-learn returns them as
+    # float64 in its "pathological case" (no sample at all with y_true == y_pred), an
+    # artefact of its zero-filled tp array that is not followed here.
+    if sample_weight is None:
         support = support.astype(np.int64)
     tp, true_sum, pred_sum = _counts(cm, L)
 
@@ -286,7 +286,8 @@ def classification_report(y_true, y_pred, *, labels=None, target_names=None, sam
     then "accuracy" (a float: micro precision) when every label of the data is
     reported, else a "micro avg" entry, then "macro avg" and "weighted avg".
     Values are Python floats; support is an int, or a float with sample_weight
-    (and, as in scikit-learn, when no sample has y_pred == y_true).
+    (scikit-learn also gives floats when no sample has y_pred == y_true, an
+    artefact of its zero-filled true-positive counts; here counts stay ints).
     The labels present are those of the data, whatever their weights, so a class
     whose only samples weigh 0 still counts as present (scikit-learn's
     unique_labels). With ``labels`` given, target_names of another length warn
