@@ -6,13 +6,20 @@ Confusion matrices: the library (through the Python package) against
 np.bincount(t * K + p), sklearn.metrics.confusion_matrix and torch.bincount.
 Class activation maps (when the library has them): GRADCAM against the NumPy and
 PyTorch formulations, with and without F.interpolate to the output size.
+Per-call cost: ConfusionMatrix.update against np.bincount on the same int64
+batches of 64, 1024 and 65536 labels, in microseconds per call, where the
+Python-side overhead of a call (not the counting) is what a training loop feels.
 Every contender's result is checked equal to the library's before it is timed.
 
-usage: compare.py [--quick]      (run from the checkout after building it)
+usage: compare.py [--quick] [--json]   (run from the checkout after building it)
+  --quick  a short smoke run with small inputs
+  --json   one JSON object per case instead of a table line
 """
+import json
 import os
 import sys
 import time
+import timeit
 
 import numpy as np
 
@@ -30,6 +37,11 @@ except ImportError:  # pragma: no cover
     sk_confusion_matrix = None
 
 QUICK = "--quick" in sys.argv
+JSON = "--json" in sys.argv
+for _arg in sys.argv[1:]:
+    if _arg not in ("--quick", "--json"):
+        print(f"usage: {sys.argv[0]} [--quick] [--json]", file=sys.stderr)
+        sys.exit(2)
 
 
 def best_seconds(fn, repetitions=5):
@@ -51,6 +63,11 @@ def labels(n, k, seed):
 
 def report(case, contenders, items, unit):
     base = contenders[0][1]
+    if JSON:
+        print(json.dumps({"case": case, "unit": f"{unit}/s", "items": items,
+                          "rates": {name: items / seconds for name, seconds in contenders},
+                          "speedups": {name: seconds / base for name, seconds in contenders[1:]}}), flush=True)
+        return
     scale, prefix = (1e9, "G") if unit == "samples" else (1e3, "k")
     line = f"{case:<34}" + "".join(f"  {name} {items / seconds / scale:7.3f} {prefix}{unit}/s" + (
         f" (trainmetrics {seconds / base:5.1f}x as fast)" if name != contenders[0][0] else "")
@@ -91,6 +108,40 @@ def compare_confusion():
                                                                 labels=np.arange(k)), repetitions=2)
             contenders.append(("sklearn", seconds * 16))
         report(f"confusion {np.dtype(dtype).name} K={k}", contenders, n, "samples")
+
+
+def per_call_microseconds(fn, calls):
+    """Best of several timeit rounds, in microseconds per call."""
+    rounds = 3 if QUICK else 7
+    return min(timeit.repeat(fn, number=calls, repeat=rounds)) / calls * 1e6
+
+
+def compare_per_call():
+    k = 10
+    for n in (64, 1024, 65536):
+        y_true, y_pred = (y.astype(np.int64) for y in labels(n, k, n))
+        cm = trainmetrics.ConfusionMatrix(k)
+        cm.update(y_true, y_pred)
+        want = cm.counts.astype(np.int64)
+
+        def numpy_bincount():
+            return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
+
+        assert np.array_equal(numpy_bincount(), want)
+        calls = max(10, (20000 if not QUICK else 2000) * 64 // n)
+        # Alternate the two, so a noisy neighbour weighs on both alike.
+        ours, theirs = [], []
+        for _ in range(2):
+            ours.append(per_call_microseconds(lambda: cm.update(y_true, y_pred), calls))
+            theirs.append(per_call_microseconds(numpy_bincount, calls))
+        ours, theirs = min(ours), min(theirs)
+        case = f"per-call update int64 n={n} K={k}"
+        if JSON:
+            print(json.dumps({"case": case, "unit": "us/call", "trainmetrics": ours, "numpy.bincount": theirs,
+                              "ratio": ours / theirs}), flush=True)
+        else:
+            print(f"{case:<34}  trainmetrics {ours:9.2f} us/call  numpy.bincount {theirs:9.2f} us/call"
+                  f" (trainmetrics takes {ours / theirs:5.2f}x the time)", flush=True)
 
 
 def numpy_gradcam(a, g, out_shape):
@@ -138,9 +189,11 @@ def compare_cam():
 
 
 def main():
-    print(f"trainmetrics {trainmetrics.library_version} ({trainmetrics.library_path}), NumPy {np.__version__}"
-          + (f", PyTorch {torch.__version__} (1 thread)" if torch is not None else ""))
+    header = (f"trainmetrics {trainmetrics.library_version} ({trainmetrics.library_path}), NumPy {np.__version__}"
+              + (f", PyTorch {torch.__version__} (1 thread)" if torch is not None else ""))
+    print(json.dumps({"header": header}) if JSON else header, flush=True)
     compare_confusion()
+    compare_per_call()
     compare_cam()
     return 0
 

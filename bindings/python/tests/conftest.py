@@ -411,3 +411,32 @@ class Failures:
 @pytest.fixture
 def failures():
     return Failures()
+
+
+def report_dict_differences(got, want, rtol=1e-12, atol=1e-15):
+    """Where two classification_report(output_dict=True) results differ, as strings (none: equal).
+
+    Keys, their order and every value's Python type (int or float support) must be
+    identical; numbers must agree to rtol (F1 is derived from precision and recall
+    by scikit-learn 1.2, from the counts by trainmetrics, so it may differ in its
+    last bits; weight sums may be added in another order).
+    """
+    problems = []
+    if list(got) != list(want):
+        return [f"keys {list(got)!r}, scikit-learn {list(want)!r}"]
+    for key, value in want.items():
+        entries = value.items() if isinstance(value, dict) else [(None, value)]
+        if isinstance(value, dict) != isinstance(got[key], dict):
+            problems.append(f"[{key!r}] is {got[key]!r}, scikit-learn {value!r}")
+            continue
+        if isinstance(value, dict) and list(got[key]) != list(value):
+            problems.append(f"[{key!r}] keys {list(got[key])}, scikit-learn {list(value)}")
+            continue
+        for metric, v in entries:
+            g = got[key] if metric is None else got[key][metric]
+            where = f"[{key!r}]" + ("" if metric is None else f"[{metric!r}]")
+            if type(g) is not type(v):
+                problems.append(f"{where} is {type(g).__name__} {g!r}, scikit-learn {type(v).__name__} {v!r}")
+            elif not close(g, v, rtol=rtol, atol=atol):
+                problems.append(f"{where} = {g!r}, scikit-learn {v!r}")
+    return problems

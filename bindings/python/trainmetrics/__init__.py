@@ -8,9 +8,11 @@ are its siblings; ``OverfitDetector`` judges train/validation curves and
 ``TrainingMonitor`` (with the Keras and Lightning callbacks of
 ``trainmetrics.keras`` and ``trainmetrics.lightning``) stops training loops; ``cam``
 computes class activation maps (the Grad-CAM family) and ``overlay`` draws them
-over an image.
+over an image; ``trainmetrics.torch`` captures a torch model's activations and
+gradients for them. Every array argument also takes torch tensors.
 """
 from ._accumulators import Multilabel, RegressionErrors, TopK
+from ._arrays import DeviceCopyWarning
 from ._cam import CAM, cam, colormap, overlay
 from ._confusion import ConfusionMatrix
 from ._errors import (CorruptDataError, EmptyError, InternalError, InvalidArgumentError, LabelError, MismatchError,
@@ -23,7 +25,7 @@ from ._loss import Loss
 from ._overfit import OverfitDetector
 from .training import TrainingMonitor
 
-__all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
+__all__ = ["CAM", "ConfusionMatrix", "DeviceCopyWarning", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
            "Loss", "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",
            "TrainingMonitor", "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
            "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]

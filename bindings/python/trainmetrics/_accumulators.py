@@ -7,7 +7,7 @@ import numpy as np
 from . import _arrays
 from ._confusion import AVERAGES, METRICS, zero_division_code
 from ._args import c_integer
-from ._errors import InvalidArgumentError, LabelError, MismatchError
+from ._errors import EmptyError, InvalidArgumentError, LabelError, MismatchError
 from ._handle import Handle
 from ._lib import H, call, lib, register_translation
 
@@ -44,6 +44,10 @@ class _Mergeable(Handle):
     @property
     def n_samples(self):
         return getattr(lib, self._fn("n_samples"))(self._h)
+
+    def _require_samples(self):
+        if self.n_samples == 0:
+            raise EmptyError(f"{type(self).__name__}.compute: nothing has been accumulated")
 
     def __eq__(self, other):
         return self.to_bytes() == other.to_bytes() if type(other) is type(self) else NotImplemented
@@ -82,6 +86,13 @@ class TopK(_Mergeable):
         call("trm_topk_accuracy", self._h, c_integer(k, "k", "size_t"), C.byref(out))
         return out.value
 
+    def compute(self):
+        """``{"top1_accuracy": ..., "top2_accuracy": ..., ..., "top<max_k>_accuracy": ...}``
+        (floats, scikit-learn's top_k_accuracy_score for each k). Raises EmptyError
+        when nothing has been accumulated, as :meth:`accuracy` does."""
+        self._require_samples()
+        return {f"top{k}_accuracy": self.accuracy(k) for k in range(1, self.max_k + 1)}
+
     def __repr__(self):
         return f"<TopK n_classes={self.n_classes} max_k={self.max_k} n_samples={self.n_samples}>"
 
@@ -102,7 +113,7 @@ class Multilabel(_Mergeable):
         return lib.trm_multilabel_n_labels(self._h)
 
     def _indicator(self, values, name, dtype):
-        array = np.asarray(values)
+        array = _arrays.as_array(values, name)
         if array.ndim != 2 or array.shape[1] != self.n_labels:
             raise MismatchError(f"{name} must have shape (n, {self.n_labels}), got {array.shape}")
         if dtype is np.uint8 and array.dtype.kind not in "biu":
@@ -127,7 +138,7 @@ class Multilabel(_Mergeable):
         if logits is not False:
             return self._update_threshold_flags(y_true, scores, threshold, _arrays.score_flags(logits))
         t = self._indicator(y_true, "y_true", np.uint8)
-        s = np.asarray(scores)
+        s = _arrays.as_array(scores, "scores")
         s = self._indicator(s, "scores", np.float32 if s.dtype == np.float32 else np.float64)
         if t.shape != s.shape:
             raise MismatchError(f"y_true has shape {t.shape}, scores {s.shape}")
@@ -184,12 +195,36 @@ class Multilabel(_Mergeable):
         call("trm_multilabel_hamming_loss", self._h, C.byref(out))
         return out.value
 
+    def compute(self, zero_division=0):
+        """Every metric in one dict: ``"subset_accuracy"`` and ``"hamming_loss"``
+        (floats); for each of precision, recall, f1, specificity, npv, fpr, fnr and
+        jaccard a per-label float64 array under its name and the averages under
+        ``"<metric>_macro"``, ``"_micro"``, ``"_weighted"`` and ``"_samples"``
+        (precision, recall, f1 and jaccard only: scikit-learn's 'samples' average
+        exists for those); ``"support"`` per label. Raises EmptyError when nothing
+        has been accumulated."""
+        from ._confusion import COMPUTED_METRICS
+        zero_division_code(zero_division)
+        self._require_samples()
+        result = {"subset_accuracy": self.subset_accuracy(), "hamming_loss": self.hamming_loss()}
+        for name in COMPUTED_METRICS:
+            result[name] = self.metric(name, None, zero_division)
+            for average in ("macro", "micro", "weighted", "samples"):
+                if average == "samples" and name not in SAMPLES_METRICS:
+                    continue
+                result[f"{name}_{average}"] = self.metric(name, average, zero_division)
+        result["support"] = self.metric("support")
+        return result
+
     def __repr__(self):
         return f"<Multilabel n_labels={self.n_labels} n_samples={self.n_samples}>"
 
 
+SAMPLES_METRICS = ("precision", "recall", "f1", "jaccard")
+
 REGRESSION_METRICS = {"mae": 0, "mse": 1, "rmse": 2, "r2": 3, "max_error": 4, "rmse_pooled": 5,
                       "rmse_per_sample": 6, "sad": 7}
+PER_OUTPUT_METRICS = ("mae", "mse", "rmse", "r2", "max_error")
 
 
 class RegressionErrors(_Mergeable):
@@ -209,7 +244,7 @@ class RegressionErrors(_Mergeable):
         return lib.trm_regression_n_outputs(self._h)
 
     def _matrix(self, values, name, dtype):
-        array = np.asarray(values)
+        array = _arrays.as_array(values, name)
         if array.ndim == 1 and self.n_outputs == 1:
             array = array[:, None]
         if array.ndim != 2 or array.shape[1] != self.n_outputs:
@@ -217,7 +252,8 @@ class RegressionErrors(_Mergeable):
         return np.ascontiguousarray(array, dtype=dtype)
 
     def update(self, y_true, y_pred):
-        dtype = np.float32 if np.asarray(y_true).dtype == np.float32 == np.asarray(y_pred).dtype else np.float64
+        y_true, y_pred = _arrays.as_array(y_true, "y_true"), _arrays.as_array(y_pred, "y_pred")
+        dtype = np.float32 if y_true.dtype == np.float32 == y_pred.dtype else np.float64
         t = self._matrix(y_true, "y_true", dtype)
         p = self._matrix(y_pred, "y_pred", dtype)
         if t.shape != p.shape:
@@ -240,6 +276,22 @@ class RegressionErrors(_Mergeable):
         out = C.c_double()
         call("trm_regression_average", self._h, REGRESSION_METRICS[name], C.byref(out))
         return out.value
+
+    def compute(self):
+        """Every error in one dict: ``"mae"``, ``"mse"``, ``"rmse"``, ``"r2"``,
+        ``"max_error"`` averaged uniformly over the outputs (floats) and the same
+        per output under ``"<name>_per_output"`` (float64 arrays), plus the scalar
+        ``"rmse_pooled"``, ``"rmse_per_sample"`` and ``"sad"``. Raises EmptyError
+        when nothing has been accumulated."""
+        self._require_samples()
+        result = {}
+        for name in PER_OUTPUT_METRICS:
+            result[name] = self.metric(name)
+        for name in PER_OUTPUT_METRICS:
+            result[name + "_per_output"] = self.metric(name, "raw_values")
+        for name in ("rmse_pooled", "rmse_per_sample", "sad"):
+            result[name] = self.metric(name)
+        return result
 
     def __repr__(self):
         return f"<RegressionErrors n_outputs={self.n_outputs} n_samples={self.n_samples}>"

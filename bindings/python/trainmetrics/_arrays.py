@@ -1,9 +1,27 @@
 # SPDX-License-Identifier: MIT
-"""Turns Python and NumPy inputs into arrays the C entry points take.
+"""Turns Python, NumPy and PyTorch inputs into arrays the C entry points take.
+
+Every public entry point that takes an array passes it through :func:`as_array`
+first, so each accepts NumPy arrays, lists, anything with ``__array__`` or
+``__dlpack__``, and torch tensors:
+
+* a CPU tensor is viewed without a copy (``Tensor.numpy()``; a contiguous
+  tensor of a supported dtype then reaches C as it lies);
+* a tensor with ``requires_grad`` is detached first (no graph is kept or built);
+* a tensor on another device (CUDA, MPS, ...) is copied to host memory, with a
+  one-time :class:`DeviceCopyWarning` naming the bytes copied, because that copy
+  and its device synchronization usually cost more than the metric itself;
+* bfloat16 (which NumPy lacks) is widened to float32, conjugate/negative
+  views are resolved.
 
 C-contiguous arrays of a supported dtype are passed as they are (zero-copy);
 anything else (lists, views with gaps, other integer widths) is converted once.
+Torch is never imported here: a tensor can only exist once its user imported it.
 """
+import ctypes as C
+import sys
+import warnings
+
 import numpy as np
 
 from ._errors import InvalidArgumentError, LabelError, MismatchError
@@ -14,12 +32,82 @@ LABEL_SUFFIX = {np.dtype(np.uint8): "u8", np.dtype(np.uint16): "u16",
 SCORE_SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
 
 
+class DeviceCopyWarning(UserWarning):
+    """A tensor was copied from an accelerator to host memory to be measured."""
+
+
+_device_copy_warned = False
+
+
+def _is_torch_tensor(value):
+    # A tensor exists only once torch is imported; subclasses (nn.Parameter) count.
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(value, getattr(torch, "Tensor", ()))
+
+
+def _torch_to_numpy(tensor, name):
+    global _device_copy_warned
+    if tensor.requires_grad:
+        tensor = tensor.detach()
+    if tensor.device.type != "cpu":
+        if not _device_copy_warned:
+            _device_copy_warned = True
+            nbytes = tensor.numel() * tensor.element_size()
+            warnings.warn(f"trainmetrics: {name} is a tensor on {tensor.device}; it is copied to host memory "
+                          f"({nbytes} bytes for this call, and every later call with device tensors copies too, "
+                          "with a device synchronization each time). Call .cpu() yourself to choose where "
+                          "that copy happens. (warned once per process)",
+                          DeviceCopyWarning, stacklevel=4)
+        tensor = tensor.cpu()
+    if tensor.is_conj():
+        tensor = tensor.resolve_conj()
+    if tensor.is_neg():
+        tensor = tensor.resolve_neg()
+    if str(tensor.dtype) == "torch.bfloat16":
+        tensor = tensor.float()
+    if tensor.layout is not None and str(tensor.layout) != "torch.strided":
+        tensor = tensor.to_dense()
+    return tensor.numpy()  # shares the tensor's memory, strides included
+
+
+def as_array(values, name="array"):
+    """``values`` as a NumPy array, without a copy whenever the memory allows it."""
+    if type(values) is np.ndarray:
+        return values
+    if _is_torch_tensor(values):
+        return _torch_to_numpy(values, name)
+    if not hasattr(values, "__array__") and not hasattr(values, "__array_interface__") \
+            and hasattr(values, "__dlpack__"):
+        try:
+            return np.from_dlpack(values)
+        except (TypeError, RuntimeError, BufferError):
+            pass  # a device-only DLPack producer: let np.asarray say what it can
+    return np.asarray(values)
+
+
 def address(array):
     return array.ctypes.data
 
 
+_from_buffer = C.c_char.from_buffer
+_addressof = C.addressof
+
+
+def native_address(array):
+    """The address of a writable C-contiguous array, or None when it is not one.
+
+    ctypes' c_char.from_buffer is the cheapest way to an ndarray's address (about
+    a third of ``array.ctypes.data``), and it refuses exactly the arrays that
+    cannot be passed as they lie (read-only or with gaps).
+    """
+    try:
+        return _addressof(_from_buffer(array))
+    except (TypeError, ValueError):
+        return None
+
+
 def _one_dimensional(values, name):
-    array = np.asarray(values)
+    array = as_array(values, name)
     if array.ndim != 1:
         raise InvalidArgumentError(f"{name} must be one-dimensional, got shape {array.shape}")
     return array
@@ -59,7 +147,8 @@ def true_labels_i32(y_true, n):
     t = _integer_labels(_one_dimensional(y_true, "y_true"), "y_true")
     if t.shape[0] != n:
         raise MismatchError(f"y_true has {t.shape[0]} labels for {n} score rows")
-    if t.size and (t.min() < np.iinfo(np.int32).min or t.max() > np.iinfo(np.int32).max):
+    fits = t.itemsize < 4 or (t.itemsize == 4 and t.dtype.kind == "i")  # every value fits int32
+    if t.size and not fits and (t.min() < np.iinfo(np.int32).min or t.max() > np.iinfo(np.int32).max):
         bad = int(np.argmax((t < np.iinfo(np.int32).min) | (t > np.iinfo(np.int32).max)))
         raise LabelError(f"y_true[{bad}] = {t[bad]} does not fit the 32-bit labels of score updates")
     return np.ascontiguousarray(t, dtype=np.int32)
@@ -78,7 +167,7 @@ def score_rows(scores, n_classes):
     Rows may be strided (a column slice of a wider array) without a copy, as long
     as each row is contiguous.
     """
-    s = np.asarray(scores)
+    s = as_array(scores, "scores")
     if s.ndim != 2:
         raise InvalidArgumentError(f"scores must be two-dimensional, got shape {s.shape}")
     if s.shape[1] != n_classes:

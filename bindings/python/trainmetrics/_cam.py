@@ -6,6 +6,7 @@ import sys
 import numpy as np
 
 from ._args import c_integer
+from ._arrays import as_array
 from ._errors import InvalidArgumentError, MismatchError, TrainmetricsError
 from ._lib import FORWARD_FN, H, SZ, call, lib, register_translation
 
@@ -39,8 +40,10 @@ def _sizes(dims):
     return (SZ * max(len(dims), 1))(*dims)
 
 
-def _float32(values):
-    return np.ascontiguousarray(np.asarray(values, dtype=np.float32)) if values is not None else None
+def _float32(values, name="array"):
+    if values is None:
+        return None
+    return np.ascontiguousarray(as_array(values, name), dtype=np.float32)
 
 
 def _normalize_code(normalize):
@@ -158,8 +161,8 @@ class CAM:
             self._h = None
 
     def _split(self, activations, gradients):
-        a = _float32(activations)
-        g = _float32(gradients)
+        a = _float32(activations, "activations")
+        g = _float32(gradients, "gradients")
         layout = "(N, C, L), (N, C, H, W) or (N, C, D, H, W)" if self._layout == 0 else \
             "(N, L, C), (N, H, W, C) or (N, D, H, W, C)"
         if a.ndim < 3 or a.ndim > 5:
@@ -304,7 +307,7 @@ def colormap(values, name="jet"):
     (equal to OpenCV's), 'turbo' matplotlib's turbo table (Google's, Apache-2.0
     data), 'gray' r = g = b = floor(255 v).
     """
-    v = _float32(values)
+    v = _float32(values, "values")
     rgb = np.empty(v.shape + (3,), dtype=np.uint8)
     call("trm_colormap_apply", v.ctypes.data, v.size, _key(COLORMAPS, name, "colormap"), rgb.ctypes.data)
     return rgb
@@ -316,13 +319,13 @@ def overlay(image, cam_map, colormap="jet", image_weight=0.5):
     ``image`` is uint8 RGB of shape (..., 3), ``cam_map`` the matching values in
     [0, 1] of shape image.shape[:-1]; returns uint8 of the image's shape.
     """
-    img = np.asarray(image)
+    img = as_array(image, "image")
     if img.dtype != np.uint8:
         raise TypeError(f"image must be uint8 RGB, got dtype {img.dtype}")
     if img.ndim < 1 or img.shape[-1] != 3:
         raise InvalidArgumentError(f"image must have 3 channels on its last axis, got shape {img.shape}")
     img = np.ascontiguousarray(img)
-    m = _float32(cam_map)
+    m = _float32(cam_map, "cam_map")
     if m.shape != img.shape[:-1]:
         raise MismatchError(f"cam_map has shape {m.shape}, the image {img.shape[:-1]}")
     out = np.empty_like(img)

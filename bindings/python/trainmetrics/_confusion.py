@@ -9,7 +9,7 @@ from . import _arrays
 from ._args import c_integer
 from ._errors import EmptyError, InvalidArgumentError
 from ._handle import Handle
-from ._lib import H, call, lib, register_translation
+from ._lib import H, call, check, lib, register_translation
 
 WEIGHTED = 1
 NO_IGNORE = -(2 ** 63)
@@ -19,6 +19,23 @@ METRICS = {"precision": 0, "recall": 1, "f1": 2, "specificity": 3, "npv": 4, "fp
 AVERAGES = {"macro": 0, "micro": 1, "weighted": 2, "macro_present": 3}
 NORMALIZE = {None: 0, "true": 1, "pred": 2, "all": 3}
 KAPPA = {None: 0, "linear": 1, "quadratic": 2}
+
+# The per-call fast path of update(): the bound C function of each native label
+# dtype, looked up once, and ctypes' cheapest way to an array's address
+# (c_char.from_buffer accepts only writable C-contiguous memory, which is exactly
+# what may be passed as it lies; anything else takes the general path).
+_UPDATE_BY_DTYPE = {dtype: getattr(lib, "trm_confusion_update_" + suffix)
+                    for dtype, suffix in _arrays.LABEL_SUFFIX.items()}
+_WEIGHTED_BY_DTYPE = {np.dtype(np.int32): lib.trm_confusion_update_weighted_i32,
+                      np.dtype(np.int64): lib.trm_confusion_update_weighted_i64}
+_ARGMAX_BY_DTYPE = {np.dtype(np.float32): lib.trm_confusion_update_argmax_f32,
+                    np.dtype(np.float64): lib.trm_confusion_update_argmax_f64}
+_from_buffer = C.c_char.from_buffer
+_addressof = C.addressof
+_ndarray = np.ndarray
+_int32, _float64 = np.dtype(np.int32), np.dtype(np.float64)
+# compute(): every per-class metric with its three averages.
+COMPUTED_METRICS = ("precision", "recall", "f1", "specificity", "npv", "fpr", "fnr", "jaccard")
 
 
 # C names in the library's messages, as this class spells them.
@@ -109,7 +126,40 @@ class ConfusionMatrix(Handle):
     # ---- updates ---------------------------------------------------------------------
 
     def update(self, y_true, y_pred, sample_weight=None):
-        """Count (true, predicted) label pairs, optionally weighted; returns self."""
+        """Count (true, predicted) label pairs, optionally weighted; returns self.
+
+        Labels are 1-D integer arrays, lists or torch tensors. Contiguous writable
+        NumPy arrays (or CPU tensors) of one dtype among uint8, uint16, int32 and
+        int64 reach the library without a copy and without a second check.
+        """
+        if sample_weight is None and type(y_true) is _ndarray and type(y_pred) is _ndarray:
+            # The hot path of a training loop: one dict lookup, two addresses, one call.
+            # The library validates the whole batch and sets trm_last_error itself.
+            fn = _UPDATE_BY_DTYPE.get(y_true.dtype)
+            n = y_true.size
+            if fn is not None and n and y_true.ndim == 1 and y_pred.dtype == y_true.dtype \
+                    and y_pred.shape == y_true.shape:
+                try:
+                    t_address, p_address = _addressof(_from_buffer(y_true)), _addressof(_from_buffer(y_pred))
+                except (TypeError, ValueError):  # read-only or not contiguous
+                    pass
+                else:
+                    status = fn(self._h, t_address, p_address, n)
+                    if status:
+                        check(status)
+                    return self
+        elif type(sample_weight) is _ndarray and type(y_true) is _ndarray and type(y_pred) is _ndarray:
+            fn = _WEIGHTED_BY_DTYPE.get(y_true.dtype)
+            n = y_true.size
+            if fn is not None and n and y_true.ndim == 1 and y_pred.dtype == y_true.dtype \
+                    and sample_weight.dtype == _float64 and y_pred.shape == y_true.shape == sample_weight.shape:
+                addresses = (_arrays.native_address(y_true), _arrays.native_address(y_pred),
+                             _arrays.native_address(sample_weight))
+                if None not in addresses:
+                    status = fn(self._h, *addresses, n)
+                    if status:
+                        check(status)
+                    return self
         if sample_weight is None:
             t, p, suffix = _arrays.labels_pair(y_true, y_pred)
             if t.size:
@@ -124,6 +174,17 @@ class ConfusionMatrix(Handle):
 
     def update_argmax(self, y_true, scores):
         """Predict each row's argmax (ties to the lowest index) and count it; returns self."""
+        if type(y_true) is _ndarray and type(scores) is _ndarray and y_true.dtype == _int32 \
+                and scores.ndim == 2 and y_true.ndim == 1:
+            fn = _ARGMAX_BY_DTYPE.get(scores.dtype)
+            n, k = scores.shape
+            if fn is not None and n and n == y_true.shape[0] and k == lib.trm_confusion_n_classes(self._h):
+                addresses = _arrays.native_address(y_true), _arrays.native_address(scores)
+                if None not in addresses:
+                    status = fn(self._h, *addresses, n, k)
+                    if status:
+                        check(status)
+                    return self
         s, stride, suffix = _arrays.score_rows(scores, self.n_classes)
         t = _arrays.true_labels_i32(y_true, s.shape[0])
         if t.size:
@@ -182,7 +243,7 @@ class ConfusionMatrix(Handle):
     def add_counts(self, counts):
         """Add a (n_classes, n_classes) table of counts, e.g. an all-reduced one; returns self."""
         k = self.n_classes
-        table = np.asarray(counts)
+        table = _arrays.as_array(counts, "counts")
         if table.shape != (k, k):
             raise InvalidArgumentError(f"counts must have shape {(k, k)}, got {table.shape}")
         if table.dtype.kind == "f" and self.weighted:
@@ -316,8 +377,44 @@ class ConfusionMatrix(Handle):
         """Multiclass MCC; 0.0 when its denominator is 0, so also for an empty matrix."""
         return self._scalar("trm_matthews_corrcoef", empty=0.0)
 
+    def compute(self, zero_division=0):
+        """Every metric of the matrix in one dict (a snapshot; the matrix is unchanged).
+
+        Keys:
+
+        * ``"accuracy"``, ``"balanced_accuracy"``, ``"cohen_kappa"`` (unweighted),
+          ``"matthews_corrcoef"``: floats, as the methods of the same names;
+        * ``"precision"``, ``"recall"``, ``"f1"``, ``"specificity"``, ``"npv"``,
+          ``"fpr"``, ``"fnr"``, ``"jaccard"``: float64 arrays, one value per class;
+        * ``"<metric>_macro"``, ``"<metric>_micro"``, ``"<metric>_weighted"`` for each
+          of those eight: the averages as floats (weighted by support);
+        * ``"support"``: the true count (weight sum) per class, float64.
+
+        ``zero_division`` (0, 1, np.nan or "warn", which gives 0 silently) is the
+        value of every undefined per-class metric, as in :meth:`metric`. An empty
+        matrix does not raise: it gives the documented empty values (NaN accuracy,
+        balanced_accuracy and cohen_kappa, 0.0 matthews_corrcoef, zero_division
+        elsewhere).
+        """
+        zero_division_code(zero_division)  # refuse a bad value before anything is computed
+        result = {"accuracy": self.accuracy(), "balanced_accuracy": self.balanced_accuracy(),
+                  "cohen_kappa": self.cohen_kappa(), "matthews_corrcoef": self.matthews_corrcoef()}
+        for name in COMPUTED_METRICS:
+            result[name] = self.metric(name, None, zero_division)
+            for average in ("macro", "micro", "weighted"):
+                result[f"{name}_{average}"] = self.metric(name, average, zero_division)
+        result["support"] = self.support()
+        return result
+
     def classification_report(self, target_names=None, digits=2):
-        """scikit-learn's text report over all n_classes classes (zero_division 0)."""
+        """scikit-learn's text report over all n_classes classes (zero_division 0).
+
+        The matrix alone decides which classes are present: in a weighted matrix a
+        class whose only samples have weight 0 looks absent, so this report prints
+        "micro avg" where scikit-learn, which sees the labels, prints "accuracy".
+        ``trainmetrics.sklearn.classification_report`` works from the labels and
+        matches scikit-learn there.
+        """
         names = None
         if target_names is not None:
             target_names = [str(name).encode() for name in target_names]

@@ -6,6 +6,7 @@ import math
 import numpy as np
 
 from ._args import c_integer
+from ._arrays import as_array
 from ._errors import InvalidArgumentError
 from ._handle import Handle
 from ._lib import H, call, lib, register_translation
@@ -108,8 +109,8 @@ class OverfitDetector(Handle):
         return self
 
     def push_many(self, train, val):
-        t = np.ascontiguousarray(train, dtype=np.float64)
-        v = np.ascontiguousarray(val, dtype=np.float64)
+        t = np.ascontiguousarray(as_array(train, "train"), dtype=np.float64)
+        v = np.ascontiguousarray(as_array(val, "val"), dtype=np.float64)
         if t.ndim != 1 or t.shape != v.shape:
             raise InvalidArgumentError(f"train and val must be 1-D of equal length, got {t.shape} and {v.shape}")
         if t.size:
@@ -177,6 +178,21 @@ class OverfitDetector(Handle):
         train, val = np.empty(n), np.empty(n)
         call("trm_overfit_history", self._h, train.ctypes.data, val.ctypes.data)
         return train, val
+
+    def compute(self):
+        """The detector's state in one dict: ``"verdict"`` (str), ``"should_stop"``
+        (bool), ``"n_epochs"``, ``"best_epoch"``, ``"onset_epoch"``, ``"stop_epoch"``
+        (int or None), ``"best_value"`` (float), ``"fired"`` ({criterion: first
+        epoch}) and every statistic of :meth:`statistic` under its name ("gl",
+        "progress", "pq", "gap", "val_slope", "gap_slope", "trend_z", "trend_p");
+        the statistics are NaN before the first epoch (where :meth:`statistic`
+        raises EmptyError)."""
+        result = {"verdict": self.verdict, "should_stop": self.should_stop, "n_epochs": self.n_epochs,
+                  "best_epoch": self.best_epoch, "best_value": self.best_value, "onset_epoch": self.onset_epoch,
+                  "stop_epoch": self.stop_epoch, "fired": self.fired}
+        for name in STATISTICS:
+            result[name] = self.statistic(name) if self.n_epochs else math.nan
+        return result
 
     def explain(self):
         size = C.c_size_t()

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from ._arrays import as_array
 from ._confusion import ConfusionMatrix, zero_division_code
 from ._errors import UndefinedMetricWarning
 
@@ -27,7 +28,7 @@ class _Encoded:
     any other label present, so metrics over a label subset still see every sample."""
 
     def __init__(self, y_true, y_pred, labels=None):
-        y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+        y_true, y_pred = as_array(y_true, "y_true"), as_array(y_pred, "y_pred")
         if y_true.ndim != 1 or y_pred.ndim != 1:
             raise ValueError(f"y_true and y_pred must be 1-D label arrays, got shapes {y_true.shape} "
                              f"and {y_pred.shape}")
@@ -40,7 +41,7 @@ class _Encoded:
         if labels is None:
             classes = present
         else:
-            labels = np.asarray(labels)
+            labels = as_array(labels, "labels")
             if labels.size == 0:
                 raise ValueError("'labels' should contains at least one label.")
             classes = np.concatenate([labels, np.setdiff1d(present, labels)])
@@ -72,7 +73,7 @@ def confusion_matrix(y_true, y_pred, *, labels=None, sample_weight=None, normali
     cm = _selected_matrix(enc.matrix(sample_weight), enc.n_selected)
     if normalize is not None:
         return cm.matrix(normalize)
-    integral = sample_weight is None or np.asarray(sample_weight).dtype.kind in "iub"
+    integral = sample_weight is None or as_array(sample_weight, "sample_weight").dtype.kind in "iub"
     return cm.matrix().astype(np.int64) if integral else cm.matrix()
 
 
@@ -127,13 +128,18 @@ def _binary_labels(enc_args, pos_label, average):
     y_true, y_pred, labels = enc_args
     if average != "binary":
         return labels
-    present = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
+    present = _present_labels(y_true, y_pred)
     if len(present) > 2:
         raise ValueError("Target is multiclass but average='binary'. Please choose another average "
                          "setting, one of [None, 'micro', 'macro', 'weighted'].")
     if pos_label not in present.tolist() and len(present) >= 2:
         raise ValueError(f"pos_label={pos_label!r} is not a valid label. It should be one of {list(present)}")
     return [pos_label]
+
+
+def _present_labels(y_true, y_pred):
+    """scikit-learn's unique_labels: every label in the data, whatever its sample weight."""
+    return np.unique(np.concatenate([as_array(y_true, "y_true"), as_array(y_pred, "y_pred")]))
 
 
 def _check_average(average, allowed=(None, "binary", "micro", "macro", "weighted")):
@@ -156,6 +162,9 @@ def precision_recall_fscore_support(y_true, y_pred, *, beta=1.0, labels=None, po
     r = cm.recall(None, zero_division)[:L]
     f = cm.fbeta(beta, None, zero_division)[:L]
     support = cm.support()[:L]
+    # Counts are integers without sample_weight, always: scikit-learn returns them as
+    # float64 in its "pathological case" (no sample at all with y_true == y_pred), an
+    # artefact of its zero-filled tp array that is not followed here.
     if sample_weight is None:
         support = support.astype(np.int64)
     tp, true_sum, pred_sum = _counts(cm, L)
@@ -239,7 +248,7 @@ def jaccard_score(y_true, y_pred, *, labels=None, pos_label=1, average="binary",
 def accuracy_score(y_true, y_pred, *, normalize=True, sample_weight=None):
     cm = _Encoded(y_true, y_pred).matrix(sample_weight)
     if normalize:
-        if cm.total == 0 and sample_weight is not None and np.asarray(sample_weight).size:
+        if cm.total == 0 and sample_weight is not None and as_array(sample_weight, "sample_weight").size:
             raise ValueError("Weights sum to zero, can't be normalized")  # scikit-learn raises here too
         return cm.accuracy()  # NaN for empty input, as scikit-learn
     correct = float(np.trace(cm.matrix()))
@@ -270,37 +279,58 @@ def matthews_corrcoef(y_true, y_pred, *, sample_weight=None):
 
 def classification_report(y_true, y_pred, *, labels=None, target_names=None, sample_weight=None, digits=2,
                           output_dict=False, zero_division="warn"):
+    """scikit-learn's classification_report, text or (output_dict=True) the same dict.
+
+    The dict has one entry per class keyed by its target name (the label's str()
+    without target_names) holding {"precision", "recall", "f1-score", "support"},
+    then "accuracy" (a float: micro precision) when every label of the data is
+    reported, else a "micro avg" entry, then "macro avg" and "weighted avg".
+    Values are Python floats; support is an int, or a float with sample_weight
+    (scikit-learn also gives floats when no sample has y_pred == y_true, an
+    artefact of its zero-filled true-positive counts; here counts stay ints).
+    The labels present are those of the data, whatever their weights, so a class
+    whose only samples weigh 0 still counts as present (scikit-learn's
+    unique_labels). With ``labels`` given, target_names of another length warn
+    (and pair up as far as both go); without, they raise.
+    """
     enc = _Encoded(y_true, y_pred, labels)
     selected = enc.classes[:enc.n_selected]
+    if target_names is not None and len(target_names) != len(selected):
+        if labels is not None:
+            warnings.warn(f"labels size, {len(selected)}, does not match size of target_names, "
+                          f"{len(target_names)}", stacklevel=2)
+        else:
+            raise ValueError(f"Number of classes, {len(selected)}, does not match size of target_names, "
+                             f"{len(target_names)}. Try specifying the labels parameter")
     if target_names is None:
-        target_names = [f"{label}" for label in selected]
-    elif len(target_names) != len(selected):
-        raise ValueError(f"Number of classes, {len(selected)}, does not match size of target_names, "
-                         f"{len(target_names)}. Try specifying the labels parameter")
+        target_names = ["%s" % label for label in selected]
     keywords = dict(labels=selected, sample_weight=sample_weight, zero_division=zero_division)
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, **keywords)
-    present = np.unique(np.concatenate([np.asarray(y_true), np.asarray(y_pred)]))
-    micro_is_accuracy = labels is None or set(np.asarray(labels).tolist()) == set(present.tolist())
-    rows = {name: (p[i], r[i], f[i], s[i]) for i, name in enumerate(target_names)}
-    total = s.sum()
+    present = _present_labels(y_true, y_pred)
+    micro_is_accuracy = labels is None or set(as_array(labels, "labels").tolist()) == set(present.tolist())
+    # zip pairs names and classes as far as both go, as scikit-learn's report does.
+    rows = [(name, (float(p[i]), float(r[i]), float(f[i]), s[i].item()))
+            for i, name in zip(range(len(selected)), target_names)]
+    total = s.sum().item()
     averages = {}
     for average in ("micro", "macro", "weighted"):
         ap, ar, af, _ = precision_recall_fscore_support(y_true, y_pred, average=average, **keywords)
         heading = "accuracy" if average == "micro" and micro_is_accuracy else f"{average} avg"
-        averages[heading] = (ap, ar, af, total)
+        averages[heading] = (float(ap), float(ar), float(af), total)
     if output_dict:
         keys = ("precision", "recall", "f1-score", "support")
-        report = {name: dict(zip(keys, values)) for name, values in rows.items()}
+        report = {name: dict(zip(keys, values)) for name, values in rows}
         for heading, values in averages.items():
-            report[heading] = values[2] if heading == "accuracy" else dict(zip(keys, values))
+            # scikit-learn keeps the micro precision as the accuracy.
+            report[heading] = values[0] if heading == "accuracy" else dict(zip(keys, values))
         return report
-    return _report_text(rows, averages, digits)
+    return _report_text(rows, averages, digits, target_names)
 
 
-def _report_text(rows, averages, digits):
-    width = max([len("weighted avg"), digits] + [len(name) for name in rows])
+def _report_text(rows, averages, digits, target_names):
+    width = max([len("weighted avg"), digits] + [len(name) for name in target_names])
     lines = [" " * width + " " + "".join(f" {h:>9}" for h in ("precision", "recall", "f1-score", "support")), ""]
-    for name, (p, r, f, s) in rows.items():
+    for name, (p, r, f, s) in rows:
         lines.append(f"{name:>{width}s} " + "".join(f" {v:>9.{digits}f}" for v in (p, r, f)) + f" {s:>9}")
     lines.append("")
     for heading, (p, r, f, s) in averages.items():
