@@ -115,7 +115,7 @@ TRM_API int trm_ranking_new(trm_ranking **out, int task, size_t n_columns, const
  * @param n_columns As for trm_ranking_new().
  * @param n_thresholds T >= 2.
  * @param thresholds T finite, strictly increasing thresholds, or NULL for
- *        t_i = i / (T - 1) (NumPy `linspace(0, 1, T)`; torchmetrics' `thresholds=T`
+ *        t_i = i x (1 / (T - 1)), t_{T-1} = 1 (NumPy's `linspace(0, 1, T)`; torchmetrics' `thresholds=T`
  *        rounds these to float32: pass those values to reproduce its bins bit for bit).
  * @param alloc Memory hooks, or NULL for malloc/free.
  * @return #TRM_OK; #TRM_E_INVALID as for trm_ranking_new(), or T < 2;

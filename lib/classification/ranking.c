@@ -355,8 +355,10 @@ int trm_ranking_new_binned(trm_ranking **out, int task, size_t n_columns, size_t
     int rc = create(__func__, &h, TRM_RANKING_BINNED, task, n_columns, n_thresholds, alloc);
     if (rc != TRM_OK)
         return rc;
+    /* NumPy's linspace(0, 1, T): i times the step 1 / (T - 1), the last one exactly 1. */
+    const double step = 1.0 / (double)(n_thresholds - 1);
     for (size_t i = 0; i < n_thresholds; i++)
-        h->thresholds[i] = thresholds ? thresholds[i] : (double)i / (double)(n_thresholds - 1);
+        h->thresholds[i] = thresholds ? thresholds[i] : (i + 1 == n_thresholds ? 1.0 : (double)i * step);
     *out = h;
     return TRM_OK;
 }
