@@ -190,6 +190,37 @@ static void overfit_scenario(injector *inj, const trm_allocator *hooks)
     lifecycle(inj, hooks, ht, o);
 }
 
+static void ranking_scenario(injector *inj, const trm_allocator *hooks)
+{
+    static const int32_t y[] = { 0, 1, 1, 0, 1, 0 };
+    static const double s[] = { 0.1, 0.4, 0.35, 0.8, 0.35, 0.2 }, w[] = { 1, 2, 0, 3, 1, 1 };
+    const handle_type *ht = type_named("ranking");
+    trm_ranking *h;
+    double value, fpr[16], tpr[16], thr[16];
+    size_t n;
+    CREATE(inj, h, trm_ranking_new(&h, TRM_RANKING_BINARY, 1, hooks));
+    /* the samples grow, then queries sort in scratch memory */
+    STEP(inj, ht, h, trm_ranking_update_f64(h, y, s, 6));
+    for (int i = 0; i < 4; i++)
+        STEP(inj, ht, h, trm_ranking_update_weighted_f64(h, y, s, w, 6));
+    STEP(inj, ht, h, trm_ranking_metric_average(h, TRM_RANKING_ROC_AUC, TRM_AVERAGE_MACRO, &value));
+    STEP(inj, ht, h, trm_ranking_metric_per_class(h, TRM_RANKING_AVERAGE_PRECISION, &value));
+    STEP(inj, ht, h, trm_ranking_roc_curve(h, 0, 1, fpr, tpr, thr, 16, &n));
+    STEP(inj, ht, h, trm_ranking_pr_curve(h, 0, fpr, tpr, thr, 16, &n));
+    lifecycle(inj, hooks, ht, h);
+}
+
+static void ranking_binned_scenario(injector *inj, const trm_allocator *hooks)
+{
+    const handle_type *ht = type_named("ranking-binned");
+    trm_ranking *h;
+    double value;
+    CREATE(inj, h, trm_ranking_new_binned(&h, TRM_RANKING_MULTICLASS, 5, 11, NULL, hooks));
+    STEP(inj, ht, h, trm_ranking_update_f32(h, labels, scores, 6));
+    STEP(inj, ht, h, trm_ranking_metric_average(h, TRM_RANKING_AVERAGE_PRECISION, TRM_AVERAGE_WEIGHTED, &value));
+    lifecycle(inj, hooks, ht, h);
+}
+
 static void cam_scenario(injector *inj, const trm_allocator *hooks)
 {
     enum { N = 2, C = 4, H = 5, W = 6 };
@@ -233,6 +264,7 @@ static const struct {
     { "confusion", confusion_scenario }, { "topk", topk_scenario },       { "multilabel", multilabel_scenario },
     { "regression", regression_scenario }, { "overfit", overfit_scenario }, { "cam", cam_scenario },
     { "loss", loss_scenario },
+    { "ranking", ranking_scenario }, { "ranking-binned", ranking_binned_scenario },
 };
 
 START_TEST(every_allocation_may_fail)

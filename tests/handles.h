@@ -93,6 +93,8 @@ HANDLE_MERGE(regression)
 HANDLE_LIFECYCLE(overfit)
 HANDLE_LIFECYCLE(loss)
 HANDLE_MERGE(loss)
+HANDLE_LIFECYCLE(ranking)
+HANDLE_MERGE(ranking)
 
 /* ---- confusion, K = 3, ignore label 1 -----------------------------------------
  * Blob: 12 + 24 + 8 K^2 = 108 bytes. The batch (0,0) (0,2) (2,1) (2,1) (1,0)
@@ -292,6 +294,58 @@ static int loss_other_(void **out, size_t which)
 {
     static const int kinds[] = { TRM_LOSS_CROSS_ENTROPY, TRM_LOSS_BRIER, TRM_LOSS_BINARY_CROSS_ENTROPY };
     HANDLE_CREATE(loss, out, trm_loss_new(p, kinds[which], which == 0 ? 4 : 3, NULL));
+/* ---- ranking, exact, binary ------------------------------------------------------------
+ * Blob: 12 + 24 + 17 n bytes (a score, a weight, a target per sample): 36 bytes
+ * empty, 104 after a batch of four samples. The samples grow from the allocator. */
+static double ranking_amount_(const void *h)
+{
+    return (double)trm_ranking_n_samples(h);
+}
+
+static int ranking_create_(void **out, const trm_allocator *alloc)
+{
+    HANDLE_CREATE(ranking, out, trm_ranking_new(p, TRM_RANKING_BINARY, 1, alloc));
+}
+
+static int ranking_update_(void *h)
+{
+    static const int32_t y[] = { 0, 1, 1, 0 };
+    static const double s[] = { 0.1, 0.4, 0.35, 0.8 };
+    return trm_ranking_update_f64(h, y, s, 4);
+}
+
+/* multilabel of one column, or binned. */
+static int ranking_other_(void **out, size_t which)
+{
+    if (which == 0)
+        HANDLE_CREATE(ranking, out, trm_ranking_new(p, TRM_RANKING_MULTILABEL, 1, NULL));
+    HANDLE_CREATE(ranking, out, trm_ranking_new_binned(p, TRM_RANKING_BINARY, 1, 3, NULL, NULL));
+}
+
+/* ---- ranking, binned, multiclass K = 3, T = 5 ---------------------------------------
+ * Blob: 12 + 24 + 8 + 8 T + 16 K (T + 1) = 372 bytes. Three samples a batch. */
+static int ranking_binned_create_(void **out, const trm_allocator *alloc)
+{
+    HANDLE_CREATE(ranking, out, trm_ranking_new_binned(p, TRM_RANKING_MULTICLASS, 3, 5, NULL, alloc));
+}
+
+static int ranking_binned_update_(void *h)
+{
+    static const int32_t y[] = { 0, 2, 1 };
+    static const float s[] = { 0.7f, 0.2f, 0.1f, 0.1f, 0.1f, 0.8f, 0.3f, 0.3f, 0.4f };
+    return trm_ranking_update_f32(h, y, s, 3);
+}
+
+/* T 4, other thresholds of T 5, exact mode, K 4. */
+static int ranking_binned_other_(void **out, size_t which)
+{
+    static const double grid[] = { 0, 0.2, 0.4, 0.6, 1 };
+    switch (which) {
+    case 0: HANDLE_CREATE(ranking, out, trm_ranking_new_binned(p, TRM_RANKING_MULTICLASS, 3, 4, NULL, NULL));
+    case 1: HANDLE_CREATE(ranking, out, trm_ranking_new_binned(p, TRM_RANKING_MULTICLASS, 3, 5, grid, NULL));
+    case 2: HANDLE_CREATE(ranking, out, trm_ranking_new(p, TRM_RANKING_MULTICLASS, 3, NULL));
+    default: HANDLE_CREATE(ranking, out, trm_ranking_new_binned(p, TRM_RANKING_MULTICLASS, 4, 5, NULL, NULL));
+    }
 }
 
 #define HANDLE_ROW(X, create_fn, other_fn, n_other, update_fn, amount_fn, merge_fn)             \
@@ -317,6 +371,11 @@ static const handle_type handle_types[] = {
       HANDLE_ROW(overfit, overfit_create_, NULL, 0, overfit_update_, overfit_amount_, NULL) },
     { "loss", 6, 68, 68, 2.0, 1, 0,
       HANDLE_ROW(loss, loss_create_, loss_other_, 3, loss_update_, loss_amount_, loss_merge_) },
+    { "ranking", 8, 36, 104, 4.0, 0, 1,
+      HANDLE_ROW(ranking, ranking_create_, ranking_other_, 2, ranking_update_, ranking_amount_, ranking_merge_) },
+    { "ranking-binned", 8, 372, 372, 3.0, 1, 0,
+      HANDLE_ROW(ranking, ranking_binned_create_, ranking_binned_other_, 4, ranking_binned_update_, ranking_amount_,
+                 ranking_merge_) },
 };
 
 #define N_HANDLE_TYPES (sizeof handle_types / sizeof handle_types[0])

@@ -12,6 +12,7 @@
 #include "metrics.h"
 #include "multilabel.h"
 #include "overfit.h"
+#include "ranking.h"
 #include "regression.h"
 #include "topk.h"
 #include "loss.h"

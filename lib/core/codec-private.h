@@ -26,7 +26,8 @@ enum {
     TRM__KIND_MULTILABEL = 3,
     TRM__KIND_REGRESSION = 4,
     TRM__KIND_OVERFIT = 5,
-    TRM__KIND_LOSS = 6
+    TRM__KIND_LOSS = 6,
+    TRM__KIND_RANKING = 8
 };
 
 /* Header and CRC around the body. */

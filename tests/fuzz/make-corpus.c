@@ -74,6 +74,7 @@ FUZZ_DEFINE_SNAPSHOT(multilabel)
 FUZZ_DEFINE_SNAPSHOT(regression)
 FUZZ_DEFINE_SNAPSHOT(overfit)
 FUZZ_DEFINE_SNAPSHOT(loss)
+FUZZ_DEFINE_SNAPSHOT(ranking)
 
 /* The variants of handle h's blob, for the harness of its type. */
 #define EMIT(X, harness, state, h)                                                   \
@@ -225,6 +226,35 @@ static void loss_seeds(void)
     trm_loss_free(l);
 }
 
+static void ranking_seeds(void)
+{
+    const char *h = "fuzz-deserialize-ranking";
+    trm_ranking *r;
+    int32_t y[] = { 0, 1, 1, 0, 1 };
+    double s[] = { 0.1, 0.4, 0.35, 0.8, 0.4 }, w[] = { 1, 2, 0, 0.5, 1 };
+    check(trm_ranking_new(&r, TRM_RANKING_BINARY, 1, NULL), "new");
+    EMIT(ranking, h, "exact-empty", r);
+    check(trm_ranking_update_weighted_f64(r, y, s, w, 5), "update");
+    EMIT(ranking, h, "exact-binary", r);
+    trm_ranking_free(r);
+    int32_t k[] = { 0, 2, 1 };
+    float rows[] = { 0.7f, 0.2f, 0.1f, 0.1f, 0.1f, 0.8f, 0.3f, 0.3f, 0.4f };
+    check(trm_ranking_new(&r, TRM_RANKING_MULTICLASS, 3, NULL), "new");
+    check(trm_ranking_update_f32(r, k, rows, 3), "update");
+    EMIT(ranking, h, "exact-multiclass", r);
+    trm_ranking_free(r);
+    int32_t ml[] = { 1, 0, 0, 0, 1, 1 };
+    check(trm_ranking_new_binned(&r, TRM_RANKING_MULTILABEL, 2, 5, NULL, NULL), "new");
+    check(trm_ranking_update_f64(r, ml, s, 3), "update");
+    EMIT(ranking, h, "binned-multilabel", r);
+    trm_ranking_free(r);
+    double grid[] = { -1, 0, 0.25, 2 };
+    check(trm_ranking_new_binned(&r, TRM_RANKING_MULTICLASS, 3, 4, grid, NULL), "new");
+    check(trm_ranking_update_f32(r, k, rows, 3), "update");
+    EMIT(ranking, h, "binned-multiclass", r);
+    trm_ranking_free(r);
+}
+
 /* splitmix64, so the programs are the same on every machine */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 static uint64_t next_random(void)
@@ -271,6 +301,7 @@ int main(int argc, char **argv)
     regression_seeds();
     overfit_seeds();
     loss_seeds();
+    ranking_seeds();
     api_programs();
     return 0;
 }

@@ -23,9 +23,11 @@ from ._lib import path as library_path
 from ._lib import version as library_version
 from ._loss import Loss
 from ._overfit import OverfitDetector
+from ._ranking import Ranking
 from .training import TrainingMonitor
 
-__all__ = ["CAM", "ConfusionMatrix", "DeviceCopyWarning", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
-           "Loss", "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",
-           "TrainingMonitor", "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
+__all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "DeviceCopyWarning", "EmptyError", "InternalError",
+           "InvalidArgumentError", "LabelError", "Loss", "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector",
+           "Ranking", "RegressionErrors", "TopK", "TrainingMonitor", "TrainmetricsError", "TrainmetricsMemoryError",
+           "TrainmetricsOverflowError", "UndefinedMetricWarning",
            "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]

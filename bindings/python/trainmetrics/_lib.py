@@ -287,6 +287,32 @@ _PROTOTYPES.update({
     "trm_cam_forward_weights_f32": (C.c_int, [H, VP, SZ, SZ, SZ, P(SZ), VP, SZ, P(SZ), FORWARD_FN, VP, VP]),
 })
 
+# Ranking metrics (issue 15): trm_ranking, exact and binned ROC AUC, average precision and curves.
+_PROTOTYPES.update({
+    "trm_ranking_new": (C.c_int, [P(H), C.c_int, SZ, VP]),
+    "trm_ranking_new_binned": (C.c_int, [P(H), C.c_int, SZ, SZ, VP, VP]),
+    "trm_ranking_free": (None, [H]),
+    "trm_ranking_clone": (C.c_int, [P(H), H]),
+    "trm_ranking_reset": (None, [H]),
+    "trm_ranking_merge": (C.c_int, [H, H]),
+    "trm_ranking_serialize": (C.c_int, [H, VP, SZ, P(SZ)]),
+    "trm_ranking_deserialize": (C.c_int, [P(H), C.c_char_p, SZ, VP]),
+    "trm_ranking_task": (C.c_int, [H]),
+    "trm_ranking_mode": (C.c_int, [H]),
+    "trm_ranking_n_columns": (SZ, [H]),
+    "trm_ranking_n_thresholds": (SZ, [H]),
+    "trm_ranking_thresholds": (C.c_int, [H, VP]),
+    "trm_ranking_n_samples": (U64, [H]),
+    "trm_ranking_update_f32": (C.c_int, [H, VP, VP, SZ]),
+    "trm_ranking_update_f64": (C.c_int, [H, VP, VP, SZ]),
+    "trm_ranking_update_weighted_f32": (C.c_int, [H, VP, VP, VP, SZ]),
+    "trm_ranking_update_weighted_f64": (C.c_int, [H, VP, VP, VP, SZ]),
+    "trm_ranking_metric_per_class": (C.c_int, [H, C.c_int, VP]),
+    "trm_ranking_metric_average": (C.c_int, [H, C.c_int, C.c_int, P(D)]),
+    "trm_ranking_roc_curve": (C.c_int, [H, SZ, C.c_int, VP, VP, VP, SZ, P(SZ)]),
+    "trm_ranking_pr_curve": (C.c_int, [H, SZ, VP, VP, VP, SZ, P(SZ)]),
+})
+
 lib, path = _load()
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():

@@ -20,7 +20,8 @@ from ._errors import UndefinedMetricWarning
 
 __all__ = ["confusion_matrix", "precision_recall_fscore_support", "precision_score", "recall_score",
            "f1_score", "fbeta_score", "accuracy_score", "balanced_accuracy_score", "cohen_kappa_score",
-           "matthews_corrcoef", "jaccard_score", "classification_report"]
+           "matthews_corrcoef", "jaccard_score", "classification_report", "roc_auc_score",
+           "average_precision_score", "roc_curve", "precision_recall_curve"]
 
 
 class _Encoded:
@@ -418,3 +419,85 @@ def brier_score_loss(y_true, y_proba, *, sample_weight=None, pos_label=None, lab
     if k > 2 and scale_by_half is True:
         return 0.5 * value
     return value
+# ---- ranking metrics (trainmetrics.Ranking, exact mode: scikit-learn 1.2's numbers) ----
+
+def _binary_targets(y_true, pos_label):
+    """0/1 targets of a binary y_true, with scikit-learn's pos_label rules."""
+    y_true = np.asarray(y_true)
+    classes = np.unique(y_true)
+    if pos_label is None:
+        if classes.size > 2:
+            raise ValueError(f"y_true takes value in {classes.tolist()}: only binary y_true is supported here")
+        if not (set(classes.tolist()) <= {0, 1} or set(classes.tolist()) <= {-1, 1}):
+            raise ValueError(f"y_true takes value in {classes.tolist()} and pos_label is not specified: "
+                             "either make y_true take value in {0, 1} or {-1, 1} or pass pos_label explicitly.")
+        pos_label = 1
+    return (y_true == pos_label).astype(np.int32)
+
+
+def _ranking_of(y_true, y_score, sample_weight, *, multi_class="ovr", labels=None, pos_label=None):
+    from ._ranking import Ranking
+    y_true, y_score = np.asarray(y_true), np.asarray(y_score)
+    if y_true.ndim == 2:
+        r = Ranking("multilabel", n_labels=y_true.shape[1])
+        targets = y_true
+    elif y_score.ndim == 2 and y_score.shape[1] > 1:
+        if multi_class != "ovr":
+            raise ValueError("multi_class must be 'ovr' for multiclass y_true (the one-vs-one form is not offered)")
+        classes = np.unique(y_true) if labels is None else np.asarray(labels)
+        if len(classes) != y_score.shape[1]:
+            raise ValueError("Number of classes in y_true not equal to the number of columns in 'y_score'")
+        if np.setdiff1d(y_true, classes).size:
+            raise ValueError("'y_true' contains labels not in parameter 'labels'")
+        order = np.argsort(classes, kind="stable")
+        targets = order[np.searchsorted(classes[order], y_true)]
+        r = Ranking("multiclass", n_classes=len(classes))
+    else:
+        if y_score.ndim == 2 and y_score.shape[1] == 1:
+            y_score = y_score[:, 0]
+        targets = _binary_targets(y_true, pos_label)
+        r = Ranking("binary")
+    r.update(targets, y_score, sample_weight)
+    return r
+
+
+def _ranking_average(average):
+    if average not in (None, "macro", "micro", "weighted"):
+        raise ValueError(f"average must be None, 'macro', 'micro' or 'weighted', got {average!r}"
+                         + (" ('samples' is not offered)" if average == "samples" else ""))
+    return average
+
+
+def roc_auc_score(y_true, y_score, *, average="macro", sample_weight=None, max_fpr=None, multi_class="raise",
+                  labels=None):
+    """scikit-learn's roc_auc_score for binary, multilabel and one-vs-rest multiclass
+    input; a column with one class only raises ValueError as there. Multiclass
+    scores need not sum to 1. max_fpr and multi_class='ovo' are not offered."""
+    if max_fpr is not None:
+        raise ValueError("max_fpr (partial AUC) is not offered")
+    y_true, y_score = np.asarray(y_true), np.asarray(y_score)
+    if y_true.ndim == 1 and y_score.ndim == 2 and y_score.shape[1] > 1 and multi_class == "raise":
+        raise ValueError("multi_class must be in ('ovo', 'ovr')")
+    r = _ranking_of(y_true, y_score, sample_weight, multi_class=multi_class, labels=labels)
+    return r.roc_auc(_ranking_average(average) if r.n_columns > 1 else "macro")
+
+
+def average_precision_score(y_true, y_score, *, average="macro", pos_label=1, sample_weight=None):
+    """scikit-learn's average_precision_score (binary and multilabel, and multiclass
+    one-vs-rest as scikit-learn >= 1.3 does it)."""
+    r = _ranking_of(y_true, y_score, sample_weight, pos_label=pos_label)
+    return r.average_precision(_ranking_average(average) if r.n_columns > 1 else "macro")
+
+
+def roc_curve(y_true, y_score, *, pos_label=None, sample_weight=None, drop_intermediate=True):
+    """scikit-learn 1.2's roc_curve: the first threshold is max(y_score) + 1."""
+    from ._ranking import Ranking
+    r = Ranking("binary").update(_binary_targets(y_true, pos_label), np.asarray(y_score), sample_weight)
+    return r.roc_curve(drop_intermediate=drop_intermediate)
+
+
+def precision_recall_curve(y_true, probas_pred, *, pos_label=None, sample_weight=None):
+    """scikit-learn 1.2's precision_recall_curve (every threshold, increasing)."""
+    from ._ranking import Ranking
+    r = Ranking("binary").update(_binary_targets(y_true, pos_label), np.asarray(probas_pred), sample_weight)
+    return r.precision_recall_curve()
