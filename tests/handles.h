@@ -294,6 +294,8 @@ static int loss_other_(void **out, size_t which)
 {
     static const int kinds[] = { TRM_LOSS_CROSS_ENTROPY, TRM_LOSS_BRIER, TRM_LOSS_BINARY_CROSS_ENTROPY };
     HANDLE_CREATE(loss, out, trm_loss_new(p, kinds[which], which == 0 ? 4 : 3, NULL));
+}
+
 /* ---- ranking, exact, binary ------------------------------------------------------------
  * Blob: 12 + 24 + 17 n bytes (a score, a weight, a target per sample): 36 bytes
  * empty, 104 after a batch of four samples. The samples grow from the allocator. */
