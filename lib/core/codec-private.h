@@ -24,7 +24,8 @@ enum {
     TRM__KIND_TOPK = 2,
     TRM__KIND_MULTILABEL = 3,
     TRM__KIND_REGRESSION = 4,
-    TRM__KIND_OVERFIT = 5
+    TRM__KIND_OVERFIT = 5,
+    TRM__KIND_CALIBRATION = 6
 };
 
 /* Header and CRC around the body. */
