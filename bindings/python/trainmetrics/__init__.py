@@ -4,12 +4,14 @@
 ``ConfusionMatrix`` accumulates predictions batch by batch and derives every
 per-class metric from it, and ``trainmetrics.sklearn`` offers scikit-learn's
 functional API on top of it; ``TopK``, ``Multilabel`` and ``RegressionErrors``
-are its siblings; ``OverfitDetector`` judges train/validation curves; ``cam``
+are its siblings; ``Calibration`` streams the calibration error
+(ECE, RMS, MCE) and its reliability bins; ``OverfitDetector`` judges train/validation curves; ``cam``
 computes class activation maps (the Grad-CAM family) and ``overlay`` draws them
 over an image.
 """
 from ._accumulators import Multilabel, RegressionErrors, TopK
 from ._cam import CAM, cam, colormap, overlay
+from ._calibration import Calibration
 from ._confusion import ConfusionMatrix
 from ._errors import (CorruptDataError, EmptyError, InternalError, InvalidArgumentError, LabelError, MismatchError,
                       NonFiniteError, TrainmetricsError, TrainmetricsMemoryError, TrainmetricsOverflowError,
@@ -19,7 +21,7 @@ from ._lib import path as library_path
 from ._lib import version as library_version
 from ._overfit import OverfitDetector
 
-__all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
+__all__ = ["CAM", "Calibration", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
            "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",
            "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
            "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]
