@@ -384,3 +384,42 @@ def test_strided_rows_are_read_in_place():
     want, table = oracle(y, p, 7, n_classes=3)
     assert_matches(cal, want)
     assert_bins(cal, table)
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_float32_logits(case):
+    rng = np.random.default_rng(9000 + case)
+    n_bins, n = int(rng.integers(1, 20)), 200
+    x = (rng.normal(size=n) * 4).astype(np.float32)
+    y = rng.integers(0, 2, n)
+    cal = tm.Calibration(n_bins, input="logits").update(y, x)
+    want, table = oracle(y, x, n_bins, logits=True, dtype=np.float32)
+    assert_matches(cal, want)
+    assert_bins(cal, table)
+    xm = (rng.normal(size=(n, 4)) * 3).astype(np.float32)
+    ym = rng.integers(0, 4, n)
+    mc = tm.Calibration(n_bins, n_classes=4, input="logits").update(ym, xm)
+    want, table = oracle(ym, xm, n_bins, n_classes=4, logits=True, dtype=np.float32)
+    assert_matches(mc, want)
+    assert_bins(mc, table)
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_torchmetrics_float32_pipeline(case):
+    """torchmetrics' own precision: float32 tensors, float32 linspace edges, float32 sums.
+    Random data rarely comes within a float32 unit of an edge, so only rounding differs."""
+    rng = np.random.default_rng(9500 + case)
+    n_bins, k, n = [15, 10, 7, 20, 3, 33][case], 5, 1000
+    logits = torch.tensor(rng.normal(size=(n, k)) * 2, dtype=torch.float32)
+    target = torch.tensor(rng.integers(0, k, n))
+    conf, pred = torch.softmax(logits, 1).max(dim=1)
+    acc = pred.eq(target).float()
+    boundaries = torch.linspace(0, 1, n_bins + 1, dtype=torch.float)
+    idx = torch.bucketize(conf, boundaries, right=True) - 1
+    count = torch.zeros(n_bins + 1).scatter_add_(0, idx, torch.ones_like(conf))
+    cbin = torch.nan_to_num(torch.zeros(n_bins + 1).scatter_add_(0, idx, conf) / count)
+    abin = torch.nan_to_num(torch.zeros(n_bins + 1).scatter_add_(0, idx, acc) / count)
+    l1 = float(torch.sum(torch.abs(abin - cbin) * count / count.sum()))
+    mc = tm.Calibration(n_bins, n_classes=k, input="logits").update(target.numpy(), logits.numpy())
+    np.testing.assert_array_equal(mc.bins()["count"], count.numpy().astype(np.uint64))
+    assert mc.error("l1") == pytest.approx(l1, abs=1e-5)
