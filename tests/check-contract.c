@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The life-cycle contract every serializable handle type keeps, checked once
  * over the rows of handles.h (confusion unweighted and weighted, top-k,
- * multilabel, regression, overfit):
+ * multilabel, regression, overfit, calibration binary and multiclass):
  *   - NULL for the handle or an out-pointer is TRM_E_INVALID and changes nothing;
  *     free and reset accept NULL;
  *   - a clone serializes like its source and counts on its own;

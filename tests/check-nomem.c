@@ -255,6 +255,21 @@ static void loss_scenario(injector *inj, const trm_allocator *hooks)
     lifecycle(inj, hooks, ht, l);
 }
 
+static void calibration_scenario(injector *inj, const trm_allocator *hooks)
+{
+    static const int32_t truth[4] = { 0, 1, 2, 1 };
+    static const double rows[12] = { 0.7, 0.2, 0.1, 0.3, 0.3, 0.4, 2.0, -1.0, 0.5, 0, 1, 0 };
+    const handle_type *ht = type_named("calibration-multiclass");
+    trm_calibration *c;
+    double value;
+    CREATE(inj, c, trm_calibration_new(&c, 5, 3, hooks));
+    STEP(inj, ht, c, trm_calibration_update_multiclass_f64(c, truth, rows, 2, 3));
+    STEP(inj, ht, c, trm_calibration_set_input(c, TRM_CALIBRATION_LOGITS));
+    STEP(inj, ht, c, trm_calibration_update_multiclass_f64(c, truth + 2, rows + 6, 2, 3));
+    STEP(inj, ht, c, trm_calibration_error(c, TRM_CALIBRATION_L2, &value));
+    lifecycle(inj, hooks, ht, c);
+}
+
 typedef void (*scenario_fn)(injector *inj, const trm_allocator *hooks);
 
 static const struct {
@@ -265,6 +280,7 @@ static const struct {
     { "regression", regression_scenario }, { "overfit", overfit_scenario }, { "cam", cam_scenario },
     { "loss", loss_scenario },
     { "ranking", ranking_scenario }, { "ranking-binned", ranking_binned_scenario },
+    { "calibration", calibration_scenario },
 };
 
 START_TEST(every_allocation_may_fail)

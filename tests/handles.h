@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* One row per serializable handle type (confusion unweighted and weighted,
- * top-k, multilabel, regression, overfit, loss), with the operations every such
+ * top-k, multilabel, regression, overfit, loss, ranking, calibration), with the operations every such
  * type has behind one signature, so that the life-cycle contract (NULL
  * arguments, clone, reset, merge, the size protocol, blob damage) is written
  * once and run over every type.
@@ -95,6 +95,8 @@ HANDLE_LIFECYCLE(loss)
 HANDLE_MERGE(loss)
 HANDLE_LIFECYCLE(ranking)
 HANDLE_MERGE(ranking)
+HANDLE_LIFECYCLE(calibration)
+HANDLE_MERGE(calibration)
 
 /* ---- confusion, K = 3, ignore label 1 -----------------------------------------
  * Blob: 12 + 24 + 8 K^2 = 108 bytes. The batch (0,0) (0,2) (2,1) (2,1) (1,0)
@@ -350,6 +352,50 @@ static int ranking_binned_other_(void **out, size_t which)
     }
 }
 
+/* ---- calibration, binary with 4 bins and multiclass K = 3 with 5 bins -----------
+ * Blob: 12 + 32 + 24 (n_bins + 1) bytes: 164 for 4 bins, 188 for 5. Four samples a batch. */
+static double calibration_amount_(const void *h)
+{
+    return (double)trm_calibration_n_samples(h);
+}
+
+static int calibration_binary_create_(void **out, const trm_allocator *alloc)
+{
+    HANDLE_CREATE(calibration, out, trm_calibration_new(p, 4, 1, alloc));
+}
+
+static int calibration_binary_update_(void *h)
+{
+    static const int32_t y[] = { 0, 1, 1, 0 };
+    static const double s[] = { 0.0, 0.25, 1.0, 0.6 };
+    return trm_calibration_update_binary_f64(h, y, s, 4);
+}
+
+/* 5 bins, or multiclass with 2 classes. */
+static int calibration_binary_other_(void **out, size_t which)
+{
+    HANDLE_CREATE(calibration, out, trm_calibration_new(p, which == 0 ? 5 : 4, which == 0 ? 1 : 2, NULL));
+}
+
+static int calibration_multiclass_create_(void **out, const trm_allocator *alloc)
+{
+    HANDLE_CREATE(calibration, out, trm_calibration_new(p, 5, 3, alloc));
+}
+
+static int calibration_multiclass_update_(void *h)
+{
+    static const int32_t y[] = { 0, 2, 1, 1 };
+    static const float s[] = { 0.5f, 0.3f, 0.2f, 0.1f, 0.1f, 0.8f, 0.4f, 0.4f, 0.2f, 0, 0, 1 };
+    return trm_calibration_update_multiclass_f32(h, y, s, 4, 3);
+}
+
+/* 4 bins, 4 classes, or binary. */
+static int calibration_multiclass_other_(void **out, size_t which)
+{
+    static const size_t bins[] = { 4, 5, 5 }, classes[] = { 3, 4, 1 };
+    HANDLE_CREATE(calibration, out, trm_calibration_new(p, bins[which], classes[which], NULL));
+}
+
 #define HANDLE_ROW(X, create_fn, other_fn, n_other, update_fn, amount_fn, merge_fn)             \
     create_fn, n_other, other_fn, update_fn, amount_fn, X##_free_, X##_reset_, X##_clone_,      \
         merge_fn, X##_serialize_, X##_deserialize_
@@ -378,6 +424,12 @@ static const handle_type handle_types[] = {
     { "ranking-binned", 8, 372, 372, 3.0, 1, 0,
       HANDLE_ROW(ranking, ranking_binned_create_, ranking_binned_other_, 4, ranking_binned_update_, ranking_amount_,
                  ranking_merge_) },
+    { "calibration-binary", 7, 164, 164, 4.0, 1, 0,
+      HANDLE_ROW(calibration, calibration_binary_create_, calibration_binary_other_, 2, calibration_binary_update_,
+                 calibration_amount_, calibration_merge_) },
+    { "calibration-multiclass", 7, 188, 188, 4.0, 1, 0,
+      HANDLE_ROW(calibration, calibration_multiclass_create_, calibration_multiclass_other_, 3,
+                 calibration_multiclass_update_, calibration_amount_, calibration_merge_) },
 };
 
 #define N_HANDLE_TYPES (sizeof handle_types / sizeof handle_types[0])

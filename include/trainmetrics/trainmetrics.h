@@ -8,6 +8,7 @@
 
 #include "common.h"
 #include "cam.h"
+#include "calibration.h"
 #include "confusion.h"
 #include "metrics.h"
 #include "multilabel.h"

@@ -27,6 +27,7 @@ enum {
     TRM__KIND_REGRESSION = 4,
     TRM__KIND_OVERFIT = 5,
     TRM__KIND_LOSS = 6,
+    TRM__KIND_CALIBRATION = 7,
     TRM__KIND_RANKING = 8
 };
 

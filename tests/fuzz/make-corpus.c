@@ -75,6 +75,7 @@ FUZZ_DEFINE_SNAPSHOT(regression)
 FUZZ_DEFINE_SNAPSHOT(overfit)
 FUZZ_DEFINE_SNAPSHOT(loss)
 FUZZ_DEFINE_SNAPSHOT(ranking)
+FUZZ_DEFINE_SNAPSHOT(calibration)
 
 /* The variants of handle h's blob, for the harness of its type. */
 #define EMIT(X, harness, state, h)                                                   \
@@ -287,6 +288,29 @@ static void api_programs(void)
     write_file("fuzz-api-sequence", "every-op", each, n);
 }
 
+static void calibration_seeds(void)
+{
+    const char *h = "fuzz-deserialize-calibration";
+    trm_calibration *c;
+    check(trm_calibration_new(&c, 1, 1, NULL), "new");
+    EMIT(calibration, h, "binary-1bin-empty", c);
+    trm_calibration_free(c);
+    check(trm_calibration_new(&c, 4, 1, NULL), "new");
+    int32_t y[] = { 0, 1, 1, 0, 1 };
+    double s[] = { 0.0, 0.25, 1.0, 0.6, 0.99 };
+    check(trm_calibration_update_binary_f64(c, y, s, 5), "update");
+    check(trm_calibration_set_input(c, TRM_CALIBRATION_AUTO), "input");
+    EMIT(calibration, h, "binary-4bins", c);
+    trm_calibration_free(c);
+    check(trm_calibration_new(&c, 5, 3, NULL), "new");
+    int32_t ym[] = { 0, 2, 1 };
+    float sm[] = { 2.0f, -1.0f, 0.5f, 0.1f, 0.2f, 3.0f, 0.0f, 0.0f, 0.0f };
+    check(trm_calibration_set_input(c, TRM_CALIBRATION_LOGITS), "input");
+    check(trm_calibration_update_multiclass_f32(c, ym, sm, 3, 3), "update");
+    EMIT(calibration, h, "multiclass-k3-logits", c);
+    trm_calibration_free(c);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -302,6 +326,7 @@ int main(int argc, char **argv)
     overfit_seeds();
     loss_seeds();
     ranking_seeds();
+    calibration_seeds();
     api_programs();
     return 0;
 }

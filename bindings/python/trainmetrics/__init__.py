@@ -4,7 +4,8 @@
 ``ConfusionMatrix`` accumulates predictions batch by batch and derives every
 per-class metric from it, and ``trainmetrics.sklearn`` offers scikit-learn's
 functional API on top of it; ``TopK``, ``Multilabel`` and ``RegressionErrors``
-are its siblings; ``OverfitDetector`` judges train/validation curves and
+are its siblings; ``Calibration`` streams the calibration error (ECE, RMS, MCE)
+and its reliability bins; ``OverfitDetector`` judges train/validation curves and
 ``TrainingMonitor`` (with the Keras and Lightning callbacks of
 ``trainmetrics.keras`` and ``trainmetrics.lightning``) stops training loops; ``cam``
 computes class activation maps (the Grad-CAM family) and ``overlay`` draws them
@@ -14,6 +15,7 @@ gradients for them. Every array argument also takes torch tensors.
 from ._accumulators import Multilabel, RegressionErrors, TopK
 from ._arrays import DeviceCopyWarning
 from ._cam import CAM, cam, colormap, overlay
+from ._calibration import Calibration
 from ._confusion import ConfusionMatrix
 from ._errors import (CorruptDataError, EmptyError, InternalError, InvalidArgumentError, LabelError, MismatchError,
                       NonFiniteError, TrainmetricsError, TrainmetricsMemoryError, TrainmetricsOverflowError,
@@ -26,7 +28,7 @@ from ._overfit import OverfitDetector
 from ._ranking import Ranking
 from .training import TrainingMonitor
 
-__all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "DeviceCopyWarning", "EmptyError", "InternalError",
+__all__ = ["CAM", "Calibration", "ConfusionMatrix", "CorruptDataError", "DeviceCopyWarning", "EmptyError", "InternalError",
            "InvalidArgumentError", "LabelError", "Loss", "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector",
            "Ranking", "RegressionErrors", "TopK", "TrainingMonitor", "TrainmetricsError", "TrainmetricsMemoryError",
            "TrainmetricsOverflowError", "UndefinedMetricWarning",

@@ -313,6 +313,28 @@ _PROTOTYPES.update({
     "trm_ranking_pr_curve": (C.c_int, [H, SZ, VP, VP, VP, SZ, P(SZ)]),
 })
 
+# Calibration error (issue 15): trm_calibration_*.
+_PROTOTYPES.update({
+    "trm_calibration_new": (C.c_int, [P(H), SZ, SZ, VP]),
+    "trm_calibration_free": (None, [H]),
+    "trm_calibration_clone": (C.c_int, [P(H), H]),
+    "trm_calibration_reset": (None, [H]),
+    "trm_calibration_merge": (C.c_int, [H, H]),
+    "trm_calibration_serialize": (C.c_int, [H, VP, SZ, P(SZ)]),
+    "trm_calibration_deserialize": (C.c_int, [P(H), C.c_char_p, SZ, VP]),
+    "trm_calibration_n_bins": (SZ, [H]),
+    "trm_calibration_n_classes": (SZ, [H]),
+    "trm_calibration_n_samples": (U64, [H]),
+    "trm_calibration_set_input": (C.c_int, [H, C.c_int]),
+    "trm_calibration_input": (C.c_int, [H]),
+    "trm_calibration_update_binary_f32": (C.c_int, [H, VP, VP, SZ]),
+    "trm_calibration_update_binary_f64": (C.c_int, [H, VP, VP, SZ]),
+    "trm_calibration_update_multiclass_f32": (C.c_int, [H, VP, VP, SZ, SZ]),
+    "trm_calibration_update_multiclass_f64": (C.c_int, [H, VP, VP, SZ, SZ]),
+    "trm_calibration_error": (C.c_int, [H, C.c_int, P(D)]),
+    "trm_calibration_bins": (C.c_int, [H, VP, VP, VP]),
+})
+
 lib, path = _load()
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
