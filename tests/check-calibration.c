@@ -586,7 +586,7 @@ START_TEST(blob_layout)
     uint8_t *blob = snapshot_calibration(c, &size);
     ck_assert_uint_eq(size, 12 + 32 + 24 * 3);
     ck_assert_mem_eq(blob, "TRMB", 4);
-    ck_assert_uint_eq(blob_get_le(blob + 6, 2), 6);
+    ck_assert_uint_eq(blob_get_le(blob + 6, 2), 7);
     ck_assert_uint_eq(blob_get_le(blob + OFF_N_BINS, 8), 2);
     ck_assert_uint_eq(blob_get_le(blob + OFF_N_CLASSES, 8), 1);
     ck_assert_uint_eq(blob_get_le(blob + OFF_INPUT, 4), TRM_CALIBRATION_LOGITS);
