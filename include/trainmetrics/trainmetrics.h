@@ -13,6 +13,7 @@
 #include "multilabel.h"
 #include "overfit.h"
 #include "regression.h"
+#include "sparse.h"
 #include "topk.h"
 
 #endif /* TRAINMETRICS_H */

@@ -39,4 +39,11 @@ int trm__class_undefined(const trm__tally *t, size_t c, int metric);
 /* MACRO, MICRO, WEIGHTED or MACRO_PRESENT; SUPPORT averages to the sum of supports. */
 double trm__tally_average(const trm__tally *t, int metric, double beta, int average, int zero_division);
 
+/* Scalar scores of a tally with total > 0 (tally-scores.c), scikit-learn's:
+ * accuracy, balanced accuracy (classes without true samples left out;
+ * adjusted 0 or 1) and the Matthews coefficient (0 on a zero denominator). */
+double trm__tally_accuracy(const trm__tally *t);
+double trm__tally_balanced_accuracy(const trm__tally *t, int adjusted);
+double trm__tally_matthews(const trm__tally *t);
+
 #endif /* TRM_TALLY_PRIVATE_H */
