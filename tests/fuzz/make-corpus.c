@@ -73,6 +73,7 @@ FUZZ_DEFINE_SNAPSHOT(topk)
 FUZZ_DEFINE_SNAPSHOT(multilabel)
 FUZZ_DEFINE_SNAPSHOT(regression)
 FUZZ_DEFINE_SNAPSHOT(overfit)
+FUZZ_DEFINE_SNAPSHOT(sparse_confusion)
 
 /* The variants of handle h's blob, for the harness of its type. */
 #define EMIT(X, harness, state, h)                                                   \
@@ -222,6 +223,27 @@ static void api_programs(void)
     write_file("fuzz-api-sequence", "every-op", each, n);
 }
 
+/* Empty, unweighted with an ignore label, weighted with a zero weight. */
+static void sparse_seeds(void)
+{
+    const char *h = "fuzz-deserialize-sparse";
+    static const int32_t t[] = { 0, 0, 2, 2, 1, 2, 4, 3 }, p[] = { 0, 2, 1, 1, 0, 2, 3, 4 };
+    static const double w[] = { 0.5, 2.25, 0.25, 3.0, 1.0, 0.0, 1.5, 0.125 };
+    trm_sparse_confusion *cm;
+    check(trm_sparse_confusion_new(&cm, 1, 0, NULL), "new");
+    EMIT(sparse_confusion, h, "k1-empty", cm);
+    trm_sparse_confusion_free(cm);
+    check(trm_sparse_confusion_new(&cm, 5, 0, NULL), "new");
+    check(trm_sparse_confusion_set_ignore_label(cm, 1), "ignore");
+    check(trm_sparse_confusion_update_i32(cm, t, p, 8), "update");
+    EMIT(sparse_confusion, h, "k5-ignore1", cm);
+    trm_sparse_confusion_free(cm);
+    check(trm_sparse_confusion_new(&cm, 5, TRM_CONFUSION_WEIGHTED, NULL), "new");
+    check(trm_sparse_confusion_update_weighted_i32(cm, t, p, w, 8), "update");
+    EMIT(sparse_confusion, h, "k5-weighted", cm);
+    trm_sparse_confusion_free(cm);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -235,6 +257,7 @@ int main(int argc, char **argv)
     multilabel_seeds();
     regression_seeds();
     overfit_seeds();
+    sparse_seeds();
     api_programs();
     return 0;
 }
