@@ -18,8 +18,9 @@ from ._lib import __version__  # noqa: F401  (the package version, kept in _lib.
 from ._lib import path as library_path
 from ._lib import version as library_version
 from ._overfit import OverfitDetector
+from ._sparse import SparseConfusionMatrix
 
 __all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
-           "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "TopK",
+           "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "SparseConfusionMatrix", "TopK",
            "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
            "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]
