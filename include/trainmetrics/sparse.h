@@ -25,7 +25,7 @@
  * instead (COO form).
  *
  * Costs: an update is O(n) expected time, and allocates only when the table
- * grows; a failed growth changes nothing. Per-class and averaged metrics,
+ * grows; a failed growth changes no count and no cell. Per-class and averaged metrics,
  * accuracy, balanced accuracy and MCC take O(K) time and 32*K bytes of scratch;
  * kappa adds one pass over the table (O(cells)). n_cells is O(K + table
  * capacity), cells adds the sort of its output (O(c log c), no allocation).
@@ -107,7 +107,8 @@ TRM_API int trm_sparse_confusion_merge(trm_sparse_confusion *dst, const trm_spar
  * @param cap Bytes available at @p buf.
  * @param size Receives the blob size, also on #TRM_E_BUFFER.
  * @return #TRM_OK; #TRM_E_INVALID for a NULL @p cm or @p size; #TRM_E_BUFFER
- *         when @p buf is NULL or @p cap is too small (nothing written).
+ *         when @p buf is NULL or @p cap is too small (nothing written);
+ *         #TRM_E_OVERFLOW when the size does not fit in size_t.
  */
 TRM_API int trm_sparse_confusion_serialize(const trm_sparse_confusion *cm, uint8_t *buf, size_t cap,
                                            size_t *size);
@@ -166,7 +167,8 @@ TRM_API int64_t trm_sparse_confusion_ignore_label(const trm_sparse_confusion *cm
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_LABEL for a label
  *         outside [0, K) (the first one is named); #TRM_E_OVERFLOW when the
  *         sample count or total would overflow; #TRM_E_NOMEM when the table
- *         cannot grow. On failure nothing is counted.
+ *         cannot grow. On failure nothing is counted (the table may keep the
+ *         room it grew into before the allocation that failed).
  */
 TRM_API int trm_sparse_confusion_update_i32(trm_sparse_confusion *cm, const int32_t *y_true,
                                             const int32_t *y_pred, size_t n);

@@ -4,7 +4,7 @@
 ``ConfusionMatrix`` accumulates predictions batch by batch and derives every
 per-class metric from it, and ``trainmetrics.sklearn`` offers scikit-learn's
 functional API on top of it; ``TopK``, ``Multilabel`` and ``RegressionErrors``
-are its siblings; ``OverfitDetector`` judges train/validation curves; ``cam``
+are its siblings, and ``SparseConfusionMatrix`` its form for huge label spaces; ``OverfitDetector`` judges train/validation curves; ``cam``
 computes class activation maps (the Grad-CAM family) and ``overlay`` draws them
 over an image.
 """
@@ -21,6 +21,7 @@ from ._overfit import OverfitDetector
 from ._sparse import SparseConfusionMatrix
 
 __all__ = ["CAM", "ConfusionMatrix", "CorruptDataError", "EmptyError", "InternalError", "InvalidArgumentError", "LabelError",
-           "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors", "SparseConfusionMatrix", "TopK",
+           "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector", "RegressionErrors",
+           "SparseConfusionMatrix", "TopK",
            "TrainmetricsError", "TrainmetricsMemoryError", "TrainmetricsOverflowError", "UndefinedMetricWarning",
            "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]
