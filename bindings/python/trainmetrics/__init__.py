@@ -3,10 +3,11 @@
 
 ``ConfusionMatrix`` accumulates predictions batch by batch and derives every
 per-class metric from it, and ``trainmetrics.sklearn`` offers scikit-learn's
-functional API on top of it; ``TopK``, ``Multilabel`` and ``RegressionErrors``
-are its siblings, and ``SparseConfusionMatrix`` its form for huge label spaces; ``OverfitDetector`` judges train/validation curves; ``cam``
-computes class activation maps (the Grad-CAM family) and ``overlay`` draws them
-over an image.
+functional API on top of it; ``SparseConfusionMatrix`` does the same for huge
+label spaces without the K x K table; ``TopK``, ``Multilabel`` and
+``RegressionErrors`` are its siblings; ``OverfitDetector`` judges
+train/validation curves; ``cam`` computes class activation maps (the Grad-CAM
+family) and ``overlay`` draws them over an image.
 """
 from ._accumulators import Multilabel, RegressionErrors, TopK
 from ._cam import CAM, cam, colormap, overlay
