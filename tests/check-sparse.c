@@ -684,6 +684,37 @@ START_TEST(damaged_and_inconsistent_blobs)
 }
 END_TEST
 
+/* A count near 2^64, from a blob: a batch or a merge that would overflow the
+ * sample count is refused whole; tn = n - row - col + tp stays exact. */
+START_TEST(counts_near_two_to_the_64)
+{
+    sparse *cm = make(2, 0), *big = NULL;
+    size_t size;
+    uint8_t *blob = snapshot_sparse_confusion(cm, &size);
+    ck_assert_uint_eq(size, 108);
+    const uint64_t n = UINT64_MAX - 1;
+    blob_put_le(blob + 32, n, 8);      /* samples */
+    blob_put_le(blob + 56, n, 8);      /* tp[0] */
+    blob_put_le(blob + 72, n, 8);      /* row[0] */
+    blob_put_le(blob + 88, n, 8);      /* col[0] */
+    blob_reseal(blob, size);
+    ck_assert_ok(trm_sparse_confusion_deserialize(&big, blob, size, NULL));
+    ck_assert_uint_eq(trm_sparse_confusion_n_samples(big), n);
+    const int32_t t[] = { 1, 1 }, p[] = { 1, 0 };
+    ck_assert_sparse_rejected(TRM_E_OVERFLOW, big, trm_sparse_confusion_update_i32(big, t, p, 2));
+    ck_assert_sparse_rejected(TRM_E_OVERFLOW, big, trm_sparse_confusion_merge(big, big));
+    ck_assert_ok(trm_sparse_confusion_update_i32(big, t, p, 1));
+    double spec[2];
+    /* class 1: tp 1, nothing else wrong; its tn is the n - 1 pairs of class 0 */
+    ck_assert_ok(trm_sparse_confusion_metric_per_class(big, TRM_SPECIFICITY, TRM_ZERO_DIVISION_ZERO, spec));
+    ck_assert_double_eq(spec[1], 1.0);
+    ck_assert_double_eq(spec[0], 1.0);
+    free(blob);
+    trm_sparse_confusion_free(cm);
+    trm_sparse_confusion_free(big);
+}
+END_TEST
+
 /* ---- floating-point modes ----------------------------------------------------------- */
 
 START_TEST(every_fp_mode)
@@ -756,6 +787,7 @@ int main(void)
     tcase_add_test(tc, ignore_label);
     tcase_add_test(tc, failed_growth_changes_nothing);
     tcase_add_test(tc, damaged_and_inconsistent_blobs);
+    tcase_add_test(tc, counts_near_two_to_the_64);
     suite_add_tcase(s, tc);
     tc = tcase_create("memory");
     tcase_add_test(tc, million_classes_stay_small);
