@@ -746,6 +746,25 @@ START_TEST(every_fp_mode)
         const double tiny[1] = { 4.9e-324 };
         int tiny_ok = trm_sparse_confusion_update_weighted_i32(cm, hand_t, hand_p, tiny, 1);
         uint64_t samples = trm_sparse_confusion_n_samples(cm);
+        /* an off-diagonal subnormal weight (which flush-to-zero turns into a
+         * zero cell) and its merge still give a blob that loads */
+        sparse *tiny_cell = make(5, TRM_CONFUSION_WEIGHTED), *merged = make(5, TRM_CONFUSION_WEIGHTED), *loaded = NULL;
+        const int32_t tt[] = { 0, 1, 1 }, tp[] = { 1, 0, 0 };
+        const double tw[] = { 4.9e-324, 1.0, 4.9e-324 };
+        int tiny_rc = trm_sparse_confusion_update_weighted_i32(tiny_cell, tt, tp, tw, 3);
+        tiny_rc |= trm_sparse_confusion_update_weighted_i32(tiny_cell, tt, tp, tw, 1);
+        tiny_rc |= trm_sparse_confusion_merge(merged, tiny_cell);
+        tiny_rc |= trm_sparse_confusion_merge(merged, tiny_cell);
+        size_t tiny_size;
+        for (int round = 0; round < 2; round++) {
+            uint8_t *tiny_blob = snapshot_sparse_confusion(round ? merged : tiny_cell, &tiny_size);
+            tiny_rc |= trm_sparse_confusion_deserialize(&loaded, tiny_blob, tiny_size, NULL);
+            trm_sparse_confusion_free(loaded);
+            loaded = NULL;
+            free(tiny_blob);
+        }
+        trm_sparse_confusion_free(tiny_cell);
+        trm_sparse_confusion_free(merged);
         trm_sparse_confusion_reset(cm);
         trm_sparse_confusion_update_weighted_i32(cm, hand_t, hand_p, w, 10);
         trm_sparse_confusion_metric_average(cm, TRM_F1, TRM_AVERAGE_WEIGHTED, 0, &got[0]);
@@ -758,6 +777,7 @@ START_TEST(every_fp_mode)
         ck_assert_int_eq(ok, TRM_OK);
         ck_assert_int_eq(rejected, TRM_E_NONFINITE);
         ck_assert_int_eq(tiny_ok, TRM_OK);
+        ck_assert_msg(tiny_rc == TRM_OK, "mode %zu: subnormal cells: %s", m, trm_last_error());
         ck_assert_uint_eq(samples, 11);
         for (int i = 0; i < 6; i++)
             ck_assert_msg(same_bits(got[i], want[i]), "mode %zu, value %d: %.17g vs %.17g", m, i, got[i], want[i]);

@@ -7,6 +7,7 @@
  * off-diagonal cell (this is the only step that allocates; if the table cannot
  * grow, the slots claimed so far are removed again), then counts. */
 #include "fp-private.h"
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
@@ -131,12 +132,14 @@ static inline bool adds(const trm_sparse_confusion *cm, const batch *b, size_t i
 }
 
 /* Checks the counted pairs in order, labels before the weight of the same
- * pair; *kept and *weight receive the pairs counted and their weight. */
+ * pair; *kept and *weight receive the pairs counted and their weight, *tiny
+ * whether a weight is subnormal (see sweep_zero_cells). */
 static int check_batch(const char *func, const trm_sparse_confusion *cm, const batch *b, uint64_t *kept,
-                       double *weight)
+                       double *weight, bool *tiny)
 {
     uint64_t used = 0;
     double sum = 0.0;
+    bool subnormal = false;
     for (size_t i = 0; i < b->n; i++) {
         int64_t t = load_label(b->y_true, i, b->wide), p = load_label(b->y_pred, i, b->wide);
         if (!counted(cm, t))
@@ -151,12 +154,14 @@ static int check_batch(const char *func, const trm_sparse_confusion *cm, const b
                 return trm__fail(TRM_E_NONFINITE, func, "weights[%zu] = %g is not finite", i, w);
             if (w < 0.0)
                 return trm__fail(TRM_E_INVALID, func, "weights[%zu] = %g is negative", i, w);
+            subnormal |= w != 0.0 && w < DBL_MIN;
             sum += w;
         }
         used++;
     }
     *kept = used;
     *weight = b->weights ? sum : (double)used;
+    *tiny = subnormal;
     return TRM_OK;
 }
 
@@ -246,14 +251,27 @@ static void count_batch(trm_sparse_confusion *cm, const batch *b)
     }
 }
 
+/* Under flush-to-zero, 0 + a subnormal weight is 0: a claimed cell can stay
+ * zero after counting, and is then removed, so every stored amount stays
+ * non-zero. */
+static void sweep_batch(trm_sparse_confusion *cm, const batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        int64_t t = load_label(b->y_true, i, b->wide), p = load_label(b->y_pred, i, b->wide);
+        if (t != p && adds(cm, b, i))
+            unclaim(cm, key_of(cm, t, p));
+    }
+}
+
 static int update(const char *func, trm_sparse_confusion *cm, const batch *b)
 {
     uint64_t kept = 0;
     double weight = 0.0;
+    bool tiny = false;
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, b->y_true);
     TRM_REQUIRE_IN(func, b->y_pred);
-    int rc = check_batch(func, cm, b, &kept, &weight);
+    int rc = check_batch(func, cm, b, &kept, &weight, &tiny);
     if (rc == TRM_OK)
         rc = check_room(func, cm, kept, weight);
     if (rc == TRM_OK)
@@ -261,6 +279,8 @@ static int update(const char *func, trm_sparse_confusion *cm, const batch *b)
     if (rc != TRM_OK)
         return rc;
     count_batch(cm, b);
+    if (tiny)
+        sweep_batch(cm, b);
     cm->n_samples += kept;
     if (cm->weighted)
         cm->weight_total += weight;
@@ -382,6 +402,11 @@ int trm_sparse_confusion_merge(trm_sparse_confusion *dst, const trm_sparse_confu
     const trm__cellmap *m = &src->cells;
     for (size_t i = trm__cellmap_next(m, 0); i < m->capacity; i = trm__cellmap_next(m, i + 1))
         add_amount(trm__cellmap_find(&dst->cells, m->slots[i].key), m->slots[i].value, dst->weighted);
+    /* subnormal cells of src can flush to zero, as in sweep_batch */
+    if (dst->weighted && dst != src)
+        for (size_t i = trm__cellmap_next(m, 0); i < m->capacity; i = trm__cellmap_next(m, i + 1))
+            if (m->slots[i].value.weight < DBL_MIN)
+                unclaim(dst, m->slots[i].key);
     dst->n_samples += src->n_samples;
     dst->weight_total += src->weight_total;
     return TRM_OK;
@@ -467,13 +492,10 @@ static bool read_amount(trm__reader *r, bool weighted, trm__amount *a)
     return a->weight >= 0.0 && a->weight <= MAX_TOTAL_WEIGHT && !signbit(a->weight);
 }
 
-static bool amount_less(trm__amount a, trm__amount b, bool weighted)
-{
-    return weighted ? a.weight < b.weight : a.count < b.count;
-}
-
-/* Per class tp <= row and tp <= col (rounding is monotone, so this holds for
- * weights too), and the rows add up to the sample count. */
+/* Unweighted: per class tp <= row and tp <= col, and the rows add up to the
+ * sample count. Weighted sums are only range-checked: which of two sums in
+ * different orders is larger depends on rounding and on the floating-point
+ * mode (flush-to-zero can take a subnormal sum back to 0). */
 static int load_arrays(const char *func, trm_sparse_confusion *cm, trm__reader *r)
 {
     uint64_t rows = 0, cols = 0;
@@ -481,15 +503,24 @@ static int load_arrays(const char *func, trm_sparse_confusion *cm, trm__reader *
     for (size_t c = 0; c < 3 * cm->k; c++)
         if (!read_amount(r, cm->weighted, &cm->tp[c]))
             return corrupt(func, "holds an invalid weight");
+    if (cm->weighted) {
+        /* sums of at most 2^501 keep the products of two totals finite */
+        double rows_w = 0.0, cols_w = 0.0;
+        for (size_t c = 0; c < cm->k; c++) {
+            rows_w += cm->row[c].weight;
+            cols_w += cm->col[c].weight;
+            nonzero |= !amount_is_zero(cm->row[c]) || !amount_is_zero(cm->col[c]) || !amount_is_zero(cm->tp[c]);
+        }
+        if (!(rows_w <= 2 * MAX_TOTAL_WEIGHT && cols_w <= 2 * MAX_TOTAL_WEIGHT))
+            return corrupt(func, "weights sum past 2^501");
+        return nonzero && cm->n_samples == 0 ? corrupt(func, "has weight but no samples") : TRM_OK;
+    }
     for (size_t c = 0; c < cm->k; c++) {
-        if (amount_less(cm->row[c], cm->tp[c], cm->weighted) || amount_less(cm->col[c], cm->tp[c], cm->weighted))
+        if (cm->row[c].count < cm->tp[c].count || cm->col[c].count < cm->tp[c].count)
             return trm__fail(TRM_E_CORRUPT, func, "blob class %zu has more true positives than samples", c);
         overflow |= __builtin_add_overflow(rows, cm->row[c].count, &rows);
         overflow |= __builtin_add_overflow(cols, cm->col[c].count, &cols);
-        nonzero |= !amount_is_zero(cm->row[c]);
     }
-    if (cm->weighted)
-        return nonzero && cm->n_samples == 0 ? corrupt(func, "has weight but no samples") : TRM_OK;
     if (overflow || rows != cm->n_samples || cols != cm->n_samples)
         return corrupt(func, "row or column sums disagree with the sample count");
     return TRM_OK;
@@ -520,8 +551,6 @@ static int load_cells(const char *func, trm_sparse_confusion *cm, trm__reader *r
                 return corrupt(func, "cells exceed their row or column sums");
             cm->row[t].count -= a.count;
             cm->col[p].count -= a.count;
-        } else if (amount_less(cm->row[t], a, true) || amount_less(cm->col[p], a, true)) {
-            return corrupt(func, "cells exceed their row or column sums");
         }
         /* the table was sized for n keys, so this finds room without growing */
         trm__cellmap_claim(&cm->cells, key, &cm->alloc, &inserted);
