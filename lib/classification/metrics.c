@@ -61,8 +61,7 @@ static int tally_open(const char *func, const trm_confusion *cm, tally *t)
         t->tp[r] = cells.weights[r * k + r];
         t->total += t->row[r];
     }
-    for (size_t r = 0; r < k; r++)
-        t->tn[r] = fmax(t->total - t->tp[r] - (t->col[r] - t->tp[r]) - (t->row[r] - t->tp[r]), 0.0);
+    trm__tally_weighted_tn(t);
     return TRM_OK;
 }
 

@@ -767,11 +767,11 @@ static int tally_open(const char *func, const trm_sparse_confusion *cm, trm__tal
         t->tp[c] = amount_value(cm->tp[c], cm->weighted);
         t->row[c] = amount_value(cm->row[c], cm->weighted);
         t->col[c] = amount_value(cm->col[c], cm->weighted);
-        if (cm->weighted)
-            t->tn[c] = fmax(t->total - t->tp[c] - (t->col[c] - t->tp[c]) - (t->row[c] - t->tp[c]), 0.0);
-        else
+        if (!cm->weighted)
             t->tn[c] = (double)(cm->n_samples - cm->row[c].count - cm->col[c].count + cm->tp[c].count);
     }
+    if (cm->weighted)
+        trm__tally_weighted_tn(t);
     return TRM_OK;
 }
 

@@ -27,6 +27,10 @@ typedef struct trm__tally {
 int trm__tally_alloc(const char *func, const trm_allocator *alloc, size_t k, trm__tally *t);
 void trm__tally_free(trm__tally *t);
 
+/* The true negatives of weight sums, from total, tp, row and col: rounding can
+ * take total - tp - fp - fn below zero, and such a tn is zero. */
+void trm__tally_weighted_tn(trm__tally *t);
+
 /* Validation of the enum arguments, reported against func. */
 int trm__check_metric(const char *func, int metric, int zero_division);
 int trm__check_beta(const char *func, double beta, int zero_division);
