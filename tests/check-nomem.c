@@ -270,6 +270,31 @@ static void calibration_scenario(injector *inj, const trm_allocator *hooks)
     lifecycle(inj, hooks, ht, c);
 }
 
+/* The table grows several times in one batch (40 distinct off-diagonal
+ * cells: 16, 32 and 64 slots), and again in a merge. */
+static void sparse_confusion_scenario(injector *inj, const trm_allocator *hooks)
+{
+    const handle_type *ht = type_named("sparse-confusion");
+    int32_t t[80], p[80];
+    for (int i = 0; i < 80; i++) {
+        t[i] = i % 40;
+        p[i] = (i % 40 + 1 + i % 3) % 50;
+    }
+    trm_sparse_confusion *cm, *other;
+    double value;
+    CREATE(inj, cm, trm_sparse_confusion_new(&cm, 50, 0, hooks));
+    STEP(inj, ht, cm, trm_sparse_confusion_update_i32(cm, labels, preds, 12));
+    STEP(inj, ht, cm, trm_sparse_confusion_update_i32(cm, t, p, 80));
+    CREATE(inj, other, trm_sparse_confusion_new(&other, 50, 0, hooks));
+    STEP(inj, ht, other, trm_sparse_confusion_update_i32(other, p, t, 80));
+    STEP(inj, ht, cm, trm_sparse_confusion_merge(cm, other));
+    trm_sparse_confusion_free(other);
+    STEP(inj, ht, cm, trm_sparse_confusion_metric_average(cm, TRM_F1, TRM_AVERAGE_WEIGHTED, TRM_ZERO_DIVISION_ZERO, &value));
+    STEP(inj, ht, cm, trm_sparse_confusion_cohen_kappa(cm, TRM_KAPPA_LINEAR, &value));
+    STEP(inj, ht, cm, trm_sparse_confusion_matthews_corrcoef(cm, &value));
+    lifecycle(inj, hooks, ht, cm);
+}
+
 typedef void (*scenario_fn)(injector *inj, const trm_allocator *hooks);
 
 static const struct {
@@ -281,6 +306,7 @@ static const struct {
     { "loss", loss_scenario },
     { "ranking", ranking_scenario }, { "ranking-binned", ranking_binned_scenario },
     { "calibration", calibration_scenario },
+    { "sparse-confusion", sparse_confusion_scenario },
 };
 
 START_TEST(every_allocation_may_fail)

@@ -97,6 +97,8 @@ HANDLE_LIFECYCLE(ranking)
 HANDLE_MERGE(ranking)
 HANDLE_LIFECYCLE(calibration)
 HANDLE_MERGE(calibration)
+HANDLE_LIFECYCLE(sparse_confusion)
+HANDLE_MERGE(sparse_confusion)
 
 /* ---- confusion, K = 3, ignore label 1 -----------------------------------------
  * Blob: 12 + 24 + 8 K^2 = 108 bytes. The batch (0,0) (0,2) (2,1) (2,1) (1,0)
@@ -396,6 +398,79 @@ static int calibration_multiclass_other_(void **out, size_t which)
     HANDLE_CREATE(calibration, out, trm_calibration_new(p, bins[which], classes[which], NULL));
 }
 
+/* ---- sparse confusion, K = 3, ignore label 1 ------------------------------------
+ * Blob: 12 + 48 + 24 K + 16 per off-diagonal cell; the confusion row's batch
+ * counts 5 pairs in the cells (0,2) and (2,1): 132 bytes empty, 164 after. */
+static double sparse_amount_(const void *h)
+{
+    double total = -1.0;
+    if (trm_sparse_confusion_total(h, &total) != TRM_OK)
+        return -1.0;
+    return total;
+}
+
+static int sparse_update_(void *h)
+{
+    static const int32_t t[] = { 0, 0, 2, 2, 1, 2 }, p[] = { 0, 2, 1, 1, 0, 2 };
+    return trm_sparse_confusion_update_i32(h, t, p, 6);
+}
+
+static int sparse_with_options(void **out, size_t k, uint32_t flags, int64_t ignore, const trm_allocator *alloc)
+{
+    trm_sparse_confusion *cm = out ? *out : NULL;
+    int rc = trm_sparse_confusion_new(out ? &cm : NULL, k, flags, alloc);
+    if (rc != TRM_OK)
+        return rc;
+    rc = trm_sparse_confusion_set_ignore_label(cm, ignore);
+    if (rc != TRM_OK) {
+        trm_sparse_confusion_free(cm);
+        return rc;
+    }
+    *out = cm;
+    return TRM_OK;
+}
+
+static int sparse_create_(void **out, const trm_allocator *alloc)
+{
+    return sparse_with_options(out, 3, 0, 1, alloc);
+}
+
+/* K 4, weighted, no ignore label, ignore label 2. */
+static int sparse_other_(void **out, size_t which)
+{
+    static const struct {
+        size_t k;
+        uint32_t flags;
+        int64_t ignore;
+    } others[] = { { 4, 0, 1 }, { 3, TRM_CONFUSION_WEIGHTED, 1 }, { 3, 0, TRM_NO_IGNORE }, { 3, 0, 2 } };
+    return sparse_with_options(out, others[which].k, others[which].flags, others[which].ignore, NULL);
+}
+
+/* ---- weighted sparse confusion, K = 2 ---------------------------------------------
+ * Blob: 12 + 48 + 48 = 108 bytes empty, + 2 cells = 140. Weights sum to 6. */
+static int sparse_weighted_create_(void **out, const trm_allocator *alloc)
+{
+    return sparse_with_options(out, 2, TRM_CONFUSION_WEIGHTED, TRM_NO_IGNORE, alloc);
+}
+
+static int sparse_weighted_update_(void *h)
+{
+    static const int32_t t[] = { 0, 0, 1, 1 }, p[] = { 0, 1, 0, 1 };
+    static const double w[] = { 0.5, 2.25, 0.25, 3.0 };
+    return trm_sparse_confusion_update_weighted_i32(h, t, p, w, 4);
+}
+
+/* K 3, unweighted, or ignoring label 0. */
+static int sparse_weighted_other_(void **out, size_t which)
+{
+    static const struct {
+        size_t k;
+        uint32_t flags;
+        int64_t ignore;
+    } others[] = { { 3, TRM_CONFUSION_WEIGHTED, TRM_NO_IGNORE }, { 2, 0, TRM_NO_IGNORE }, { 2, TRM_CONFUSION_WEIGHTED, 0 } };
+    return sparse_with_options(out, others[which].k, others[which].flags, others[which].ignore, NULL);
+}
+
 #define HANDLE_ROW(X, create_fn, other_fn, n_other, update_fn, amount_fn, merge_fn)             \
     create_fn, n_other, other_fn, update_fn, amount_fn, X##_free_, X##_reset_, X##_clone_,      \
         merge_fn, X##_serialize_, X##_deserialize_
@@ -430,6 +505,12 @@ static const handle_type handle_types[] = {
     { "calibration-multiclass", 7, 188, 188, 4.0, 1, 0,
       HANDLE_ROW(calibration, calibration_multiclass_create_, calibration_multiclass_other_, 3,
                  calibration_multiclass_update_, calibration_amount_, calibration_merge_) },
+    { "sparse-confusion", 9, 132, 164, 5.0, 0, 1,
+      HANDLE_ROW(sparse_confusion, sparse_create_, sparse_other_, 4, sparse_update_, sparse_amount_,
+                 sparse_confusion_merge_) },
+    { "sparse-confusion-weighted", 9, 108, 140, 6.0, 0, 1,
+      HANDLE_ROW(sparse_confusion, sparse_weighted_create_, sparse_weighted_other_, 3, sparse_weighted_update_,
+                 sparse_amount_, sparse_confusion_merge_) },
 };
 
 #define N_HANDLE_TYPES (sizeof handle_types / sizeof handle_types[0])

@@ -15,6 +15,7 @@
 #include "overfit.h"
 #include "ranking.h"
 #include "regression.h"
+#include "sparse.h"
 #include "topk.h"
 #include "loss.h"
 

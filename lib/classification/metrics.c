@@ -61,8 +61,7 @@ static int tally_open(const char *func, const trm_confusion *cm, tally *t)
         t->tp[r] = cells.weights[r * k + r];
         t->total += t->row[r];
     }
-    for (size_t r = 0; r < k; r++)
-        t->tn[r] = fmax(t->total - t->tp[r] - (t->col[r] - t->tp[r]) - (t->row[r] - t->tp[r]), 0.0);
+    trm__tally_weighted_tn(t);
     return TRM_OK;
 }
 
@@ -224,29 +223,13 @@ static double accuracy_of(const tally *t, const trm_confusion *cm, int option)
 {
     (void)cm;
     (void)option;
-    double correct = 0.0;
-    for (size_t c = 0; c < t->k; c++)
-        correct += t->tp[c];
-    return correct / t->total;
+    return trm__tally_accuracy(t);
 }
 
-/* Classes absent from y_true have no recall and are left out, as in scikit-learn. */
 static double balanced_accuracy_of(const tally *t, const trm_confusion *cm, int adjusted)
 {
     (void)cm;
-    double sum = 0.0;
-    size_t n = 0;
-    for (size_t c = 0; c < t->k; c++) {
-        if (t->row[c] > 0.0) {
-            sum += t->tp[c] / t->row[c];
-            n++;
-        }
-    }
-    double score = sum / (double)n;
-    if (!adjusted)
-        return score;
-    double chance = 1.0 / (double)n;
-    return (score - chance) / (1.0 - chance);
+    return trm__tally_balanced_accuracy(t, adjusted);
 }
 
 static double kappa_weight(int weighting, size_t i, size_t j)
@@ -279,22 +262,7 @@ static double matthews_of(const tally *t, const trm_confusion *cm, int option)
 {
     (void)cm;
     (void)option;
-    double correct = 0.0, true_dot_pred = 0.0, pred_dot_pred = 0.0, true_dot_true = 0.0;
-    for (size_t c = 0; c < t->k; c++) {
-        correct += t->tp[c];
-        true_dot_pred += t->row[c] * t->col[c];
-        pred_dot_pred += t->col[c] * t->col[c];
-        true_dot_true += t->row[c] * t->row[c];
-    }
-    double n = t->total;
-    double cov_true_pred = correct * n - true_dot_pred;
-    double cov_pred_pred = n * n - pred_dot_pred;
-    double cov_true_true = n * n - true_dot_true;
-    double denominator = cov_pred_pred * cov_true_true;
-    /* scikit-learn's formula; its differences of squares cancel for totals
-     * past 2^53 or tiny weights, and a correlation outside [-1, 1] is only
-     * that rounding (the fuzzer found -1.0000019), so it is held to the range. */
-    return denominator == 0.0 ? 0.0 : fmax(-1.0, fmin(1.0, cov_true_pred / sqrt(denominator)));
+    return trm__tally_matthews(t);
 }
 
 static int accuracy_in(const char *func, const trm_confusion *cm, double *out)

@@ -27,6 +27,10 @@ typedef struct trm__tally {
 int trm__tally_alloc(const char *func, const trm_allocator *alloc, size_t k, trm__tally *t);
 void trm__tally_free(trm__tally *t);
 
+/* The true negatives of weight sums, from total, tp, row and col: rounding can
+ * take total - tp - fp - fn below zero, and such a tn is zero. */
+void trm__tally_weighted_tn(trm__tally *t);
+
 /* Validation of the enum arguments, reported against func. */
 int trm__check_metric(const char *func, int metric, int zero_division);
 int trm__check_beta(const char *func, double beta, int zero_division);
@@ -38,5 +42,12 @@ double trm__class_metric(const trm__tally *t, size_t c, int metric, double beta,
 int trm__class_undefined(const trm__tally *t, size_t c, int metric);
 /* MACRO, MICRO, WEIGHTED or MACRO_PRESENT; SUPPORT averages to the sum of supports. */
 double trm__tally_average(const trm__tally *t, int metric, double beta, int average, int zero_division);
+
+/* Scalar scores of a tally with total > 0 (tally-scores.c), scikit-learn's:
+ * accuracy, balanced accuracy (classes without true samples left out;
+ * adjusted 0 or 1) and the Matthews coefficient (0 on a zero denominator). */
+double trm__tally_accuracy(const trm__tally *t);
+double trm__tally_balanced_accuracy(const trm__tally *t, int adjusted);
+double trm__tally_matthews(const trm__tally *t);
 
 #endif /* TRM_TALLY_PRIVATE_H */

@@ -35,6 +35,12 @@ void trm__tally_free(trm__tally *t)
     trm__free(t->alloc, t->tp);
 }
 
+void trm__tally_weighted_tn(trm__tally *t)
+{
+    for (size_t r = 0; r < t->k; r++)
+        t->tn[r] = fmax(t->total - t->tp[r] - (t->col[r] - t->tp[r]) - (t->row[r] - t->tp[r]), 0.0);
+}
+
 static class_counts class_of(const trm__tally *t, size_t c)
 {
     return (class_counts){ t->tp[c], t->row[c], t->col[c], t->tn[c] };

@@ -28,7 +28,8 @@ enum {
     TRM__KIND_OVERFIT = 5,
     TRM__KIND_LOSS = 6,
     TRM__KIND_CALIBRATION = 7,
-    TRM__KIND_RANKING = 8
+    TRM__KIND_RANKING = 8,
+    TRM__KIND_SPARSE_CONFUSION = 9
 };
 
 /* Header and CRC around the body. */

@@ -76,6 +76,7 @@ FUZZ_DEFINE_SNAPSHOT(overfit)
 FUZZ_DEFINE_SNAPSHOT(loss)
 FUZZ_DEFINE_SNAPSHOT(ranking)
 FUZZ_DEFINE_SNAPSHOT(calibration)
+FUZZ_DEFINE_SNAPSHOT(sparse_confusion)
 
 /* The variants of handle h's blob, for the harness of its type. */
 #define EMIT(X, harness, state, h)                                                   \
@@ -311,6 +312,27 @@ static void calibration_seeds(void)
     trm_calibration_free(c);
 }
 
+/* Empty, unweighted with an ignore label, weighted with a zero weight. */
+static void sparse_seeds(void)
+{
+    const char *h = "fuzz-deserialize-sparse";
+    static const int32_t t[] = { 0, 0, 2, 2, 1, 2, 4, 3 }, p[] = { 0, 2, 1, 1, 0, 2, 3, 4 };
+    static const double w[] = { 0.5, 2.25, 0.25, 3.0, 1.0, 0.0, 1.5, 0.125 };
+    trm_sparse_confusion *cm;
+    check(trm_sparse_confusion_new(&cm, 1, 0, NULL), "new");
+    EMIT(sparse_confusion, h, "k1-empty", cm);
+    trm_sparse_confusion_free(cm);
+    check(trm_sparse_confusion_new(&cm, 5, 0, NULL), "new");
+    check(trm_sparse_confusion_set_ignore_label(cm, 1), "ignore");
+    check(trm_sparse_confusion_update_i32(cm, t, p, 8), "update");
+    EMIT(sparse_confusion, h, "k5-ignore1", cm);
+    trm_sparse_confusion_free(cm);
+    check(trm_sparse_confusion_new(&cm, 5, TRM_CONFUSION_WEIGHTED, NULL), "new");
+    check(trm_sparse_confusion_update_weighted_i32(cm, t, p, w, 8), "update");
+    EMIT(sparse_confusion, h, "k5-weighted", cm);
+    trm_sparse_confusion_free(cm);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -327,6 +349,7 @@ int main(int argc, char **argv)
     loss_seeds();
     ranking_seeds();
     calibration_seeds();
+    sparse_seeds();
     api_programs();
     return 0;
 }

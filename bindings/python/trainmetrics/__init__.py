@@ -3,7 +3,8 @@
 
 ``ConfusionMatrix`` accumulates predictions batch by batch and derives every
 per-class metric from it, and ``trainmetrics.sklearn`` offers scikit-learn's
-functional API on top of it; ``TopK``, ``Multilabel`` and ``RegressionErrors``
+functional API on top of it; ``SparseConfusionMatrix`` does the same for huge
+label spaces without the K x K table; ``TopK``, ``Multilabel`` and ``RegressionErrors``
 are its siblings; ``Calibration`` streams the calibration error (ECE, RMS, MCE)
 and its reliability bins; ``OverfitDetector`` judges train/validation curves and
 ``TrainingMonitor`` (with the Keras and Lightning callbacks of
@@ -25,11 +26,12 @@ from ._lib import path as library_path
 from ._lib import version as library_version
 from ._loss import Loss
 from ._overfit import OverfitDetector
+from ._sparse import SparseConfusionMatrix
 from ._ranking import Ranking
 from .training import TrainingMonitor
 
 __all__ = ["CAM", "Calibration", "ConfusionMatrix", "CorruptDataError", "DeviceCopyWarning", "EmptyError", "InternalError",
            "InvalidArgumentError", "LabelError", "Loss", "MismatchError", "Multilabel", "NonFiniteError", "OverfitDetector",
-           "Ranking", "RegressionErrors", "TopK", "TrainingMonitor", "TrainmetricsError", "TrainmetricsMemoryError",
+           "Ranking", "RegressionErrors", "SparseConfusionMatrix", "TopK", "TrainingMonitor", "TrainmetricsError", "TrainmetricsMemoryError",
            "TrainmetricsOverflowError", "UndefinedMetricWarning",
            "VersionError", "cam", "colormap", "library_path", "library_version", "overlay"]

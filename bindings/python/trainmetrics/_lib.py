@@ -335,6 +335,38 @@ _PROTOTYPES.update({
     "trm_calibration_bins": (C.c_int, [H, VP, VP, VP]),
 })
 
+# Issue 15, huge label spaces: the sparse confusion matrix.
+_PROTOTYPES.update({
+    "trm_sparse_confusion_new": (C.c_int, [P(H), SZ, U32, VP]),
+    "trm_sparse_confusion_free": (None, [H]),
+    "trm_sparse_confusion_clone": (C.c_int, [P(H), H]),
+    "trm_sparse_confusion_reset": (None, [H]),
+    "trm_sparse_confusion_merge": (C.c_int, [H, H]),
+    "trm_sparse_confusion_serialize": (C.c_int, [H, VP, SZ, P(SZ)]),
+    "trm_sparse_confusion_deserialize": (C.c_int, [P(H), C.c_char_p, SZ, VP]),
+    "trm_sparse_confusion_n_classes": (SZ, [H]),
+    "trm_sparse_confusion_flags": (U32, [H]),
+    "trm_sparse_confusion_set_ignore_label": (C.c_int, [H, I64]),
+    "trm_sparse_confusion_ignore_label": (I64, [H]),
+    "trm_sparse_confusion_update_i32": (C.c_int, [H, VP, VP, SZ]),
+    "trm_sparse_confusion_update_i64": (C.c_int, [H, VP, VP, SZ]),
+    "trm_sparse_confusion_update_weighted_i32": (C.c_int, [H, VP, VP, VP, SZ]),
+    "trm_sparse_confusion_update_weighted_i64": (C.c_int, [H, VP, VP, VP, SZ]),
+    "trm_sparse_confusion_n_samples": (U64, [H]),
+    "trm_sparse_confusion_total": (C.c_int, [H, P(D)]),
+    "trm_sparse_confusion_n_cells": (SZ, [H]),
+    "trm_sparse_confusion_cells": (C.c_int, [H, VP, VP, VP, SZ, P(SZ)]),
+    "trm_sparse_confusion_memory_size": (SZ, [H]),
+    "trm_sparse_confusion_metric_per_class": (C.c_int, [H, C.c_int, C.c_int, VP]),
+    "trm_sparse_confusion_metric_average": (C.c_int, [H, C.c_int, C.c_int, C.c_int, P(D)]),
+    "trm_sparse_confusion_fbeta_per_class": (C.c_int, [H, D, C.c_int, VP]),
+    "trm_sparse_confusion_fbeta_average": (C.c_int, [H, D, C.c_int, C.c_int, P(D)]),
+    "trm_sparse_confusion_accuracy": (C.c_int, [H, P(D)]),
+    "trm_sparse_confusion_balanced_accuracy": (C.c_int, [H, C.c_int, P(D)]),
+    "trm_sparse_confusion_cohen_kappa": (C.c_int, [H, C.c_int, P(D)]),
+    "trm_sparse_confusion_matthews_corrcoef": (C.c_int, [H, P(D)]),
+})
+
 lib, path = _load()
 
 for _name, (_restype, _argtypes) in _PROTOTYPES.items():
