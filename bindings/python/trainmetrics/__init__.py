@@ -4,7 +4,9 @@
 ``ConfusionMatrix`` accumulates predictions batch by batch and derives every
 per-class metric from it, and ``trainmetrics.sklearn`` offers scikit-learn's
 functional API on top of it; ``TopK``, ``Multilabel`` and ``RegressionErrors``
-are its siblings; ``OverfitDetector`` judges train/validation curves; ``cam``
+are its siblings; ``Loss`` streams cross-entropy, binary cross-entropy and
+the Brier score (``trainmetrics.sklearn.log_loss`` and ``brier_score_loss`` on
+top of it); ``OverfitDetector`` judges train/validation curves; ``cam``
 computes class activation maps (the Grad-CAM family) and ``overlay`` draws them
 over an image.
 """
