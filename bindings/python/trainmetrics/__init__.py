@@ -5,7 +5,9 @@
 per-class metric from it, and ``trainmetrics.sklearn`` offers scikit-learn's
 functional API on top of it; ``SparseConfusionMatrix`` does the same for huge
 label spaces without the K x K table; ``TopK``, ``Multilabel`` and ``RegressionErrors``
-are its siblings; ``Calibration`` streams the calibration error (ECE, RMS, MCE)
+are its siblings; ``Loss`` streams cross-entropy, binary cross-entropy and
+the Brier score (``trainmetrics.sklearn.log_loss`` and ``brier_score_loss`` on
+top of it); ``Calibration`` streams the calibration error (ECE, RMS, MCE)
 and its reliability bins; ``OverfitDetector`` judges train/validation curves and
 ``TrainingMonitor`` (with the Keras and Lightning callbacks of
 ``trainmetrics.keras`` and ``trainmetrics.lightning``) stops training loops; ``cam``
