@@ -87,6 +87,46 @@ def test_report_json_is_scikit_learns_output_dict():
     assert got["samples"] == len(y_true)
 
 
+def test_report_iou_is_scikit_learns_jaccard():
+    y_true, y_pred, names = land_cover()
+    out = ok("report", "--classes", os.path.join(DATA, "classes.txt"), os.path.join(DATA, "predictions.csv"))
+    section = out.split("Intersection over union (Jaccard) per class\n")[1].split("\n\n")[0].splitlines()
+    got = {" ".join(line.split()[:-1]): line.split()[-1] for line in section}
+    want = skm.jaccard_score(y_true, y_pred, labels=range(len(names)), average=None)
+    for name, value in zip(names, want):
+        assert float(got[name]) == pytest.approx(value, abs=5e-5), name
+    assert float(got["mean IoU"]) == pytest.approx(skm.jaccard_score(y_true, y_pred, average="macro"), abs=5e-5)
+    assert section[-1].split()[:2] == ["mean", "IoU"]
+
+
+def test_report_iou_marks_absent_classes(tmp_path):
+    """A listed class nobody predicted nor labelled is absent: no IoU, out of the mean (torchmetrics)."""
+    classes = write(tmp_path / "classes.txt", "water\nsoil\nurban\nice\n")
+    path = write(tmp_path / "p.csv", "y_true,y_pred\nwater,water\nsoil,urban\nurban,urban\nsoil,soil\n")
+    out = ok("report", "--classes", classes, path)
+    section = out.split("Intersection over union (Jaccard) per class\n")[1].split("\n\n")[0]
+    assert "  ice       absent" in section
+    y_true, y_pred = [0, 1, 2, 1], [0, 2, 2, 1]
+    mean = skm.jaccard_score(y_true, y_pred, labels=[0, 1, 2], average="macro")
+    assert f"  mean IoU  {mean:.4f}" in section
+    if features("json"):
+        got = json.loads(ok("report", "--json", "--classes", classes, path))
+        want = skm.jaccard_score(y_true, y_pred, labels=[0, 1, 2], average=None)
+        assert [got["iou"][n] for n in ("water", "soil", "urban")] == pytest.approx(list(want), rel=1e-15)
+        assert got["iou"]["ice"] is None
+        assert got["mean_iou"] == pytest.approx(mean, rel=1e-15)
+
+
+@pytest.mark.skipif(not features("json"), reason="built without jansson")
+def test_report_json_iou_is_scikit_learns_jaccard():
+    y_true, y_pred, names = land_cover()
+    got = json.loads(ok("report", "--json", "--classes", os.path.join(DATA, "classes.txt"),
+                        os.path.join(DATA, "predictions.csv")))
+    want = skm.jaccard_score(y_true, y_pred, labels=range(len(names)), average=None)
+    assert [got["iou"][n] for n in names] == pytest.approx(list(want), rel=1e-15)
+    assert got["mean_iou"] == pytest.approx(skm.jaccard_score(y_true, y_pred, average="macro"), rel=1e-15)
+
+
 def test_report_from_score_columns_is_the_argmax(tmp_path):
     rng = np.random.default_rng(7)
     scores = rng.random((500, 4))

@@ -31,6 +31,7 @@ int summary_compute(struct summary *s, const trm_confusion *cm, const struct str
     s->recall = xcalloc(k, sizeof(double));
     s->f1 = xcalloc(k, sizeof(double));
     s->support = xcalloc(k, sizeof(double));
+    s->iou = xcalloc(k, sizeof(double));
     s->counts = xcalloc(k * k, sizeof *s->counts);
     s->normalized = xcalloc(k * k, sizeof *s->normalized);
     double total = 0;
@@ -51,6 +52,15 @@ int summary_compute(struct summary *s, const trm_confusion *cm, const struct str
         status = trm_cohen_kappa(cm, TRM_KAPPA_NONE, &s->kappa);
     if (!status)
         status = trm_matthews_corrcoef(cm, &s->mcc);
+    if (!status)
+        status = trm_confusion_iou_per_class(cm, TRM_ZERO_DIVISION_NAN, s->iou);
+    if (!status) {
+        status = trm_confusion_mean_iou(cm, &s->mean_iou);
+        if (status == TRM_E_EMPTY) { /* no class present: undefined, as torchmetrics' NaN */
+            s->mean_iou = NAN;
+            status = 0;
+        }
+    }
     if (!status)
         status = trm_confusion_counts(cm, s->counts);
     if (!status)
@@ -87,6 +97,7 @@ void summary_free(struct summary *s)
     free(s->recall);
     free(s->f1);
     free(s->support);
+    free(s->iou);
     free(s->counts);
     free(s->normalized);
     free(s->pairs);
@@ -121,6 +132,26 @@ static void print_matrix(const struct summary *s, FILE *out, bool percent)
     }
 }
 
+/* IoU per class and its mean (absent classes are undefined and left out of the mean). */
+static void print_iou(const struct summary *s, FILE *out)
+{
+    size_t width = strlen("mean IoU");
+    for (size_t i = 0; i < s->k; i++)
+        if (strlen(s->classes->items[i]) > width)
+            width = strlen(s->classes->items[i]);
+    fputs("Intersection over union (Jaccard) per class\n", out);
+    for (size_t i = 0; i < s->k; i++) {
+        if (isnan(s->iou[i]))
+            fprintf(out, "  %-*s  absent\n", (int)width, s->classes->items[i]);
+        else
+            fprintf(out, "  %-*s  %.4f\n", (int)width, s->classes->items[i], s->iou[i]);
+    }
+    if (isnan(s->mean_iou))
+        fprintf(out, "  %-*s  undefined\n\n", (int)width, "mean IoU");
+    else
+        fprintf(out, "  %-*s  %.4f\n\n", (int)width, "mean IoU", s->mean_iou);
+}
+
 void summary_print_text(const struct summary *s, FILE *out, const char *source, size_t top)
 {
     fprintf(out, "%s: %llu sample%s, %zu class%s\n\n%s\n", source, (unsigned long long)s->samples,
@@ -129,6 +160,7 @@ void summary_print_text(const struct summary *s, FILE *out, const char *source, 
     fprintf(out, "balanced accuracy                 %.4f\n", s->balanced_accuracy);
     fprintf(out, "Cohen's kappa                     %.4f\n", s->kappa);
     fprintf(out, "Matthews correlation coefficient  %.4f\n\n", s->mcc);
+    print_iou(s, out);
     fputs("Confusion matrix (rows: true class, columns: predicted class)\n", out);
     print_matrix(s, out, false);
     fputs("\nNormalized over each true class (% of the row)\n", out);
@@ -166,6 +198,9 @@ int summary_print_json(const struct summary *s, FILE *out, const char *source, s
     json_object_set_new(report, "macro avg", scores(s->avg[0][0], s->avg[0][1], s->avg[0][2], s->avg[0][3]));
     json_object_set_new(report, "weighted avg", scores(s->avg[1][0], s->avg[1][1], s->avg[1][2], s->avg[1][3]));
     json_t *classes = json_array(), *counts = json_array(), *normalized = json_array(), *pairs = json_array();
+    json_t *iou = json_object();
+    for (size_t i = 0; i < s->k; i++)
+        json_object_set_new(iou, s->classes->items[i], number(s->iou[i]));
     for (size_t t = 0; t < s->k; t++) {
         json_array_append_new(classes, json_string(s->classes->items[t]));
         json_t *row = json_array(), *share = json_array();
@@ -187,6 +222,8 @@ int summary_print_json(const struct summary *s, FILE *out, const char *source, s
                              number(s->balanced_accuracy), "cohen_kappa", number(s->kappa), "matthews_corrcoef",
                              number(s->mcc), "confusion_matrix", counts, "normalized_true", normalized,
                              "most_confused", pairs);
+    json_object_set_new(root, "iou", iou);
+    json_object_set_new(root, "mean_iou", number(s->mean_iou));
     json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     fputc('\n', out);
     json_decref(root);

@@ -20,6 +20,8 @@ struct summary {
     double *precision, *recall, *f1, *support; /* k each; zero_division = 0 */
     double avg[2][4];        /* [macro, weighted][precision, recall, f1, support] */
     double accuracy, balanced_accuracy, kappa, mcc;
+    double *iou;             /* k intersections over union; NaN for a class absent from truth and predictions */
+    double mean_iou;         /* over the present classes but the ignore label's (torchmetrics); NaN if none */
     uint64_t *counts;        /* k x k, rows true */
     double *normalized;      /* k x k, each row over its sum (0 for empty rows) */
     struct confusion_pair *pairs; /* off-diagonal cells with a count, most confused first */
