@@ -612,7 +612,7 @@ static void limited_free(void *opaque, void *ptr)
 
 START_TEST(forward_workspace_nomem)
 {
-    const float a[4] = { 0, 2, 1, 1 }, x[2] = { 4, 5 };
+    const float a[4] = { 0, 2, 1, 1 };
     const size_t dims[1] = { 2 }, in_dims[1] = { 9 };
     const float x9[9] = { 1, 1, 1, 1, 1, 1, 1, 1, 1 };
     for (int method = TRM_CAM_SCORECAM; method <= TRM_CAM_ABLATIONCAM; method++) {
@@ -629,7 +629,6 @@ START_TEST(forward_workspace_nomem)
         ck_assert_uint_eq(m.n_calls, 0);
         l.fail_from = SIZE_MAX;
         ck_assert_ok(trm_cam_compute_forward_f32(c, a, 1, 2, 1, dims, x9, 1, in_dims, linear_model, &m, out));
-        (void)x;
         trm_cam_free(c);
     }
 }
