@@ -56,8 +56,8 @@ typedef struct trm_loss trm_loss;
  *   mean over all n L elements, the same number without weights).
  * - BRIER: from probabilities, sum_k (p_k - [k = y])^2, halved when K = 2 so
  *   that the binary score is (p_1 - y)^2: scikit-learn's `brier_score_loss`
- *   with `scale_by_half='auto'` (>= 1.7 for the multiclass form; the binary
- *   form is the same in every version).
+ *   with `scale_by_half='auto'` (the multiclass form of recent releases; the
+ *   binary form is the same in every version).
  */
 enum {
     TRM_LOSS_CROSS_ENTROPY = 0,        /**< Multiclass log loss / softmax cross-entropy; K >= 2. */
@@ -192,7 +192,7 @@ TRM_API int trm_loss_update_logits_f64(trm_loss *l, const int32_t *y_true, const
  *
  * For cross-entropy the probability of the true class is clipped to
  * [FLT_EPSILON, 1 - FLT_EPSILON]; rows need not sum to 1. Every used value
- * must lie in [0, 1] (scikit-learn >= 1.5 raises there too).
+ * must lie in [0, 1] (current scikit-learn raises there too).
  * @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator of K classes.
  * @param y_true n class ids in [0, K).
  * @param probs n rows; row i starts at probs[i * row_stride] and its first K values are used.
