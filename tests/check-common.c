@@ -12,12 +12,12 @@
 
 START_TEST(version_number)
 {
-    /* 0.2.0 -> 0*10000 + 2*100 + 0 = 200. */
+    /* 0.3.0 -> 0*10000 + 3*100 + 0 = 300. */
     ck_assert_int_eq(TRM_VERSION_MAJOR, 0);
-    ck_assert_int_eq(TRM_VERSION_MINOR, 2);
+    ck_assert_int_eq(TRM_VERSION_MINOR, 3);
     ck_assert_int_eq(TRM_VERSION_PATCH, 0);
-    ck_assert_uint_eq(TRM_VERSION_NUMBER, 200);
-    ck_assert_uint_eq(trm_version_number(), 200);
+    ck_assert_uint_eq(TRM_VERSION_NUMBER, 300);
+    ck_assert_uint_eq(trm_version_number(), 300);
     ck_assert_uint_eq(trm_version_number(), TRM_VERSION_NUMBER);
 }
 END_TEST
@@ -28,8 +28,8 @@ START_TEST(version_string)
     snprintf(composed, sizeof composed, "%d.%d.%d", TRM_VERSION_MAJOR, TRM_VERSION_MINOR,
              TRM_VERSION_PATCH);
     ck_assert_ptr_nonnull(trm_version_string());
-    ck_assert_str_eq(trm_version_string(), "0.2.0");
-    ck_assert_str_eq(TRM_VERSION_STRING, "0.2.0");
+    ck_assert_str_eq(trm_version_string(), "0.3.0");
+    ck_assert_str_eq(TRM_VERSION_STRING, "0.3.0");
     ck_assert_str_eq(trm_version_string(), composed);
 }
 END_TEST

@@ -19,7 +19,7 @@ from ._errors import ERRORS, TrainmetricsError
 # The one version literal of the Python package: pyproject.toml reads it
 # (setuptools' attr:), and tests/test_version.py checks that it is the
 # project version of the checkout's meson.build.
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 SONAME = "libtrainmetrics.so.0"
 # The C library must have this package's major version and at least its minor.
