@@ -684,6 +684,42 @@ START_TEST(damaged_and_inconsistent_blobs)
 }
 END_TEST
 
+/* Weighted rows and columns hold every weight of their tp and more, so a blob
+ * whose tp exceeds them is corrupt; it would score an accuracy of 2, or of
+ * infinity when the rows are 0 (the fuzzer's find). Offsets for K = 2: 56 tp,
+ * 72 row, 88 col. */
+START_TEST(weighted_blob_tp_above_its_sums)
+{
+    sparse *cm = make(2, TRM_CONFUSION_WEIGHTED);
+    const int32_t t[] = { 0, 0, 1 }, p[] = { 0, 1, 1 };
+    const double w[] = { 0.5, 0.25, 2.0 };
+    ck_assert_ok(trm_sparse_confusion_update_weighted_i32(cm, t, p, w, 3));
+    size_t size;
+    uint8_t *blob = snapshot_sparse_confusion(cm, &size);
+    ck_assert_int_eq(load_sparse(blob, size), TRM_OK);
+    static const struct {
+        size_t at;
+        double value;
+        const char *why;
+    } edits[] = {
+        { 56, 0.875, "tp[0] above row[0] = 0.75" },
+        { 88, 0.25, "col[0] below tp[0] = 0.5" },
+        { 72, 0.0, "row[0] of 0 under tp[0] = 0.5" },
+    };
+    uint8_t *copy = malloc(size);
+    for (size_t e = 0; e < sizeof edits / sizeof edits[0]; e++) {
+        memcpy(copy, blob, size);
+        blob_put_f64(copy + edits[e].at, edits[e].value);
+        blob_reseal(copy, size);
+        ck_assert_msg(load_sparse(copy, size) == TRM_E_CORRUPT, "%s: accepted", edits[e].why);
+        ck_assert_ptr_nonnull(strstr(trm_last_error(), "class 0 has more true positives than samples"));
+    }
+    free(copy);
+    free(blob);
+    trm_sparse_confusion_free(cm);
+}
+END_TEST
+
 /* A count near 2^64, from a blob: a batch or a merge that would overflow the
  * sample count is refused whole; tn = n - row - col + tp stays exact. */
 START_TEST(counts_near_two_to_the_64)
@@ -807,6 +843,7 @@ int main(void)
     tcase_add_test(tc, ignore_label);
     tcase_add_test(tc, failed_growth_changes_nothing);
     tcase_add_test(tc, damaged_and_inconsistent_blobs);
+    tcase_add_test(tc, weighted_blob_tp_above_its_sums);
     tcase_add_test(tc, counts_near_two_to_the_64);
     suite_add_tcase(s, tc);
     tc = tcase_create("memory");

@@ -55,6 +55,12 @@ static inline double amount_value(trm__amount a, bool weighted)
     return weighted ? a.weight : (double)a.count;
 }
 
+/* Counts compare as integers: past 2^53 doubles would round them together. */
+static inline bool amount_less(trm__amount a, trm__amount b, bool weighted)
+{
+    return weighted ? a.weight < b.weight : a.count < b.count;
+}
+
 static inline bool amount_is_zero(trm__amount a)
 {
     return a.count == 0; /* +0.0 has the bits of 0; -0.0 is never stored */
@@ -489,10 +495,13 @@ static bool read_amount(trm__reader *r, bool weighted, trm__amount *a)
     return a->weight >= 0.0 && a->weight <= MAX_TOTAL_WEIGHT && !signbit(a->weight);
 }
 
-/* Unweighted: per class tp <= row and tp <= col, and the rows add up to the
- * sample count. Weighted sums are only range-checked: which of two sums in
- * different orders is larger depends on rounding and on the floating-point
- * mode (flush-to-zero can take a subnormal sum back to 0). */
+/* Per class tp <= row and tp <= col, and unweighted rows add up to the sample
+ * count. The first holds for weights too: a row receives every weight its tp
+ * does, in the same order, plus others, and rounded addition is monotone in
+ * every rounding and flush-to-zero mode. It is what keeps accuracy, precision
+ * and recall within [0, 1]. Weighted row sums are otherwise only range-checked:
+ * which of two sums in different orders is larger depends on rounding and on
+ * the floating-point mode (flush-to-zero can take a subnormal sum back to 0). */
 static int load_arrays(const char *func, trm_sparse_confusion *cm, trm__reader *r)
 {
     uint64_t rows = 0, cols = 0;
@@ -500,6 +509,9 @@ static int load_arrays(const char *func, trm_sparse_confusion *cm, trm__reader *
     for (size_t c = 0; c < 3 * cm->k; c++)
         if (!read_amount(r, cm->weighted, &cm->tp[c]))
             return corrupt(func, "holds an invalid weight");
+    for (size_t c = 0; c < cm->k; c++)
+        if (amount_less(cm->row[c], cm->tp[c], cm->weighted) || amount_less(cm->col[c], cm->tp[c], cm->weighted))
+            return trm__fail(TRM_E_CORRUPT, func, "blob class %zu has more true positives than samples", c);
     if (cm->weighted) {
         /* sums of at most 2^501 keep the products of two totals finite */
         double rows_w = 0.0, cols_w = 0.0;
@@ -513,8 +525,6 @@ static int load_arrays(const char *func, trm_sparse_confusion *cm, trm__reader *
         return nonzero && cm->n_samples == 0 ? corrupt(func, "has weight but no samples") : TRM_OK;
     }
     for (size_t c = 0; c < cm->k; c++) {
-        if (cm->row[c].count < cm->tp[c].count || cm->col[c].count < cm->tp[c].count)
-            return trm__fail(TRM_E_CORRUPT, func, "blob class %zu has more true positives than samples", c);
         overflow |= __builtin_add_overflow(rows, cm->row[c].count, &rows);
         overflow |= __builtin_add_overflow(cols, cm->col[c].count, &cols);
     }
