@@ -3,18 +3,19 @@
  * of exact 1s, float against double edges), the three norms on hand tables
  * and on torchmetrics' documented examples, multiclass ties, logits and the
  * AUTO rule, batch validation (labels, NaN, probabilities outside [0, 1]
- * including a negative subnormal), overflow refusal, streaming, merge, blobs
+ * including a negative subnormal), the ignore label, overflow refusal,
+ * streaming, merge, blobs
  * (layout and rejection of inconsistent contents) and the floating-point
  * modes. Every expected value is worked out by hand in the comment beside it.
  *
  * Bins: b / n <= c < (b + 1) / n is bin b, c = 1 is bin n (n + 1 bins).
  *
  * Blob layout (lib/core/codec-private.h, lib/classification/calibration.c):
- *   0 "TRMB" | 4 u16 version = 1 | 6 u16 kind = 6 (calibration)
+ *   0 "TRMB" | 4 u16 version = 2 | 6 u16 kind = 7 (calibration)
  *   8 u64 n_bins | 16 u64 n_classes | 24 u32 input | 28 u32 0 | 32 u64 n_samples
- *   40 (n + 1) u64 counts | (n + 1) u64 hits | (n + 1) f64 sums of confidences
- *   size-4 u32 CRC-32C of [0, size-4)
- * so a blob is 12 + 32 + 24 (n + 1) bytes. */
+ *   40 i64 ignore label | 48 (n + 1) u64 counts | (n + 1) u64 hits
+ *   | (n + 1) f64 sums of confidences | size-4 u32 CRC-32C of [0, size-4)
+ * so a blob is 12 + 40 + 24 (n + 1) bytes; format 1 (no ignore label) is 8 shorter. */
 #include <float.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -46,7 +47,8 @@ DEFINE_SNAPSHOTS(calibration)
 static char sentinel_object;
 #define UNTOUCHED ((trm_calibration *)(void *)&sentinel_object)
 
-enum { OFF_N_BINS = 8, OFF_N_CLASSES = 16, OFF_INPUT = 24, OFF_RESERVED = 28, OFF_N = 32, OFF_TABLES = 40 };
+enum { OFF_N_BINS = 8, OFF_N_CLASSES = 16, OFF_INPUT = 24, OFF_RESERVED = 28, OFF_N = 32, OFF_IGNORE = 40,
+       OFF_TABLES = 48 };
 
 static trm_calibration *make(size_t n_bins, size_t n_classes)
 {
@@ -140,7 +142,7 @@ START_TEST(new_is_empty)
     ck_assert_ok(trm_calibration_bins(c, NULL, NULL, NULL));
     size_t size = 0;
     ck_assert_fails(TRM_E_BUFFER, trm_calibration_serialize(c, NULL, 0, &size));
-    ck_assert_uint_eq(size, 12 + 32 + 24 * 16);
+    ck_assert_uint_eq(size, 12 + 40 + 24 * 16);
     trm_calibration_free(c);
     trm_calibration_free(m);
 }
@@ -584,7 +586,7 @@ START_TEST(blob_layout)
     ck_assert_ok(trm_calibration_update_binary_f32(c, y, s, 1));
     size_t size = 0;
     uint8_t *blob = snapshot_calibration(c, &size);
-    ck_assert_uint_eq(size, 12 + 32 + 24 * 3);
+    ck_assert_uint_eq(size, 12 + 40 + 24 * 3);
     ck_assert_mem_eq(blob, "TRMB", 4);
     ck_assert_uint_eq(blob_get_le(blob + 6, 2), 7);
     ck_assert_uint_eq(blob_get_le(blob + OFF_N_BINS, 8), 2);
@@ -592,6 +594,7 @@ START_TEST(blob_layout)
     ck_assert_uint_eq(blob_get_le(blob + OFF_INPUT, 4), TRM_CALIBRATION_LOGITS);
     ck_assert_uint_eq(blob_get_le(blob + OFF_RESERVED, 4), 0);
     ck_assert_uint_eq(blob_get_le(blob + OFF_N, 8), 1);
+    ck_assert(blob_get_le(blob + OFF_IGNORE, 8) == (uint64_t)TRM_NO_IGNORE);
     /* counts 0 1 0, hits 0 1 0, sums 0 .5 0 */
     ck_assert_uint_eq(blob_get_le(blob + OFF_TABLES + 8, 8), 1);
     ck_assert_uint_eq(blob_get_le(blob + OFF_TABLES + 24 + 8, 8), 1);
@@ -664,6 +667,149 @@ START_TEST(inconsistent_blobs_are_corrupt)
     trm_calibration_free(out);
     free(blob);
     free(good);
+    trm_calibration_free(c);
+}
+END_TEST
+
+/* ---- the ignore label ------------------------------------------------------------- */
+
+/* torchmetrics drops target == ignore_index before anything: the ignored
+ * samples' scores may be anything, even NaN or outside [0, 1]. Binary, 2 bins,
+ * labels 1 0 255 1 255 with scores .25 .75 NaN 1 7: kept are (1, .25),
+ * (0, .75), (1, 1) -> bin 0 {.25: 1 hit}, bin 1 {.75: 0 hits}, bin 2 {1: 1 hit};
+ * ECE = (|1 - .25| + |0 - .75| + 0) / 3 = .5. */
+START_TEST(ignored_samples_are_dropped)
+{
+    trm_calibration *c = make(2, 1);
+    ck_assert(trm_calibration_ignore_label(c) == TRM_NO_IGNORE);
+    ck_assert_ok(trm_calibration_set_ignore_label(c, 255));
+    ck_assert(trm_calibration_ignore_label(c) == 255);
+    static const int32_t y[] = { 1, 0, 255, 1, 255 };
+    const double s[] = { 0.25, 0.75, NAN, 1.0, 7.0 };
+    for (int type = F32; type <= F64; type++) {
+        trm_calibration_reset(c);
+        ck_assert_ok(binary_as(c, (enum score_type)type, y, s, 5));
+        ck_assert_uint_eq(trm_calibration_n_samples(c), 3);
+        static const uint64_t counts[] = { 1, 1, 1 };
+        static const double conf[] = { 0.25, 0.75, 1.0 }, acc[] = { 1.0, 0.0, 1.0 };
+        assert_bins(c, counts, conf, acc);
+        ck_assert_close(error_of(c, TRM_CALIBRATION_L1), 0.5);
+    }
+    ck_assert(trm_calibration_ignore_label(c) == 255); /* reset keeps it */
+    /* an ignore label inside the label range drops that class's samples */
+    ck_assert_ok(trm_calibration_set_ignore_label(c, 0));
+    static const int32_t y0[] = { 0, 1 };
+    const double s0[] = { 2.0, 0.5 };
+    trm_calibration_reset(c);
+    ck_assert_ok(binary_as(c, F64, y0, s0, 2));
+    ck_assert_uint_eq(trm_calibration_n_samples(c), 1);
+    ck_assert_close(error_of(c, TRM_CALIBRATION_L1), 0.5);
+    /* a batch of ignored samples only is a no-op */
+    ck_assert_ok(binary_as(c, F64, y0, s0, 1));
+    ck_assert_uint_eq(trm_calibration_n_samples(c), 1);
+    ck_assert_ok(trm_calibration_set_ignore_label(c, TRM_NO_IGNORE));
+    ck_assert(trm_calibration_ignore_label(c) == TRM_NO_IGNORE);
+    ck_assert_cal_rejected(TRM_E_INVALID, c, binary_as(c, F64, y0, s0, 2)); /* 2.0 now counts */
+    ck_assert_fails(TRM_E_INVALID, trm_calibration_set_ignore_label(NULL, 3));
+    ck_assert(trm_calibration_ignore_label(NULL) == TRM_NO_IGNORE);
+    trm_calibration_free(c);
+}
+END_TEST
+
+/* A kept sample's bad label or score still rejects the whole batch, and the
+ * detail names it by its index in the batch. */
+START_TEST(ignored_batches_still_validate_kept_rows)
+{
+    trm_calibration *c = make(2, 3);
+    ck_assert_ok(trm_calibration_set_ignore_label(c, -100));
+    static const int32_t y[] = { -100, 0, 3 };
+    static const double s[] = { NAN, NAN, NAN, 0.5, 0.25, 0.25, 0.2, 0.3, 0.5 };
+    ck_assert_cal_rejected(TRM_E_LABEL, c, multiclass_as(c, F64, y, s, 3, 3));
+    assert_mentions("y_true[2] = 3");
+    static const int32_t y2[] = { -100, 0, 1 };
+    static const double s2[] = { 0.5, 0.5, 0.0, 0.5, 0.25, 1.5, 0.2, 0.3, 0.5 };
+    ck_assert_cal_rejected(TRM_E_INVALID, c, multiclass_as(c, F32, y2, s2, 3, 3));
+    assert_mentions("scores[1][2]");
+    trm_calibration_free(c);
+}
+END_TEST
+
+/* AUTO looks at the kept rows only (torchmetrics filters preds first): the
+ * ignored logit 3 must not turn the kept probabilities into logits. Rows
+ * (label 0, .6 .4) kept and (ignored, 3 0): confidence .6, correct, in bin 1
+ * of 2 -> ECE .4 (read as logits its softmax maximum would be .5498). */
+START_TEST(auto_decides_on_kept_rows)
+{
+    trm_calibration *c = make(2, 2);
+    ck_assert_ok(trm_calibration_set_input(c, TRM_CALIBRATION_AUTO));
+    ck_assert_ok(trm_calibration_set_ignore_label(c, 9));
+    static const int32_t y[] = { 0, 9 };
+    static const double s[] = { 0.6, 0.4, 3.0, 0.0 };
+    ck_assert_ok(multiclass_as(c, F64, y, s, 2, 2));
+    ck_assert_uint_eq(trm_calibration_n_samples(c), 1);
+    ck_assert_close(error_of(c, TRM_CALIBRATION_L1), 0.4);
+    trm_calibration_free(c);
+}
+END_TEST
+
+/* Clone and blobs keep the label; merge accepts different labels and dst keeps its own. */
+START_TEST(ignore_label_life_cycle)
+{
+    trm_calibration *a = make(2, 1), *b = make(2, 1), *copy = NULL, *back = NULL;
+    ck_assert_ok(trm_calibration_set_ignore_label(a, -100));
+    ck_assert_ok(trm_calibration_clone(&copy, a));
+    ck_assert(trm_calibration_ignore_label(copy) == -100);
+    size_t size = 0;
+    uint8_t *blob = snapshot_calibration(a, &size);
+    ck_assert(blob_get_le(blob + OFF_IGNORE, 8) == (uint64_t)(int64_t)-100);
+    ck_assert_ok(trm_calibration_deserialize(&back, blob, size, NULL));
+    ck_assert(trm_calibration_ignore_label(back) == -100);
+    static const int32_t y[] = { 1 };
+    static const double s[] = { 0.75 };
+    ck_assert_ok(binary_as(b, F64, y, s, 1));
+    ck_assert_ok(trm_calibration_merge(a, b));
+    ck_assert(trm_calibration_ignore_label(a) == -100);
+    ck_assert_uint_eq(trm_calibration_n_samples(a), 1);
+    free(blob);
+    trm_calibration_free(a);
+    trm_calibration_free(b);
+    trm_calibration_free(copy);
+    trm_calibration_free(back);
+}
+END_TEST
+
+/* A format-1 blob (0.3 development builds: no ignore label field) still loads,
+ * without an ignore label; a format-3 blob is from the future. */
+START_TEST(format_1_blob_loads)
+{
+    trm_calibration *c = make(2, 1), *back = UNTOUCHED;
+    ck_assert_ok(trm_calibration_set_ignore_label(c, 5));
+    static const int32_t y[] = { 1, 0 };
+    static const double s[] = { 0.25, 0.75 };
+    ck_assert_ok(binary_as(c, F64, y, s, 2));
+    size_t size = 0;
+    uint8_t *blob = snapshot_calibration(c, &size);
+    memmove(blob + OFF_IGNORE, blob + OFF_IGNORE + 8, size - OFF_IGNORE - 8);
+    size -= 8;
+    blob_put_le(blob + 4, 1, 2);
+    blob_reseal(blob, size);
+    ck_assert_ok(trm_calibration_deserialize(&back, blob, size, NULL));
+    ck_assert(trm_calibration_ignore_label(back) == TRM_NO_IGNORE);
+    ck_assert_uint_eq(trm_calibration_n_samples(back), 2);
+    ck_assert_close(error_of(back, TRM_CALIBRATION_L1), 0.75);
+    trm_calibration_free(back);
+    back = UNTOUCHED;
+    blob_put_le(blob + 4, 3, 2);
+    blob_reseal(blob, size);
+    ck_assert_fails(TRM_E_VERSION, trm_calibration_deserialize(&back, blob, size, NULL));
+    ck_assert_ptr_eq(back, UNTOUCHED);
+    /* a format-2 body read as format 1 has 8 bytes too many */
+    free(blob);
+    blob = snapshot_calibration(c, &size);
+    blob_put_le(blob + 4, 1, 2);
+    blob_reseal(blob, size);
+    ck_assert_fails(TRM_E_CORRUPT, trm_calibration_deserialize(&back, blob, size, NULL));
+    free(blob);
     trm_calibration_free(c);
 }
 END_TEST
@@ -758,6 +904,14 @@ static Suite *calibration_suite(void)
     tcase_add_loop_test(tc, multiclass_validation, F32, F64 + 1);
     tcase_add_test(tc, span_overflow);
     tcase_add_test(tc, count_overflow);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("ignore");
+    tcase_add_test(tc, ignored_samples_are_dropped);
+    tcase_add_test(tc, ignored_batches_still_validate_kept_rows);
+    tcase_add_test(tc, auto_decides_on_kept_rows);
+    tcase_add_test(tc, ignore_label_life_cycle);
+    tcase_add_test(tc, format_1_blob_loads);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("lifecycle");

@@ -355,7 +355,7 @@ static int ranking_binned_other_(void **out, size_t which)
 }
 
 /* ---- calibration, binary with 4 bins and multiclass K = 3 with 5 bins -----------
- * Blob: 12 + 32 + 24 (n_bins + 1) bytes: 164 for 4 bins, 188 for 5. Four samples a batch. */
+ * Blob: 12 + 40 + 24 (n_bins + 1) bytes: 172 for 4 bins, 196 for 5. Four samples a batch. */
 static double calibration_amount_(const void *h)
 {
     return (double)trm_calibration_n_samples(h);
@@ -499,10 +499,10 @@ static const handle_type handle_types[] = {
     { "ranking-binned", 8, 372, 372, 3.0, 1, 0,
       HANDLE_ROW(ranking, ranking_binned_create_, ranking_binned_other_, 4, ranking_binned_update_, ranking_amount_,
                  ranking_merge_) },
-    { "calibration-binary", 7, 164, 164, 4.0, 1, 0,
+    { "calibration-binary", 7, 172, 172, 4.0, 1, 0,
       HANDLE_ROW(calibration, calibration_binary_create_, calibration_binary_other_, 2, calibration_binary_update_,
                  calibration_amount_, calibration_merge_) },
-    { "calibration-multiclass", 7, 188, 188, 4.0, 1, 0,
+    { "calibration-multiclass", 7, 196, 196, 4.0, 1, 0,
       HANDLE_ROW(calibration, calibration_multiclass_create_, calibration_multiclass_other_, 3,
                  calibration_multiclass_update_, calibration_amount_, calibration_merge_) },
     { "sparse-confusion", 9, 132, 164, 5.0, 0, 1,

@@ -39,6 +39,11 @@
  * range, a NaN or infinite score, or a probability outside [0, 1] rejects the
  * batch, leaves the accumulator as it was and describes the first offending
  * element in trm_last_error().
+ *
+ * A sample whose label is the ignore label (trm_calibration_set_ignore_label(),
+ * torchmetrics' `ignore_index`) is dropped before anything else: its scores
+ * are neither checked nor binned, and #TRM_CALIBRATION_AUTO looks only at the
+ * samples kept, as torchmetrics filters `preds` before its test.
  */
 #ifndef TRAINMETRICS_CALIBRATION_H
 #define TRAINMETRICS_CALIBRATION_H
@@ -94,7 +99,7 @@ TRM_API int trm_calibration_new(trm_calibration **out, size_t n_bins, size_t n_c
 TRM_API void trm_calibration_free(trm_calibration *c);
 
 /**
- * @brief Deep copy, with the same allocator, shape, input kind and bins.
+ * @brief Deep copy, with the same allocator, shape, input kind, ignore label and bins.
  * @param out Receives the copy; untouched on failure.
  * @param c The accumulator to copy.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_NOMEM.
@@ -102,7 +107,8 @@ TRM_API void trm_calibration_free(trm_calibration *c);
 TRM_API int trm_calibration_clone(trm_calibration **out, const trm_calibration *c);
 
 /**
- * @brief Forget every sample; the bin count, class count and input kind are kept.
+ * @brief Forget every sample; the bin count, class count, input kind and ignore
+ *        label are kept.
  * @param c The accumulator, or NULL (then nothing happens).
  */
 TRM_API void trm_calibration_reset(trm_calibration *c);
@@ -110,8 +116,8 @@ TRM_API void trm_calibration_reset(trm_calibration *c);
 /**
  * @brief Add the bins of @p src to those of @p dst (the reduce step of a distributed run).
  *
- * The input kinds may differ: they only decide how scores became
- * confidences, and @p dst keeps its own.
+ * The input kinds and ignore labels may differ: they only decide how scores
+ * became confidences and which samples were counted, and @p dst keeps its own.
  * @param dst Accumulator that receives the sum.
  * @param src Accumulator to add; may be @p dst itself, which doubles every bin.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_MISMATCH when the
@@ -185,13 +191,32 @@ TRM_API int trm_calibration_set_input(trm_calibration *c, int input);
 TRM_API int trm_calibration_input(const trm_calibration *c);
 
 /**
+ * @brief Drop every later sample whose label equals @p label (torchmetrics `ignore_index`).
+ *
+ * The label may be any value, in the label range or not (torchmetrics'
+ * segmentation value 255, say, or -100). Samples already counted stay.
+ * @param c The accumulator.
+ * @param label The label to drop, or #TRM_NO_IGNORE to drop none (the default).
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL @p c.
+ */
+TRM_API int trm_calibration_set_ignore_label(trm_calibration *c, int64_t label);
+
+/**
+ * @brief The ignore label in force.
+ * @param c The accumulator.
+ * @return The label, or #TRM_NO_IGNORE when none is set or @p c is NULL.
+ */
+TRM_API int64_t trm_calibration_ignore_label(const trm_calibration *c);
+
+/**
  * @brief Accumulate n binary samples with float scores.
  *
  * Each confidence is worked out in double from the float score; its bin edges
  * are b / n_bins rounded to float.
  * @param c A binary accumulator.
- * @param y_true n labels, each 0 or 1.
- * @param scores n finite scores of the positive class (see trm_calibration_set_input()).
+ * @param y_true n labels, each 0 or 1 or the ignore label.
+ * @param scores n finite scores of the positive class (see trm_calibration_set_input());
+ *        those of ignored samples are not checked.
  * @param n Number of samples; 0 is a no-op.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers or, for probabilities, a
  *         score outside [0, 1]; #TRM_E_MISMATCH on a multiclass accumulator;
@@ -205,8 +230,8 @@ TRM_API int trm_calibration_update_binary_f32(trm_calibration *c, const int32_t 
 /**
  * @brief Accumulate n binary samples with double scores; bin edges are b / n_bins in double.
  * @param c A binary accumulator.
- * @param y_true n labels, each 0 or 1.
- * @param scores n finite scores of the positive class.
+ * @param y_true n labels, each 0 or 1 or the ignore label.
+ * @param scores n finite scores of the positive class (ignored samples' unchecked).
  * @param n Number of samples; 0 is a no-op.
  * @return As trm_calibration_update_binary_f32().
  */
@@ -220,8 +245,9 @@ TRM_API int trm_calibration_update_binary_f64(trm_calibration *c, const int32_t 
  * either). Confidences are worked out in double; torchmetrics rounds them to
  * float32. Bin edges are b / n_bins rounded to float.
  * @param c A multiclass accumulator of K classes.
- * @param y_true n labels in [0, K).
- * @param scores n rows, the first K of each row_stride values used, all finite.
+ * @param y_true n labels in [0, K), or the ignore label.
+ * @param scores n rows, the first K of each row_stride values used, all finite
+ *        (ignored rows' unchecked).
  * @param n Number of rows; 0 is a no-op.
  * @param row_stride Distance between rows in elements, at least K.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers, @p row_stride < K or, for
@@ -238,8 +264,9 @@ TRM_API int trm_calibration_update_multiclass_f32(trm_calibration *c, const int3
  * @brief Accumulate n multiclass samples from rows of double scores; bin edges
  *        are b / n_bins in double.
  * @param c A multiclass accumulator of K classes.
- * @param y_true n labels in [0, K).
- * @param scores n rows, the first K of each row_stride values used, all finite.
+ * @param y_true n labels in [0, K), or the ignore label.
+ * @param scores n rows, the first K of each row_stride values used, all finite
+ *        (ignored rows' unchecked).
  * @param n Number of rows; 0 is a no-op.
  * @param row_stride Distance between rows in elements, at least K.
  * @return As trm_calibration_update_multiclass_f32().

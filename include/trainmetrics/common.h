@@ -51,6 +51,13 @@ enum {
 };
 
 /**
+ * Ignore label meaning "no label is ignored" (the default of every
+ * set_ignore_label function): INT64_MIN, spelled as a literal expression so
+ * binding generators (bindgen, cffi) can evaluate it.
+ */
+#define TRM_NO_IGNORE (-0x7fffffffffffffffLL - 1)
+
+/**
  * @brief Run-time version of the library as MAJOR*10000 + MINOR*100 + PATCH.
  *
  * Compare with #TRM_VERSION_NUMBER to detect a header/library mismatch.

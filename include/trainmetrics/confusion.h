@@ -22,11 +22,6 @@ typedef struct trm_confusion trm_confusion;
 
 /** Flag for trm_confusion_new(): cells are double sums of sample weights. */
 #define TRM_CONFUSION_WEIGHTED (1u << 0)
-/**
- * Ignore label meaning "no label is ignored" (the default): INT64_MIN, spelled
- * as a literal expression so binding generators (bindgen, cffi) can evaluate it.
- */
-#define TRM_NO_IGNORE (-0x7fffffffffffffffLL - 1)
 
 /** Normalization of trm_confusion_matrix(), as scikit-learn's `normalize`. */
 enum {

@@ -19,6 +19,8 @@ struct trm_calibration {
     size_t n_bins;       /* uniform bins, 1 .. MAX_BINS; the tables hold n_bins + 1 */
     size_t n_classes;    /* 1 = binary (one score per sample), else K >= 2 */
     int input;           /* TRM_CALIBRATION_PROBABILITIES .. TRM_CALIBRATION_AUTO */
+    int64_t ignore;      /* label whose samples are dropped; meaningful only when has_ignore */
+    bool has_ignore;     /* false for TRM_NO_IGNORE, which then matches no label */
     uint64_t n_samples;  /* sum of count[]; batches that would overflow it are refused,
                             so no single counter can overflow */
     uint64_t *count;     /* samples per bin */
@@ -67,6 +69,7 @@ static int create(const char *func, trm_calibration **out, size_t n_bins, size_t
         .n_bins = n_bins,
         .n_classes = n_classes < 2 ? 1 : n_classes,
         .input = TRM_CALIBRATION_PROBABILITIES,
+        .ignore = TRM_NO_IGNORE,
         .count = (uint64_t *)tables,
         .hits = (uint64_t *)(tables + (n_bins + 1) * sizeof(uint64_t)),
         .sum_conf = (double *)(tables + 2 * (n_bins + 1) * sizeof(uint64_t)),
@@ -120,6 +123,12 @@ static inline size_t label_limit(const trm_calibration *c)
     return c->n_classes == 1 ? 2 : c->n_classes;
 }
 
+/* 1 for a sample that counts, 0 for one with the ignore label, without a branch. */
+static inline unsigned kept(const trm_calibration *c, int32_t label)
+{
+    return (unsigned)(!c->has_ignore | ((int64_t)label != c->ignore));
+}
+
 /* ---- validation ---------------------------------------------------------------- */
 
 /* Names the first bad element of rows [start, end): a row's label before its scores. */
@@ -128,6 +137,8 @@ static int report_row(const char *func, const trm_calibration *c, const int32_t 
 {
     const size_t limit = label_limit(c), k = c->n_classes;
     for (size_t i = start; i < end; i++) {
+        if (!kept(c, y_true[i]))
+            continue;
         if (trm__outside(y_true[i], limit)) {
             if (k == 1)
                 return trm__fail(TRM_E_LABEL, func, "y_true[%zu] = %" PRId32 " is not 0 or 1", i, y_true[i]);
@@ -153,33 +164,44 @@ static int report_row(const char *func, const trm_calibration *c, const int32_t 
     return TRM_OK;
 }
 
-/* Block by block, an OR over branch-free tests; a block that holds a bad element is scanned again. */
+/* Block by block, an OR over branch-free tests masked by the row's kept bit;
+ * a block that holds a bad element is scanned again. *n_kept receives the
+ * number of samples that count. */
 KERNEL int check_rows(const char *func, const trm_calibration *c, const int32_t *y_true, const void *scores,
-                      size_t n, size_t stride, bool probabilities, enum value_type type)
+                      size_t n, size_t stride, bool probabilities, enum value_type type, size_t *n_kept)
 {
     const size_t limit = label_limit(c), k = c->n_classes;
+    size_t count = 0;
     for (size_t start = 0; start < n; start = trm__block_end(start, n)) {
         size_t end = trm__block_end(start, n);
         unsigned bad = 0;
         for (size_t i = start; i < end; i++) {
-            bad |= (unsigned)trm__outside(y_true[i], limit);
+            unsigned row_bad = (unsigned)trm__outside(y_true[i], limit), keep = kept(c, y_true[i]);
             for (size_t j = 0; j < k; j++)
-                bad |= value_not_finite(scores, i * stride + j, type) |
-                       (probabilities & value_outside_unit(scores, i * stride + j, type));
+                row_bad |= value_not_finite(scores, i * stride + j, type) |
+                           (probabilities & value_outside_unit(scores, i * stride + j, type));
+            bad |= row_bad & keep;
+            count += keep;
         }
         if (bad)
             return report_row(func, c, y_true, scores, start, end, stride, probabilities, type);
     }
+    *n_kept = count;
     return TRM_OK;
 }
 
-/* torchmetrics' test `torch.all((preds >= 0) * (preds <= 1))` on a batch already known to be finite. */
-KERNEL bool all_probabilities(const void *scores, size_t n, size_t stride, size_t k, enum value_type type)
+/* torchmetrics' test `torch.all((preds >= 0) * (preds <= 1))` on the kept
+ * samples of a batch already known to be finite there. */
+KERNEL bool all_probabilities(const trm_calibration *c, const int32_t *y_true, const void *scores, size_t n,
+                              size_t stride, enum value_type type)
 {
     unsigned outside = 0;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < k; j++)
-            outside |= value_outside_unit(scores, i * stride + j, type);
+    for (size_t i = 0; i < n; i++) {
+        unsigned row_outside = 0;
+        for (size_t j = 0; j < c->n_classes; j++)
+            row_outside |= value_outside_unit(scores, i * stride + j, type);
+        outside |= row_outside & kept(c, y_true[i]);
+    }
     return outside == 0;
 }
 
@@ -254,16 +276,19 @@ KERNEL int update(const char *func, trm_calibration *c, const int32_t *y_true, c
         return trm__fail(TRM_E_INVALID, func, "row_stride %zu is smaller than n_classes %zu", row_stride, k);
     if (trm__mul_overflows(n, row_stride, &span))
         return trm__fail(TRM_E_OVERFLOW, func, "%zu rows of stride %zu overflow size_t", n, row_stride);
-    if (n > UINT64_MAX - c->n_samples)
-        return trm__fail(TRM_E_OVERFLOW, func, "sample count %" PRIu64 " + %zu overflows", c->n_samples, n);
     const bool probabilities = c->input == TRM_CALIBRATION_PROBABILITIES;
-    int rc = check_rows(func, c, y_true, scores, n, row_stride, probabilities, type);
-    if (rc != TRM_OK || n == 0)
+    size_t n_kept = 0;
+    int rc = check_rows(func, c, y_true, scores, n, row_stride, probabilities, type, &n_kept);
+    if (rc != TRM_OK || n_kept == 0)
         return rc;
+    if (n_kept > UINT64_MAX - c->n_samples)
+        return trm__fail(TRM_E_OVERFLOW, func, "sample count %" PRIu64 " + %zu overflows", c->n_samples, n_kept);
     bool logits = c->input == TRM_CALIBRATION_LOGITS ||
-                  (c->input == TRM_CALIBRATION_AUTO && !all_probabilities(scores, n, row_stride, k, type));
+                  (c->input == TRM_CALIBRATION_AUTO && !all_probabilities(c, y_true, scores, n, row_stride, type));
 
     for (size_t i = 0; i < n; i++) {
+        if (!kept(c, y_true[i]))
+            continue;
         unsigned outcome;
         double conf;
         if (multiclass) {
@@ -277,7 +302,7 @@ KERNEL int update(const char *func, trm_calibration *c, const int32_t *y_true, c
         c->hits[b] += outcome;
         c->sum_conf[b] += conf;
     }
-    c->n_samples += n;
+    c->n_samples += n_kept;
     return TRM_OK;
 }
 
@@ -306,6 +331,8 @@ int trm_calibration_clone(trm_calibration **out, const trm_calibration *c)
     if (rc != TRM_OK)
         return rc;
     copy->input = c->input;
+    copy->ignore = c->ignore;
+    copy->has_ignore = c->has_ignore;
     copy_tables(copy, c);
     *out = copy;
     return TRM_OK;
@@ -345,10 +372,12 @@ int trm_calibration_merge(trm_calibration *dst, const trm_calibration *src)
     return TRM_OK;
 }
 
-/* Body: u64 n_bins, u64 n_classes, u32 input, u32 0, u64 n_samples, then the
- * n_bins + 1 counts (u64), the n_bins + 1 hit counts (u64) and the n_bins + 1
- * sums of confidences (f64). */
-#define BODY_FIXED ((size_t)32)
+/* Body of format 1: u64 n_bins, u64 n_classes, u32 input, u32 0, u64
+ * n_samples, then the n_bins + 1 counts (u64), the n_bins + 1 hit counts (u64)
+ * and the n_bins + 1 sums of confidences (f64). Format 2 puts the i64 ignore
+ * label after n_samples; a format-1 blob loads without one, as its writer had. */
+enum { FORMAT_V1 = 1, FORMAT_V2 = 2, FORMAT_NEWEST = FORMAT_V2 };
+#define BODY_FIXED ((size_t)40)
 #define BODY_PER_BIN ((size_t)24)
 
 int trm_calibration_serialize(const trm_calibration *c, uint8_t *buf, size_t cap, size_t *size)
@@ -359,12 +388,13 @@ int trm_calibration_serialize(const trm_calibration *c, uint8_t *buf, size_t cap
     int rc = trm__blob_reserve(__func__, BODY_FIXED + n_tables_bins(c) * BODY_PER_BIN, buf, cap, size);
     if (rc != TRM_OK)
         return rc;
-    trm__writer w = trm__blob_begin(buf, TRM__KIND_CALIBRATION);
+    trm__writer w = trm__blob_begin_format(buf, TRM__KIND_CALIBRATION, FORMAT_NEWEST);
     trm__put_u64(&w, c->n_bins);
     trm__put_u64(&w, c->n_classes);
     trm__put_u32(&w, (uint32_t)c->input);
     trm__put_u32(&w, 0);
     trm__put_u64(&w, c->n_samples);
+    trm__put_u64(&w, (uint64_t)trm_calibration_ignore_label(c));
     for (size_t b = 0; b < n_tables_bins(c); b++)
         trm__put_u64(&w, c->count[b]);
     for (size_t b = 0; b < n_tables_bins(c); b++)
@@ -429,7 +459,8 @@ int trm_calibration_deserialize(trm_calibration **out, const uint8_t *buf, size_
     trm_calibration *c = NULL;
     TRM_REQUIRE(out);
     TRM_REQUIRE(buf);
-    int rc = trm__blob_open(__func__, buf, size, TRM__KIND_CALIBRATION, &r);
+    uint16_t format;
+    int rc = trm__blob_open_format(__func__, buf, size, TRM__KIND_CALIBRATION, FORMAT_NEWEST, &format, &r);
     if (rc != TRM_OK)
         return rc;
     uint64_t n_bins = trm__get_u64(&r);
@@ -437,6 +468,7 @@ int trm_calibration_deserialize(trm_calibration **out, const uint8_t *buf, size_
     uint32_t input = trm__get_u32(&r);
     uint32_t reserved = trm__get_u32(&r);
     uint64_t n_samples = trm__get_u64(&r);
+    int64_t ignore = format >= FORMAT_V2 ? (int64_t)trm__get_u64(&r) : TRM_NO_IGNORE;
     if (!r.ok || n_bins == 0 || n_bins > MAX_BINS || n_classes == 0 || n_classes > SIZE_MAX ||
         input > TRM_CALIBRATION_AUTO || reserved != 0)
         return TRM_FAIL(TRM_E_CORRUPT, "blob header is invalid");
@@ -448,6 +480,7 @@ int trm_calibration_deserialize(trm_calibration **out, const uint8_t *buf, size_
     if (rc != TRM_OK)
         return rc;
     c->input = (int)input;
+    trm_calibration_set_ignore_label(c, ignore);
     rc = load_tables(__func__, c, &r, n_samples);
     if (rc != TRM_OK) {
         trm_calibration_free(c);
@@ -485,6 +518,19 @@ int trm_calibration_input(const trm_calibration *c)
 {
     TRM_REQUIRE(c);
     return c->input;
+}
+
+int trm_calibration_set_ignore_label(trm_calibration *c, int64_t label)
+{
+    TRM_REQUIRE(c);
+    c->ignore = label;
+    c->has_ignore = label != TRM_NO_IGNORE;
+    return TRM_OK;
+}
+
+int64_t trm_calibration_ignore_label(const trm_calibration *c)
+{
+    return c && c->has_ignore ? c->ignore : TRM_NO_IGNORE;
 }
 
 /* One wrapper per task and score type: the kernel above is specialised by both constants. */

@@ -331,7 +331,7 @@ def test_serialization_round_trip():
     assert copy.n_samples == 103 and cal.n_samples == 100
     cal.reset()
     assert cal.n_samples == 0 and cal.input == "auto"
-    assert len(cal.to_bytes()) == 12 + 32 + 24 * 10
+    assert len(cal.to_bytes()) == 12 + 40 + 24 * 10
 
 
 # ---- rejection ---------------------------------------------------------------------------
@@ -423,3 +423,56 @@ def test_torchmetrics_float32_pipeline(case):
     mc = tm.Calibration(n_bins, n_classes=k, input="logits").update(target.numpy(), logits.numpy())
     np.testing.assert_array_equal(mc.bins()["count"], count.numpy().astype(np.uint64))
     assert mc.error("l1") == pytest.approx(l1, abs=1e-5)
+
+
+# ---- ignore_index: torchmetrics drops target == ignore_index first --------------------
+
+@pytest.mark.parametrize("case", range(6))
+@pytest.mark.parametrize("ignore", [-100, 255, 1])
+def test_ignore_index_equals_the_filtered_oracle(case, ignore):
+    rng = np.random.default_rng(5000 + case)
+    n_bins, n, k = int(rng.integers(1, 20)), int(rng.integers(1, 300)), int(rng.integers(2, 6))
+    y, s = random_binary(rng, n, n_bins=n_bins)
+    ym, p = random_rows(rng, n, k)
+    drop = rng.random(n) < 0.3
+    y, ym = np.where(drop, ignore, y), np.where(drop, ignore, ym)
+    s[drop], p[drop] = np.nan, 7.0  # an ignored sample's scores are never looked at
+    keep = y != ignore
+    for cal, labels, scores, kk in ((tm.Calibration(n_bins, ignore_index=ignore), y, s, 1),
+                                    (tm.Calibration(n_bins, n_classes=k, ignore_index=ignore), ym, p, k)):
+        keep = labels != ignore
+        if not keep.any():
+            continue
+        cal.update(labels, scores)
+        assert cal.n_samples == keep.sum()
+        want, table = oracle(labels[keep], scores[keep], n_bins, n_classes=kk)
+        assert_matches(cal, want)
+        assert_bins(cal, table)
+        for norm, value in torch_formula(labels[keep], scores[keep], n_bins, n_classes=kk).items():
+            assert cal.error(norm) == pytest.approx(value, rel=1e-12, abs=1e-15)
+
+
+def test_ignore_index_auto_looks_at_kept_rows_only():
+    """torchmetrics filters preds before its [0, 1] test, so an ignored logit does not make the batch logits."""
+    rows = np.array([[0.6, 0.4], [3.0, 0.0]])
+    cal = tm.Calibration(2, n_classes=2, input="auto", ignore_index=-100).update([0, -100], rows)
+    want, _ = oracle([0], rows[:1], 2, n_classes=2)
+    assert cal.error() == pytest.approx(want["l1"]) == pytest.approx(0.4)
+    with pytest.raises(InvalidArgumentError):
+        tm.Calibration(2, n_classes=2, ignore_index=-100).update([0, 1], rows)
+
+
+def test_ignore_index_property_pickle_and_merge():
+    cal = tm.Calibration(4, ignore_index=255)
+    assert cal.ignore_index == 255 and "ignore_index=255" in repr(cal)
+    cal.update([1, 255, 0], [0.9, np.inf, 0.2])
+    back = pickle.loads(pickle.dumps(cal))
+    assert back.ignore_index == 255 and back.n_samples == 2 and back == cal
+    other = tm.Calibration(4).update([1], [0.9])
+    assert (cal + other).ignore_index == 255 and (cal + other).n_samples == 3
+    cal.ignore_index = None
+    assert cal.ignore_index is None
+    with pytest.raises(LabelError):
+        cal.update([255], [0.5])
+    with pytest.raises(InvalidArgumentError):
+        cal.ignore_index = 1.5

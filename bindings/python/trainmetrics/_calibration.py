@@ -8,6 +8,7 @@ from . import _arrays
 from ._accumulators import _Mergeable
 from ._args import c_integer
 from ._errors import InvalidArgumentError
+from ._handle import ignore_index_property
 from ._lib import H, call, lib
 
 NORMS = {"l1": 0, "l2": 1, "max": 2}
@@ -26,6 +27,9 @@ class Calibration(_Mergeable):
     maxima) is its label. ``input`` says what the scores are: 'probabilities'
     (in [0, 1], the default), 'logits' (sigmoid or softmax applied) or 'auto'
     (torchmetrics' per-batch rule: logits when any score is outside [0, 1]).
+    ``ignore_index`` drops the samples of that label before anything else, as
+    torchmetrics does: their scores are not checked and 'auto' looks only at
+    the samples kept.
 
     There are ``n_bins`` bins [b/n, (b+1)/n) plus a last one holding the
     confidences equal to 1, as torchmetrics' bucketize(right=True) gives.
@@ -34,11 +38,14 @@ class Calibration(_Mergeable):
     __slots__ = ()
     _kind = "calibration"
 
-    def __init__(self, n_bins=15, n_classes=None, input="probabilities"):
+    def __init__(self, n_bins=15, n_classes=None, input="probabilities", ignore_index=None):
         self._h = H()
         k = 1 if n_classes is None else c_integer(n_classes, "n_classes", "size_t")
         call("trm_calibration_new", C.byref(self._h), c_integer(n_bins, "n_bins", "size_t"), k, None)
         self.input = input
+        self.ignore_index = ignore_index
+
+    ignore_index = ignore_index_property
 
     @property
     def n_bins(self):
@@ -119,4 +126,5 @@ class Calibration(_Mergeable):
 
     def __repr__(self):
         task = "binary" if self.binary else f"n_classes={self.n_classes}"
-        return f"<Calibration n_bins={self.n_bins} {task} input={self.input!r} n_samples={self.n_samples}>"
+        ignore = f" ignore_index={self.ignore_index}" if self.ignore_index is not None else ""
+        return f"<Calibration n_bins={self.n_bins} {task} input={self.input!r}{ignore} n_samples={self.n_samples}>"

@@ -8,11 +8,10 @@ import numpy as np
 from . import _arrays
 from ._args import c_integer
 from ._errors import EmptyError, InvalidArgumentError
-from ._handle import Handle
+from ._handle import Handle, ignore_index_property
 from ._lib import H, call, check, lib, register_translation
 
 WEIGHTED = 1
-NO_IGNORE = -(2 ** 63)
 
 METRICS = {"precision": 0, "recall": 1, "f1": 2, "specificity": 3, "npv": 4, "fpr": 5, "fnr": 6,
            "jaccard": 7, "support": 8}
@@ -112,16 +111,7 @@ class ConfusionMatrix(Handle):
     def weighted(self):
         return bool(lib.trm_confusion_flags(self._h) & WEIGHTED)
 
-    @property
-    def ignore_index(self):
-        label = lib.trm_confusion_ignore_label(self._h)
-        return None if label == NO_IGNORE else label
-
-    @ignore_index.setter
-    def ignore_index(self, label):
-        if label is not None:  # TRM_NO_IGNORE (INT64_MIN) is how the library spells None
-            label = c_integer(label, "ignore_index", "int64", minimum=NO_IGNORE + 1)
-        call("trm_confusion_set_ignore_label", self._h, NO_IGNORE if label is None else label)
+    ignore_index = ignore_index_property
 
     # ---- updates ---------------------------------------------------------------------
 

@@ -2,7 +2,26 @@
 """What every wrapped C handle shares: ownership, copying and serialization."""
 import ctypes as C
 
+from ._args import c_integer
 from ._lib import H, call, lib
+
+NO_IGNORE = -(2 ** 63)  # TRM_NO_IGNORE (INT64_MIN): how the library spells "no ignore label"
+
+
+def _get_ignore_index(self):
+    label = getattr(lib, self._fn("ignore_label"))(self._h)
+    return None if label == NO_IGNORE else label
+
+
+def _set_ignore_index(self, label):
+    if label is not None:
+        label = c_integer(label, "ignore_index", "int64", minimum=NO_IGNORE + 1)
+    call(self._fn("set_ignore_label"), self._h, NO_IGNORE if label is None else label)
+
+
+ignore_index_property = property(
+    _get_ignore_index, _set_ignore_index,
+    doc="The true label whose samples are skipped (torchmetrics' ``ignore_index``), or None.")
 
 
 class Handle:

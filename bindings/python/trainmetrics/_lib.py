@@ -327,6 +327,8 @@ _PROTOTYPES.update({
     "trm_calibration_n_samples": (U64, [H]),
     "trm_calibration_set_input": (C.c_int, [H, C.c_int]),
     "trm_calibration_input": (C.c_int, [H]),
+    "trm_calibration_set_ignore_label": (C.c_int, [H, I64]),
+    "trm_calibration_ignore_label": (I64, [H]),
     "trm_calibration_update_binary_f32": (C.c_int, [H, VP, VP, SZ]),
     "trm_calibration_update_binary_f64": (C.c_int, [H, VP, VP, SZ]),
     "trm_calibration_update_multiclass_f32": (C.c_int, [H, VP, VP, SZ, SZ]),

@@ -7,9 +7,9 @@ import numpy as np
 
 from . import _arrays
 from ._args import c_integer
-from ._confusion import AVERAGES, KAPPA, METRICS, NO_IGNORE, WEIGHTED, _average_code, _lookup, zero_division_code
+from ._confusion import AVERAGES, KAPPA, METRICS, WEIGHTED, _average_code, _lookup, zero_division_code
 from ._errors import InvalidArgumentError
-from ._handle import Handle
+from ._handle import Handle, ignore_index_property
 from ._lib import H, call, lib
 
 
@@ -47,16 +47,7 @@ class SparseConfusionMatrix(Handle):
     def weighted(self):
         return bool(lib.trm_sparse_confusion_flags(self._h) & WEIGHTED)
 
-    @property
-    def ignore_index(self):
-        label = lib.trm_sparse_confusion_ignore_label(self._h)
-        return None if label == NO_IGNORE else label
-
-    @ignore_index.setter
-    def ignore_index(self, label):
-        if label is not None:
-            label = c_integer(label, "ignore_index", "int64", minimum=NO_IGNORE + 1)
-        call("trm_sparse_confusion_set_ignore_label", self._h, NO_IGNORE if label is None else label)
+    ignore_index = ignore_index_property
 
     # ---- updates and contents ---------------------------------------------------------
 

@@ -5,8 +5,8 @@ pub const TRM_VERSION_MINOR: u32 = 3;
 pub const TRM_VERSION_PATCH: u32 = 0;
 pub const TRM_VERSION_STRING: &[u8; 6usize] = b"0.3.0\0";
 pub const TRM_VERSION_NUMBER: u32 = 300;
-pub const TRM_CONFUSION_WEIGHTED: u32 = 1;
 pub const TRM_NO_IGNORE: i64 = -9223372036854775808;
+pub const TRM_CONFUSION_WEIGHTED: u32 = 1;
 pub const TRM_SCORES_LOGITS: u32 = 1;
 pub const TRM_SCORES_AUTO: u32 = 2;
 pub const TRM_CRIT_PATIENCE: u32 = 1;
@@ -650,7 +650,7 @@ extern "C" {
     pub fn trm_calibration_free(c: *mut trm_calibration);
 }
 extern "C" {
-    #[doc = " @brief Deep copy, with the same allocator, shape, input kind and bins."]
+    #[doc = " @brief Deep copy, with the same allocator, shape, input kind, ignore label and bins."]
     #[doc = " @param out Receives the copy; untouched on failure."]
     #[doc = " @param c The accumulator to copy."]
     #[doc = " @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_NOMEM."]
@@ -660,15 +660,16 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
-    #[doc = " @brief Forget every sample; the bin count, class count and input kind are kept."]
+    #[doc = " @brief Forget every sample; the bin count, class count, input kind and ignore"]
+    #[doc = "        label are kept."]
     #[doc = " @param c The accumulator, or NULL (then nothing happens)."]
     pub fn trm_calibration_reset(c: *mut trm_calibration);
 }
 extern "C" {
     #[doc = " @brief Add the bins of @p src to those of @p dst (the reduce step of a distributed run)."]
     #[doc = ""]
-    #[doc = " The input kinds may differ: they only decide how scores became"]
-    #[doc = " confidences, and @p dst keeps its own."]
+    #[doc = " The input kinds and ignore labels may differ: they only decide how scores"]
+    #[doc = " became confidences and which samples were counted, and @p dst keeps its own."]
     #[doc = " @param dst Accumulator that receives the sum."]
     #[doc = " @param src Accumulator to add; may be @p dst itself, which doubles every bin."]
     #[doc = " @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_MISMATCH when the"]
@@ -749,13 +750,33 @@ extern "C" {
     pub fn trm_calibration_input(c: *const trm_calibration) -> ::std::os::raw::c_int;
 }
 extern "C" {
+    #[doc = " @brief Drop every later sample whose label equals @p label (torchmetrics `ignore_index`)."]
+    #[doc = ""]
+    #[doc = " The label may be any value, in the label range or not (torchmetrics'"]
+    #[doc = " segmentation value 255, say, or -100). Samples already counted stay."]
+    #[doc = " @param c The accumulator."]
+    #[doc = " @param label The label to drop, or #TRM_NO_IGNORE to drop none (the default)."]
+    #[doc = " @return #TRM_OK; #TRM_E_INVALID for a NULL @p c."]
+    pub fn trm_calibration_set_ignore_label(
+        c: *mut trm_calibration,
+        label: i64,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief The ignore label in force."]
+    #[doc = " @param c The accumulator."]
+    #[doc = " @return The label, or #TRM_NO_IGNORE when none is set or @p c is NULL."]
+    pub fn trm_calibration_ignore_label(c: *const trm_calibration) -> i64;
+}
+extern "C" {
     #[doc = " @brief Accumulate n binary samples with float scores."]
     #[doc = ""]
     #[doc = " Each confidence is worked out in double from the float score; its bin edges"]
     #[doc = " are b / n_bins rounded to float."]
     #[doc = " @param c A binary accumulator."]
-    #[doc = " @param y_true n labels, each 0 or 1."]
-    #[doc = " @param scores n finite scores of the positive class (see trm_calibration_set_input())."]
+    #[doc = " @param y_true n labels, each 0 or 1 or the ignore label."]
+    #[doc = " @param scores n finite scores of the positive class (see trm_calibration_set_input());"]
+    #[doc = "        those of ignored samples are not checked."]
     #[doc = " @param n Number of samples; 0 is a no-op."]
     #[doc = " @return #TRM_OK; #TRM_E_INVALID for NULL pointers or, for probabilities, a"]
     #[doc = "         score outside [0, 1]; #TRM_E_MISMATCH on a multiclass accumulator;"]
@@ -772,8 +793,8 @@ extern "C" {
 extern "C" {
     #[doc = " @brief Accumulate n binary samples with double scores; bin edges are b / n_bins in double."]
     #[doc = " @param c A binary accumulator."]
-    #[doc = " @param y_true n labels, each 0 or 1."]
-    #[doc = " @param scores n finite scores of the positive class."]
+    #[doc = " @param y_true n labels, each 0 or 1 or the ignore label."]
+    #[doc = " @param scores n finite scores of the positive class (ignored samples' unchecked)."]
     #[doc = " @param n Number of samples; 0 is a no-op."]
     #[doc = " @return As trm_calibration_update_binary_f32()."]
     pub fn trm_calibration_update_binary_f64(
@@ -790,8 +811,9 @@ extern "C" {
     #[doc = " either). Confidences are worked out in double; torchmetrics rounds them to"]
     #[doc = " float32. Bin edges are b / n_bins rounded to float."]
     #[doc = " @param c A multiclass accumulator of K classes."]
-    #[doc = " @param y_true n labels in [0, K)."]
-    #[doc = " @param scores n rows, the first K of each row_stride values used, all finite."]
+    #[doc = " @param y_true n labels in [0, K), or the ignore label."]
+    #[doc = " @param scores n rows, the first K of each row_stride values used, all finite"]
+    #[doc = "        (ignored rows' unchecked)."]
     #[doc = " @param n Number of rows; 0 is a no-op."]
     #[doc = " @param row_stride Distance between rows in elements, at least K."]
     #[doc = " @return #TRM_OK; #TRM_E_INVALID for NULL pointers, @p row_stride < K or, for"]
@@ -812,8 +834,9 @@ extern "C" {
     #[doc = " @brief Accumulate n multiclass samples from rows of double scores; bin edges"]
     #[doc = "        are b / n_bins in double."]
     #[doc = " @param c A multiclass accumulator of K classes."]
-    #[doc = " @param y_true n labels in [0, K)."]
-    #[doc = " @param scores n rows, the first K of each row_stride values used, all finite."]
+    #[doc = " @param y_true n labels in [0, K), or the ignore label."]
+    #[doc = " @param scores n rows, the first K of each row_stride values used, all finite"]
+    #[doc = "        (ignored rows' unchecked)."]
     #[doc = " @param n Number of rows; 0 is a no-op."]
     #[doc = " @param row_stride Distance between rows in elements, at least K."]
     #[doc = " @return As trm_calibration_update_multiclass_f32()."]
