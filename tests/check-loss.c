@@ -3,8 +3,9 @@
  * cross-entropy from logits and the Brier score against hand-computed values
  * (the arithmetic is in the comment beside each table), on the f32 and f64
  * paths; logits far beyond where a naive softmax overflows; weights; every bad
- * input with its message and an unchanged state; compensated sums; merge,
- * clone, reset; the blob and its validation; every floating-point mode. */
+ * input with its message and an unchanged state; the ignore label;
+ * compensated sums; merge, clone, reset; the blob and its validation; every
+ * floating-point mode. */
 #include <float.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -633,8 +634,9 @@ START_TEST(clone_and_reset)
 END_TEST
 
 /* ---- serialization -----------------------------------------------------------------------
- * Blob: "TRMB", u16 1, u16 6, then u64 kind, u64 K, u64 n, f64 loss hi, lo,
- * f64 weight hi, lo, then the CRC: 12 + 56 = 68 bytes. */
+ * Blob: "TRMB", u16 2, u16 6, then u64 kind, u64 K, u64 n, i64 ignore label,
+ * f64 loss hi, lo, f64 weight hi, lo, then the CRC: 12 + 64 = 76 bytes
+ * (format 1 has no ignore label: 68). */
 START_TEST(blob_layout)
 {
     trm_loss *l = make(TRM_LOSS_BRIER, 3);
@@ -642,22 +644,23 @@ START_TEST(blob_layout)
     ck_assert_ok(trm_loss_update_probs_f64(l, prob_y, prob_rows, 2, 3, w));
     size_t size = 0;
     ck_assert_fails(TRM_E_BUFFER, trm_loss_serialize(l, NULL, 0, &size));
-    ck_assert_uint_eq(size, 68);
+    ck_assert_uint_eq(size, 76);
     uint8_t *blob = snapshot_loss(l, &size);
-    ck_assert_uint_eq(size, 68);
-    ck_assert(memcmp(blob, "TRMB\x01\x00\x06\x00", 8) == 0);
+    ck_assert_uint_eq(size, 76);
+    ck_assert(memcmp(blob, "TRMB\x02\x00\x06\x00", 8) == 0);
     ck_assert_uint_eq(blob_get_le(blob + 8, 8), TRM_LOSS_BRIER);
     ck_assert_uint_eq(blob_get_le(blob + 16, 8), 3);
     ck_assert_uint_eq(blob_get_le(blob + 24, 8), 2);
+    ck_assert(blob_get_le(blob + 32, 8) == (uint64_t)TRM_NO_IGNORE);
     /* 0.5 * 0.375 + 1.5 * (1/64 + 1/64 + 1/16) = 0.328125, exact */
-    ck_assert(blob_get_f64(blob + 32) == 0.328125);
-    ck_assert(blob_get_f64(blob + 40) == 0.0);
-    ck_assert(blob_get_f64(blob + 48) == 2.0);
-    ck_assert(blob_get_f64(blob + 56) == 0.0);
-    ck_assert_uint_eq(blob_get_le(blob + 64, 4), blob_crc32c(blob, 64));
-    uint8_t small[67];
+    ck_assert(blob_get_f64(blob + 40) == 0.328125);
+    ck_assert(blob_get_f64(blob + 48) == 0.0);
+    ck_assert(blob_get_f64(blob + 56) == 2.0);
+    ck_assert(blob_get_f64(blob + 64) == 0.0);
+    ck_assert_uint_eq(blob_get_le(blob + 72, 4), blob_crc32c(blob, 72));
+    uint8_t small[75];
     ck_assert_fails(TRM_E_BUFFER, trm_loss_serialize(l, small, sizeof small, &size));
-    ck_assert_uint_eq(size, 68);
+    ck_assert_uint_eq(size, 76);
     ck_assert_fails(TRM_E_INVALID, trm_loss_serialize(NULL, small, sizeof small, &size));
     ck_assert_fails(TRM_E_INVALID, trm_loss_serialize(l, small, sizeof small, NULL));
     free(blob);
@@ -710,7 +713,7 @@ START_TEST(inconsistent_body_is_corrupt)
     trm_loss *l = make(TRM_LOSS_BRIER, 3);
     ck_assert_ok(trm_loss_update_probs_f64(l, prob_y, prob_rows, 2, 3, NULL));
     size_t size;
-    uint8_t *good = snapshot_loss(l, &size), blob[68];
+    uint8_t *good = snapshot_loss(l, &size), blob[76];
     struct {
         size_t at, bytes;
         uint64_t bits;
@@ -720,12 +723,12 @@ START_TEST(inconsistent_body_is_corrupt)
         { 16, 8, 1, "needs n_classes in [2, 2^32], got 1" },
         { 16, 8, ((uint64_t)1 << 32) + 1, "2^32" },
         { 24, 8, 0, "no samples has nonzero sums" },
-        { 32, 8, 0xbff0000000000000ull, "loss sum" },            /* -1.0 */
-        { 32, 8, 0x7ff8000000000000ull, "loss sum" },            /* NaN */
-        { 40, 8, 0x3ff0000000000000ull, "loss sum" },            /* lo 1.0: not normalized */
-        { 48, 8, 0, "with zero total weight" },
-        { 56, 8, 0x3ff0000000000000ull, "weight sum" },          /* lo 1.0 */
-        { 48, 8, 0x3fc0000000000000ull, "exceeds 2 times the weight" }, /* weight 0.125 */
+        { 40, 8, 0xbff0000000000000ull, "loss sum" },            /* -1.0 */
+        { 40, 8, 0x7ff8000000000000ull, "loss sum" },            /* NaN */
+        { 48, 8, 0x3ff0000000000000ull, "loss sum" },            /* lo 1.0: not normalized */
+        { 56, 8, 0, "with zero total weight" },
+        { 64, 8, 0x3ff0000000000000ull, "weight sum" },          /* lo 1.0 */
+        { 56, 8, 0x3fc0000000000000ull, "exceeds 2 times the weight" }, /* weight 0.125 */
     };
     for (size_t e = 0; e < sizeof edits / sizeof edits[0]; e++) {
         memcpy(blob, good, size);
@@ -737,7 +740,7 @@ START_TEST(inconsistent_body_is_corrupt)
     }
     /* a larger weight and another kind are consistent */
     memcpy(blob, good, size);
-    blob_put_f64(blob + 48, 100.0);
+    blob_put_f64(blob + 56, 100.0);
     blob_reseal(blob, size);
     ck_assert_int_eq(load_loss(blob, size), TRM_OK);
     blob_put_le(blob + 8, TRM_LOSS_CROSS_ENTROPY, 8);
@@ -745,6 +748,142 @@ START_TEST(inconsistent_body_is_corrupt)
     ck_assert_int_eq(load_loss(blob, size), TRM_OK);
     free(good);
     trm_loss_free(l);
+}
+END_TEST
+
+/* ---- the ignore label (torch's ignore_index) -------------------------------------------- */
+
+/* K = 2 probabilities, ignore -100: rows (y 1, .5 .5) -> ln 2, (ignored, NaN 7)
+ * and (y 0, .25 .75) -> -ln .25 = 2 ln 2, weights 1, -5 (ignored, unread) and 3:
+ * (ln 2 + 3 * 2 ln 2) / 4 = 7/4 ln 2 over 2 samples of weight 4. Logits
+ * (y 1, 0 0) -> ln 2 and an ignored NaN row -> ln 2 over 1 sample. */
+START_TEST(ignored_samples_are_skipped)
+{
+    for (int type = F32; type < N_VALUE_TYPES; type++) {
+        trm_loss *l = make(TRM_LOSS_CROSS_ENTROPY, 2);
+        ck_assert(trm_loss_ignore_label(l) == TRM_NO_IGNORE);
+        ck_assert_ok(trm_loss_set_ignore_label(l, -100));
+        ck_assert(trm_loss_ignore_label(l) == -100);
+        static const int32_t y[] = { 1, -100, 0 };
+        const double p[] = { 0.5, 0.5, NAN, 7.0, 0.25, 0.75 }, w[] = { 1.0, -5.0, 3.0 };
+        ck_assert_ok(probs_as((enum value_type)type, l, y, p, 3, 2, w));
+        ck_assert_uint_eq(trm_loss_n_samples(l), 2);
+        double total = 0.0;
+        ck_assert_ok(trm_loss_total_weight(l, &total));
+        ck_assert(total == 4.0);
+        ck_assert_close(value_of(l), 1.75 * LN2);
+        trm_loss_reset(l);
+        ck_assert(trm_loss_ignore_label(l) == -100); /* reset keeps it */
+        const double x[] = { 0.0, 0.0, NAN, NAN };
+        ck_assert_ok(logits_as((enum value_type)type, l, y, x, 2, 2, NULL));
+        ck_assert_uint_eq(trm_loss_n_samples(l), 1);
+        ck_assert_close(value_of(l), LN2);
+        /* positive-class probabilities: (1, .5) -> ln 2; the ignored 2.0 is not a probability */
+        static const int32_t yb[] = { -100, 1 };
+        const double pb[] = { 2.0, 0.5 };
+        trm_loss_reset(l);
+        ck_assert_ok(binary_as((enum value_type)type, l, yb, pb, 2, NULL));
+        ck_assert_uint_eq(trm_loss_n_samples(l), 1);
+        ck_assert_close(value_of(l), LN2);
+        /* a batch of ignored samples only changes nothing */
+        ck_assert_ok(binary_as((enum value_type)type, l, yb, pb, 1, NULL));
+        ck_assert_uint_eq(trm_loss_n_samples(l), 1);
+        trm_loss_free(l);
+    }
+    /* Brier, ignore 1 (inside [0, K)): (y 0, 1 0) -> 0, (ignored), (y 0, .5 .5)
+     * -> (.25 + .25) / 2 = .25: mean .125. */
+    trm_loss *b = make(TRM_LOSS_BRIER, 2);
+    ck_assert_ok(trm_loss_set_ignore_label(b, 1));
+    static const int32_t yb[] = { 0, 1, 0 };
+    static const double pb[] = { 1.0, 0.0, 0.3, 0.3, 0.5, 0.5 };
+    ck_assert_ok(trm_loss_update_probs_f64(b, yb, pb, 3, 2, NULL));
+    ck_assert_close(value_of(b), 0.125);
+    ck_assert_fails(TRM_E_INVALID, trm_loss_set_ignore_label(NULL, 1));
+    ck_assert(trm_loss_ignore_label(NULL) == TRM_NO_IGNORE);
+    trm_loss_free(b);
+}
+END_TEST
+
+/* A kept sample's bad class id, value or weight still rejects the batch. */
+START_TEST(ignored_batches_still_validate_kept_rows)
+{
+    trm_loss *l = make(TRM_LOSS_CROSS_ENTROPY, 3);
+    ck_assert_ok(trm_loss_set_ignore_label(l, 255));
+    static const int32_t y[] = { 255, 3 };
+    static const double x[] = { NAN, NAN, NAN, 0, 0, 0 };
+    ck_assert_loss_rejected(TRM_E_LABEL, l, "y_true[1] = 3", trm_loss_update_logits_f64(l, y, x, 2, 3, NULL));
+    static const int32_t y2[] = { 255, 0 };
+    static const double x2[] = { 0, 0, 0, 0, INFINITY, 0 }, w2[] = { NAN, 1.0 };
+    ck_assert_loss_rejected(TRM_E_NONFINITE, l, "logits[1][1]", trm_loss_update_logits_f64(l, y2, x2, 2, 3, w2));
+    static const double w3[] = { 1.0, -1.0 };
+    ck_assert_loss_rejected(TRM_E_INVALID, l, "weights[1]", trm_loss_update_logits_f64(l, y2, x, 2, 3, w3));
+    trm_loss_free(l);
+}
+END_TEST
+
+/* Binary cross-entropy has targets, not class ids: no ignore label, in the API or in a blob. */
+START_TEST(binary_cross_entropy_has_no_ignore_label)
+{
+    trm_loss *l = make(TRM_LOSS_BINARY_CROSS_ENTROPY, 2);
+    ck_assert_loss_rejected(TRM_E_MISMATCH, l, "binary cross-entropy", trm_loss_set_ignore_label(l, -100));
+    ck_assert_ok(trm_loss_set_ignore_label(l, TRM_NO_IGNORE));
+    ck_assert(trm_loss_ignore_label(l) == TRM_NO_IGNORE);
+    size_t size;
+    uint8_t *blob = snapshot_loss(l, &size);
+    blob_put_le(blob + 32, (uint64_t)(int64_t)-100, 8);
+    blob_reseal(blob, size);
+    trm_clear_last_error();
+    ck_assert_int_eq(load_loss(blob, size), TRM_E_CORRUPT);
+    assert_mentions("has an ignore label");
+    free(blob);
+    trm_loss_free(l);
+}
+END_TEST
+
+/* Clone and blobs keep the label; merge takes other labels and dst keeps its
+ * own; a format-1 blob (no label) still loads. */
+START_TEST(ignore_label_life_cycle)
+{
+    trm_loss *a = make(TRM_LOSS_CROSS_ENTROPY, 2), *b = make(TRM_LOSS_CROSS_ENTROPY, 2), *copy = NULL;
+    ck_assert_ok(trm_loss_set_ignore_label(a, -100));
+    ck_assert_ok(trm_loss_clone(&copy, a));
+    ck_assert(trm_loss_ignore_label(copy) == -100);
+    static const int32_t y[] = { 0 };
+    static const double x[] = { 0.0, 0.0 };
+    ck_assert_ok(trm_loss_update_logits_f64(b, y, x, 1, 2, NULL));
+    ck_assert_ok(trm_loss_merge(a, b));
+    ck_assert(trm_loss_ignore_label(a) == -100);
+    ck_assert_uint_eq(trm_loss_n_samples(a), 1);
+    size_t size;
+    uint8_t *blob = snapshot_loss(a, &size);
+    ck_assert(blob_get_le(blob + 32, 8) == (uint64_t)(int64_t)-100);
+    trm_loss *back = UNTOUCHED;
+    ck_assert_ok(trm_loss_deserialize(&back, blob, size, NULL));
+    ck_assert(trm_loss_ignore_label(back) == -100);
+    trm_loss_free(back);
+    /* format 1: the same body without the label */
+    memmove(blob + 32, blob + 40, size - 40);
+    size -= 8;
+    blob_put_le(blob + 4, 1, 2);
+    blob_reseal(blob, size);
+    back = UNTOUCHED;
+    ck_assert_ok(trm_loss_deserialize(&back, blob, size, NULL));
+    ck_assert(trm_loss_ignore_label(back) == TRM_NO_IGNORE);
+    ck_assert_close(value_of(back), LN2);
+    trm_loss_free(back);
+    blob_put_le(blob + 4, 3, 2);
+    blob_reseal(blob, size);
+    ck_assert_int_eq(load_loss(blob, size), TRM_E_VERSION);
+    free(blob);
+    /* a format-2 body read as format 1 is 8 bytes too long */
+    blob = snapshot_loss(a, &size);
+    blob_put_le(blob + 4, 1, 2);
+    blob_reseal(blob, size);
+    ck_assert_int_eq(load_loss(blob, size), TRM_E_CORRUPT);
+    free(blob);
+    trm_loss_free(a);
+    trm_loss_free(b);
+    trm_loss_free(copy);
 }
 END_TEST
 
@@ -896,6 +1035,10 @@ int main(void)
     tcase_add_test(tc, round_trip_and_damage);
     tcase_add_test(tc, inconsistent_body_is_corrupt);
     tcase_add_test(tc, deserialize_null_arguments);
+    tcase_add_test(tc, ignored_samples_are_skipped);
+    tcase_add_test(tc, ignored_batches_still_validate_kept_rows);
+    tcase_add_test(tc, binary_cross_entropy_has_no_ignore_label);
+    tcase_add_test(tc, ignore_label_life_cycle);
     tcase_add_loop_test(tc, fp_modes, 0, 4);
     suite_add_tcase(s, tc);
     return run_suite(s);

@@ -275,7 +275,7 @@ static int overfit_update_(void *h)
 }
 
 /* ---- loss, cross-entropy over K = 3 ----------------------------------------------------
- * Blob: 12 + 3 u64 + 4 f64 = 68 bytes whatever was counted. Two rows a batch. */
+ * Blob: 12 + 4 u64 + 4 f64 = 76 bytes whatever was counted. Two rows a batch. */
 static double loss_amount_(const void *h)
 {
     return (double)trm_loss_n_samples(h);
@@ -492,7 +492,7 @@ static const handle_type handle_types[] = {
                  regression_merge_) },
     { "overfit", 5, 124, 172, 3.0, 0, 1,
       HANDLE_ROW(overfit, overfit_create_, NULL, 0, overfit_update_, overfit_amount_, NULL) },
-    { "loss", 6, 68, 68, 2.0, 1, 0,
+    { "loss", 6, 76, 76, 2.0, 1, 0,
       HANDLE_ROW(loss, loss_create_, loss_other_, 3, loss_update_, loss_amount_, loss_merge_) },
     { "ranking", 8, 36, 104, 4.0, 0, 1,
       HANDLE_ROW(ranking, ranking_create_, ranking_other_, 2, ranking_update_, ranking_amount_, ranking_merge_) },

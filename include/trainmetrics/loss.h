@@ -24,6 +24,11 @@
  *
  * Under denormals-are-zero, a subnormal weight counts as 0 and a subnormal
  * probability as 0, which the clipping below makes the same loss.
+ *
+ * The class-id losses (cross-entropy, Brier) can skip the samples of one label
+ * (trm_loss_set_ignore_label(), torch `F.cross_entropy(ignore_index=...)`,
+ * whose `reduction='mean'` divides by the samples kept): a skipped sample's
+ * values and weight are neither checked nor summed, and it is not counted.
  */
 #ifndef TRAINMETRICS_LOSS_H
 #define TRAINMETRICS_LOSS_H
@@ -86,7 +91,7 @@ TRM_API int trm_loss_new(trm_loss **out, int kind, size_t n_classes, const trm_a
 TRM_API void trm_loss_free(trm_loss *l);
 
 /**
- * @brief Deep copy, with the same allocator, kind, class count and sums.
+ * @brief Deep copy, with the same allocator, kind, class count, ignore label and sums.
  * @param out Receives the copy; untouched on failure.
  * @param l The accumulator to copy.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_NOMEM.
@@ -94,13 +99,16 @@ TRM_API void trm_loss_free(trm_loss *l);
 TRM_API int trm_loss_clone(trm_loss **out, const trm_loss *l);
 
 /**
- * @brief Forget every sample; the kind and class count are kept.
+ * @brief Forget every sample; the kind, class count and ignore label are kept.
  * @param l The accumulator, or NULL (then nothing happens).
  */
 TRM_API void trm_loss_reset(trm_loss *l);
 
 /**
  * @brief Add the samples summarized by @p src to @p dst (the reduce step of a distributed run).
+ *
+ * The ignore labels may differ: they only decided which samples were summed,
+ * and @p dst keeps its own.
  * @param dst Accumulator that receives the sum.
  * @param src Accumulator to add; may be @p dst itself, which doubles every sample.
  * @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_MISMATCH when the
@@ -157,9 +165,30 @@ TRM_API size_t trm_loss_n_classes(const trm_loss *l);
 TRM_API uint64_t trm_loss_n_samples(const trm_loss *l);
 
 /**
+ * @brief Skip every later sample whose class id equals @p label (torch's `ignore_index`).
+ *
+ * The label may lie inside or outside [0, K) (torch's default is -100).
+ * Samples already summed stay. Binary cross-entropy takes targets, not class
+ * ids, and has no ignore label.
+ * @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator.
+ * @param label The class id to skip, or #TRM_NO_IGNORE to skip none (the default).
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL @p l; #TRM_E_MISMATCH for a
+ *         #TRM_LOSS_BINARY_CROSS_ENTROPY accumulator and a label other than
+ *         #TRM_NO_IGNORE.
+ */
+TRM_API int trm_loss_set_ignore_label(trm_loss *l, int64_t label);
+
+/**
+ * @brief The ignore label in force.
+ * @param l The accumulator.
+ * @return The label, or #TRM_NO_IGNORE when none is set or @p l is NULL.
+ */
+TRM_API int64_t trm_loss_ignore_label(const trm_loss *l);
+
+/**
  * @brief Accumulate n rows of logits with their true classes (cross-entropy only).
  * @param l A #TRM_LOSS_CROSS_ENTROPY accumulator of K classes.
- * @param y_true n class ids in [0, K).
+ * @param y_true n class ids in [0, K), or the ignore label.
  * @param logits n rows; row i starts at logits[i * row_stride] and its first K values are used.
  * @param n Number of rows; 0 is a no-op.
  * @param row_stride Distance between rows in elements, at least K.
@@ -177,7 +206,7 @@ TRM_API int trm_loss_update_logits_f32(trm_loss *l, const int32_t *y_true, const
 /**
  * @brief Accumulate n rows of double logits; as trm_loss_update_logits_f32().
  * @param l A #TRM_LOSS_CROSS_ENTROPY accumulator of K classes.
- * @param y_true n class ids in [0, K).
+ * @param y_true n class ids in [0, K), or the ignore label.
  * @param logits n rows of row_stride elements, K used.
  * @param n Number of rows; 0 is a no-op.
  * @param row_stride Distance between rows in elements, at least K.
@@ -194,7 +223,7 @@ TRM_API int trm_loss_update_logits_f64(trm_loss *l, const int32_t *y_true, const
  * [FLT_EPSILON, 1 - FLT_EPSILON]; rows need not sum to 1. Every used value
  * must lie in [0, 1] (current scikit-learn raises there too).
  * @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator of K classes.
- * @param y_true n class ids in [0, K).
+ * @param y_true n class ids in [0, K), or the ignore label.
  * @param probs n rows; row i starts at probs[i * row_stride] and its first K values are used.
  * @param n Number of rows; 0 is a no-op.
  * @param row_stride Distance between rows in elements, at least K.
@@ -213,7 +242,7 @@ TRM_API int trm_loss_update_probs_f32(trm_loss *l, const int32_t *y_true, const 
  * @brief Accumulate n rows of double class probabilities; as
  *        trm_loss_update_probs_f32() with eps = DBL_EPSILON.
  * @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator of K classes.
- * @param y_true n class ids in [0, K).
+ * @param y_true n class ids in [0, K), or the ignore label.
  * @param probs n rows of row_stride elements, K used.
  * @param n Number of rows; 0 is a no-op.
  * @param row_stride Distance between rows in elements, at least K.
@@ -231,7 +260,7 @@ TRM_API int trm_loss_update_probs_f64(trm_loss *l, const int32_t *y_true, const 
  * `y_pred`, 1 - p taken before clipping) or the binary Brier score (p_i - y_i)^2
  * (`brier_score_loss`).
  * @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator of 2 classes.
- * @param y_true n class ids, 0 or 1.
+ * @param y_true n class ids, 0 or 1, or the ignore label.
  * @param p_positive n probabilities in [0, 1] of class 1.
  * @param n Number of samples; 0 is a no-op.
  * @param weights n finite sample weights >= 0, or NULL for weight 1 each.
@@ -244,7 +273,7 @@ TRM_API int trm_loss_update_probs_binary_f32(trm_loss *l, const int32_t *y_true,
  * @brief Accumulate n binary samples of double class-1 probabilities; as
  *        trm_loss_update_probs_binary_f32() with eps = DBL_EPSILON.
  * @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator of 2 classes.
- * @param y_true n class ids, 0 or 1.
+ * @param y_true n class ids, 0 or 1, or the ignore label.
  * @param p_positive n probabilities in [0, 1] of class 1.
  * @param n Number of samples; 0 is a no-op.
  * @param weights n finite sample weights >= 0, or NULL for weight 1 each.

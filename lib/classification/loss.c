@@ -27,6 +27,8 @@ struct trm_loss {
     trm_allocator alloc; /* copy of the creator's hooks; alloc == NULL means malloc */
     int kind;            /* TRM_LOSS_* */
     size_t k;            /* classes K (>= 2) or, for binary cross-entropy, outputs L (>= 1) */
+    int64_t ignore;      /* class id whose samples are skipped; meaningful only when has_ignore */
+    bool has_ignore;     /* false for TRM_NO_IGNORE, which then matches no class id */
     uint64_t n;          /* samples accumulated, weighted or not */
     twofold loss;        /* sum over samples of weight * loss, >= 0 */
     twofold weight;      /* sum of the weights, >= 0; 0 only if loss is 0 */
@@ -104,27 +106,38 @@ static int check_rows(const char *func, size_t n, size_t cols, size_t row_stride
     return TRM_OK;
 }
 
-static int check_labels(const char *func, const int32_t *y, size_t n, size_t k)
+/* 1 for a sample that counts, 0 for one with the ignore label; y is NULL for
+ * binary cross-entropy, whose samples all count. Branch-free, so it can mask
+ * the validation loops. */
+static inline unsigned kept(const trm_loss *l, const int32_t *y, size_t i)
+{
+    return y == NULL || !l->has_ignore || (int64_t)y[i] != l->ignore;
+}
+
+static int check_labels(const char *func, const trm_loss *l, const int32_t *y, size_t n)
 {
     for (size_t start = 0; start < n; start = trm__block_end(start, n)) {
         size_t end = trm__block_end(start, n);
         uint64_t bad = 0;
         for (size_t i = start; i < end; i++)
-            bad |= trm__outside(y[i], k);
+            bad |= trm__outside(y[i], l->k) & kept(l, y, i);
         if (!bad)
             continue;
         for (size_t i = start; i < end; i++)
-            if (trm__outside(y[i], k))
-                return trm__fail(TRM_E_LABEL, func, "y_true[%zu] = %" PRId32 " is outside [0, %zu)", i, y[i], k);
+            if (kept(l, y, i) && trm__outside(y[i], l->k))
+                return trm__fail(TRM_E_LABEL, func, "y_true[%zu] = %" PRId32 " is outside [0, %zu)", i, y[i],
+                                 l->k);
     }
     return TRM_OK;
 }
 
-static int check_weights(const char *func, const double *w, size_t n)
+static int check_weights(const char *func, const trm_loss *l, const int32_t *y, const double *w, size_t n)
 {
     if (w == NULL)
         return TRM_OK;
     for (size_t i = 0; i < n; i++) {
+        if (!kept(l, y, i))
+            continue;
         if (trm__not_finite_f64(w[i]))
             return trm__fail(TRM_E_NONFINITE, func, "weights[%zu] = %g is not finite", i, w[i]);
         if (w[i] < 0.0)
@@ -143,9 +156,9 @@ static void describe_at(char *at, size_t cap, size_t i, size_t j, size_t cols)
 }
 
 /* Finite values, and, when bounded, in [0, 1] (refused with out_of_range):
- * rows of `cols` used values every `stride`. */
-KERNEL int check_values(const char *func, const char *name, const void *v, size_t rows, size_t cols,
-                        size_t stride, enum value_type type, bool bounded, int out_of_range)
+ * rows of `cols` used values every `stride`, those of skipped samples aside. */
+KERNEL int check_values(const char *func, const trm_loss *l, const int32_t *y, const char *name, const void *v,
+                        size_t rows, size_t cols, size_t stride, enum value_type type, bool bounded, int out_of_range)
 {
     char at[48];
     for (size_t i = 0; i < rows; i++) {
@@ -154,7 +167,7 @@ KERNEL int check_values(const char *func, const char *name, const void *v, size_
             double x = load_value(v, i * stride + j, type);
             bad |= trm__not_finite_f64(x) | (bounded & !(x >= 0.0 && x <= 1.0));
         }
-        if (!bad)
+        if (!(bad & kept(l, y, i)))
             continue;
         for (size_t j = 0; j < cols; j++) {
             double x = load_value(v, i * stride + j, type);
@@ -250,13 +263,16 @@ KERNEL double sample_loss(const trm_loss *l, const batch *b, size_t i, enum inpu
     }
 }
 
-/* Sums the batch into *loss and *weight; returns the first sample whose
- * weighted loss is not finite, or n. */
+/* Sums the kept samples of the batch into *loss and *weight and counts them
+ * in *n_kept; returns the first sample whose weighted loss is not finite, or n. */
 KERNEL size_t sum_batch(const trm_loss *l, const batch *b, enum input_form form, enum value_type type,
-                        twofold *loss, twofold *weight)
+                        twofold *loss, twofold *weight, uint64_t *n_kept)
 {
     size_t first_bad = b->n;
     for (size_t i = 0; i < b->n; i++) {
+        if (!kept(l, b->y, i))
+            continue;
+        ++*n_kept;
         double w = b->weights ? b->weights[i] : 1.0;
         double term = w * sample_loss(l, b, i, form, type);
         if (trm__not_finite_f64(term) && first_bad == b->n)
@@ -314,25 +330,27 @@ KERNEL int update(const char *func, trm_loss *l, const batch *b, enum input_form
     size_t stride = rows ? b->stride : cols;
     rc = check_rows(func, b->n, cols, stride, cols);
     if (rc == TRM_OK && form == BINARY_LOGITS)
-        rc = check_values(func, "targets", b->targets, b->n, cols, stride, type, true, TRM_E_LABEL);
+        rc = check_values(func, l, NULL, "targets", b->targets, b->n, cols, stride, type, true, TRM_E_LABEL);
     if (rc == TRM_OK && form != BINARY_LOGITS)
-        rc = check_labels(func, b->y, b->n, l->k);
+        rc = check_labels(func, l, b->y, b->n);
     if (rc == TRM_OK && form == PROB_POSITIVE)
-        rc = check_values(func, name, b->values, b->n, 1, 1, type, true, TRM_E_INVALID);
+        rc = check_values(func, l, b->y, name, b->values, b->n, 1, 1, type, true, TRM_E_INVALID);
     else if (rc == TRM_OK)
-        rc = check_values(func, name, b->values, b->n, cols, stride, type, form == PROB_ROWS, TRM_E_INVALID);
+        rc = check_values(func, l, b->y, name, b->values, b->n, cols, stride, type, form == PROB_ROWS,
+                          TRM_E_INVALID);
     if (rc == TRM_OK)
-        rc = check_weights(func, b->weights, b->n);
+        rc = check_weights(func, l, b->y, b->weights, b->n);
     if (rc != TRM_OK || b->n == 0)
         return rc;
 
     batch work = *b;
     work.stride = stride;
     twofold loss = { 0.0, 0.0 }, weight = { 0.0, 0.0 };
-    size_t bad = sum_batch(l, &work, form, type, &loss, &weight);
+    uint64_t n_kept = 0;
+    size_t bad = sum_batch(l, &work, form, type, &loss, &weight, &n_kept);
     if (bad < b->n)
         return trm__fail(TRM_E_OVERFLOW, func, "the weighted loss of sample %zu leaves the double range", bad);
-    return commit(func, l, (uint64_t)b->n, loss, weight);
+    return commit(func, l, n_kept, loss, weight);
 }
 
 /* ---- allocation ------------------------------------------------------------ */
@@ -359,7 +377,7 @@ static int create(const char *func, trm_loss **out, int kind, size_t k, const tr
     trm_loss *l = trm__alloc_zeroed(&hooks, sizeof *l);
     if (l == NULL)
         return trm__fail(TRM_E_NOMEM, func, "cannot allocate %zu bytes", sizeof *l);
-    *l = (trm_loss){ .alloc = hooks, .kind = kind, .k = k };
+    *l = (trm_loss){ .alloc = hooks, .kind = kind, .k = k, .ignore = TRM_NO_IGNORE };
     *out = l;
     return TRM_OK;
 }
@@ -388,6 +406,8 @@ int trm_loss_clone(trm_loss **out, const trm_loss *l)
     int rc = create(__func__, &copy, l->kind, l->k, l->alloc.alloc ? &l->alloc : NULL);
     if (rc != TRM_OK)
         return rc;
+    copy->ignore = l->ignore;
+    copy->has_ignore = l->has_ignore;
     copy->n = l->n;
     copy->loss = l->loss;
     copy->weight = l->weight;
@@ -415,8 +435,11 @@ int trm_loss_merge(trm_loss *dst, const trm_loss *src)
     return commit(__func__, dst, src->n, src->loss, src->weight);
 }
 
-/* Body: u64 kind, u64 K, u64 n, then f64 loss hi, lo and weight hi, lo. */
-#define BODY_SIZE ((size_t)56)
+/* Body of format 1: u64 kind, u64 K, u64 n, then f64 loss hi, lo and weight
+ * hi, lo. Format 2 puts the i64 ignore label after n; a format-1 blob loads
+ * without one, as its writer had. */
+enum { FORMAT_V1 = 1, FORMAT_V2 = 2, FORMAT_NEWEST = FORMAT_V2 };
+#define BODY_SIZE ((size_t)64)
 
 int trm_loss_serialize(const trm_loss *l, uint8_t *buf, size_t cap, size_t *size)
 {
@@ -425,10 +448,11 @@ int trm_loss_serialize(const trm_loss *l, uint8_t *buf, size_t cap, size_t *size
     int rc = trm__blob_reserve(__func__, BODY_SIZE, buf, cap, size);
     if (rc != TRM_OK)
         return rc;
-    trm__writer w = trm__blob_begin(buf, TRM__KIND_LOSS);
+    trm__writer w = trm__blob_begin_format(buf, TRM__KIND_LOSS, FORMAT_NEWEST);
     trm__put_u64(&w, (uint64_t)l->kind);
     trm__put_u64(&w, l->k);
     trm__put_u64(&w, l->n);
+    trm__put_u64(&w, (uint64_t)trm_loss_ignore_label(l));
     trm__put_f64(&w, l->loss.hi);
     trm__put_f64(&w, l->loss.lo);
     trm__put_f64(&w, l->weight.hi);
@@ -470,10 +494,12 @@ int trm_loss_deserialize(trm_loss **out, const uint8_t *buf, size_t size, const 
     trm_loss *l = NULL;
     TRM_REQUIRE(out);
     TRM_REQUIRE(buf);
-    int rc = trm__blob_open(__func__, buf, size, TRM__KIND_LOSS, &rd);
+    uint16_t format;
+    int rc = trm__blob_open_format(__func__, buf, size, TRM__KIND_LOSS, FORMAT_NEWEST, &format, &rd);
     if (rc != TRM_OK)
         return rc;
     uint64_t kind = trm__get_u64(&rd), k = trm__get_u64(&rd), n = trm__get_u64(&rd);
+    int64_t ignore = format >= FORMAT_V2 ? (int64_t)trm__get_u64(&rd) : TRM_NO_IGNORE;
     twofold loss, weight;
     loss.hi = trm__get_f64(&rd);
     loss.lo = trm__get_f64(&rd);
@@ -481,12 +507,14 @@ int trm_loss_deserialize(trm_loss **out, const uint8_t *buf, size_t size, const 
     weight.lo = trm__get_f64(&rd);
     if (!rd.ok || rd.left != 0)
         return TRM_FAIL(TRM_E_CORRUPT, "blob body of %zu bytes is not %zu bytes long", size - TRM__BLOB_OVERHEAD,
-                        BODY_SIZE);
+                        format >= FORMAT_V2 ? BODY_SIZE : BODY_SIZE - 8);
     if (kind > TRM_LOSS_BRIER)
         return TRM_FAIL(TRM_E_CORRUPT, "blob loss kind %" PRIu64 " is unknown", kind);
     rc = check_shape(__func__, (int)kind, k, TRM_E_CORRUPT);
     if (rc != TRM_OK)
         return rc;
+    if (kind == TRM_LOSS_BINARY_CROSS_ENTROPY && ignore != TRM_NO_IGNORE)
+        return TRM_FAIL(TRM_E_CORRUPT, "blob binary cross-entropy has an ignore label");
     trm_loss probe = { .kind = (int)kind, .k = (size_t)k, .n = n, .loss = loss, .weight = weight };
     rc = check_loaded(__func__, &probe);
     if (rc != TRM_OK)
@@ -494,6 +522,7 @@ int trm_loss_deserialize(trm_loss **out, const uint8_t *buf, size_t size, const 
     rc = create(__func__, &l, (int)kind, (size_t)k, alloc);
     if (rc != TRM_OK)
         return rc;
+    trm_loss_set_ignore_label(l, ignore);
     l->n = n;
     l->loss = loss;
     l->weight = weight;
@@ -514,6 +543,21 @@ size_t trm_loss_n_classes(const trm_loss *l)
 uint64_t trm_loss_n_samples(const trm_loss *l)
 {
     return l ? l->n : 0;
+}
+
+int trm_loss_set_ignore_label(trm_loss *l, int64_t label)
+{
+    TRM_REQUIRE(l);
+    if (l->kind == TRM_LOSS_BINARY_CROSS_ENTROPY && label != TRM_NO_IGNORE)
+        return TRM_FAIL(TRM_E_MISMATCH, "binary cross-entropy takes targets, not class ids, so nothing to ignore");
+    l->ignore = label;
+    l->has_ignore = label != TRM_NO_IGNORE;
+    return TRM_OK;
+}
+
+int64_t trm_loss_ignore_label(const trm_loss *l)
+{
+    return l && l->has_ignore ? l->ignore : TRM_NO_IGNORE;
 }
 
 /* One wrapper per input form and element type: the kernels above are

@@ -347,3 +347,63 @@ def test_empty_and_zero_weights():
         loss.value()
     with pytest.raises(ZeroDivisionError):
         skm.log_loss([0, 1], [0.3, 0.6], sample_weight=[0.0, 0.0])
+
+
+# ---- ignore_index: torch's F.cross_entropy(ignore_index=...) -----------------------------------
+
+@pytest.mark.parametrize("seed", range(12))
+@pytest.mark.parametrize("ignore", [-100, 255, 0])
+def test_ignore_index_matches_torch(seed, ignore):
+    rng = np.random.default_rng(700 + seed)
+    n, k = int(rng.integers(1, 400)), int(rng.integers(2, 12))
+    dtype = rng.choice([np.float32, np.float64])
+    x = rng.normal(0, 3, (n, k)).astype(dtype)
+    y = rng.integers(0, k, n)
+    y[rng.random(n) < 0.3] = ignore
+    keep = y != ignore
+    x[~keep & (rng.random(n) < 0.5)] = np.nan  # an ignored row is never read
+    loss = tm.Loss("cross_entropy", k, ignore_index=ignore)
+    for part in batches(n, rng):
+        loss.update_logits(y[part], x[part])
+    assert loss.n_samples == keep.sum()
+    if not keep.any():
+        with pytest.raises(tm.EmptyError):
+            loss.value()
+        return
+    want = F.cross_entropy(torch.from_numpy(np.nan_to_num(x).astype(np.float64)), torch.from_numpy(y),
+                           ignore_index=ignore).item()
+    assert loss.value() == pytest.approx(want, rel=REL, abs=1e-15)
+
+
+def test_ignore_index_probabilities_weights_and_brier():
+    rng = np.random.default_rng(9)
+    y, p = rng.integers(0, 3, 200), rng.dirichlet(np.ones(3), 200)
+    w = rng.random(200)
+    y[::4] = -100
+    keep = y != -100
+    ce = tm.Loss("cross_entropy", 3, ignore_index=-100).update_probs(y, p, sample_weight=w)
+    assert ce.value() == pytest.approx(skm.log_loss(y[keep], p[keep], sample_weight=w[keep], labels=[0, 1, 2]),
+                                       rel=1e-12)
+    brier = tm.Loss("brier", 3, ignore_index=-100).update_probs(y, p)
+    onehot = np.eye(3)[y[keep]]
+    assert brier.value() == pytest.approx(np.mean(np.sum((p[keep] - onehot) ** 2, axis=1)), rel=1e-12)
+    yb, pb = np.array([1, 255, 0]), np.array([0.75, 3.0, 0.25])
+    binary = tm.Loss("brier", 2, ignore_index=255).update_probs(yb, pb)
+    assert binary.value() == pytest.approx(skm.brier_score_loss([1, 0], [0.75, 0.25]))
+
+
+def test_ignore_index_life_cycle_and_refusals():
+    loss = tm.Loss("cross_entropy", 2, ignore_index=-100).update_logits([0, -100], [[0.0, 0.0], [np.inf, 0]])
+    assert loss.ignore_index == -100 and "ignore_index=-100" in repr(loss) and loss.n_samples == 1
+    back = pickle.loads(pickle.dumps(loss))
+    assert back == loss and back.ignore_index == -100
+    assert (loss + tm.Loss("cross_entropy", 2).update_logits([1], [[0.0, 0.0]])).ignore_index == -100
+    with pytest.raises(tm.LabelError):
+        loss.update_logits([0, 2], [[0.0, 0.0], [0.0, 0.0]])  # a kept bad label still raises
+    assert loss.n_samples == 1
+    with pytest.raises(tm.MismatchError, match="binary cross-entropy"):
+        tm.Loss("binary_cross_entropy", 2, ignore_index=-100)
+    assert tm.Loss("binary_cross_entropy", 2).ignore_index is None
+    loss.ignore_index = None
+    with pytest.raises(tm.LabelError):
+        loss.update_logits([-100], [[0.0, 0.0]])

@@ -245,6 +245,8 @@ _PROTOTYPES.update({
     "trm_loss_kind": (C.c_int, [H]),
     "trm_loss_n_classes": (SZ, [H]),
     "trm_loss_n_samples": (U64, [H]),
+    "trm_loss_set_ignore_label": (C.c_int, [H, I64]),
+    "trm_loss_ignore_label": (I64, [H]),
     "trm_loss_update_logits_f32": (C.c_int, [H, VP, VP, SZ, SZ, VP]),
     "trm_loss_update_logits_f64": (C.c_int, [H, VP, VP, SZ, SZ, VP]),
     "trm_loss_update_probs_f32": (C.c_int, [H, VP, VP, SZ, SZ, VP]),

@@ -8,6 +8,7 @@ from . import _arrays
 from ._accumulators import _Mergeable
 from ._args import c_integer
 from ._errors import InvalidArgumentError, MismatchError
+from ._handle import ignore_index_property
 from ._lib import H, call, lib, register_translation
 
 LOSS_KINDS = {"cross_entropy": 0, "binary_cross_entropy": 1, "brier": 2}
@@ -37,16 +38,24 @@ class Loss(_Mergeable):
     squared error, halved for two classes). ``sample_weight`` works as in
     scikit-learn. Batches may arrive in any split; ``merge`` adds another
     accumulator of the same kind and shape.
+
+    ``ignore_index`` (cross-entropy and Brier) skips the samples of that class
+    id, as ``F.cross_entropy(ignore_index=...)`` does: they are neither checked
+    nor counted, and the mean is over the samples kept. torch's default is
+    -100; here the default is None, scikit-learn's behaviour.
     """
 
     __slots__ = ()
     _kind = "loss"
 
-    def __init__(self, kind="cross_entropy", n_classes=2):
+    def __init__(self, kind="cross_entropy", n_classes=2, ignore_index=None):
         if kind not in LOSS_KINDS:
             raise InvalidArgumentError(f"kind must be one of {list(LOSS_KINDS)}, got {kind!r}")
         self._h = H()
         call("trm_loss_new", C.byref(self._h), LOSS_KINDS[kind], c_integer(n_classes, "n_classes", "size_t"), None)
+        self.ignore_index = ignore_index
+
+    ignore_index = ignore_index_property
 
     @property
     def kind(self):
@@ -143,4 +152,5 @@ class Loss(_Mergeable):
         return {self.kind: mean, "sum": self.sum(), "total_weight": weight, "n_samples": n}
 
     def __repr__(self):
-        return f"<Loss kind={self.kind!r} n_classes={self.n_classes} n_samples={self.n_samples}>"
+        ignore = f" ignore_index={self.ignore_index}" if self.ignore_index is not None else ""
+        return f"<Loss kind={self.kind!r} n_classes={self.n_classes}{ignore} n_samples={self.n_samples}>"

@@ -3724,19 +3724,22 @@ extern "C" {
     pub fn trm_loss_free(l: *mut trm_loss);
 }
 extern "C" {
-    #[doc = " @brief Deep copy, with the same allocator, kind, class count and sums."]
+    #[doc = " @brief Deep copy, with the same allocator, kind, class count, ignore label and sums."]
     #[doc = " @param out Receives the copy; untouched on failure."]
     #[doc = " @param l The accumulator to copy."]
     #[doc = " @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_NOMEM."]
     pub fn trm_loss_clone(out: *mut *mut trm_loss, l: *const trm_loss) -> ::std::os::raw::c_int;
 }
 extern "C" {
-    #[doc = " @brief Forget every sample; the kind and class count are kept."]
+    #[doc = " @brief Forget every sample; the kind, class count and ignore label are kept."]
     #[doc = " @param l The accumulator, or NULL (then nothing happens)."]
     pub fn trm_loss_reset(l: *mut trm_loss);
 }
 extern "C" {
     #[doc = " @brief Add the samples summarized by @p src to @p dst (the reduce step of a distributed run)."]
+    #[doc = ""]
+    #[doc = " The ignore labels may differ: they only decided which samples were summed,"]
+    #[doc = " and @p dst keeps its own."]
     #[doc = " @param dst Accumulator that receives the sum."]
     #[doc = " @param src Accumulator to add; may be @p dst itself, which doubles every sample."]
     #[doc = " @return #TRM_OK; #TRM_E_INVALID for NULL pointers; #TRM_E_MISMATCH when the"]
@@ -3797,9 +3800,28 @@ extern "C" {
     pub fn trm_loss_n_samples(l: *const trm_loss) -> u64;
 }
 extern "C" {
+    #[doc = " @brief Skip every later sample whose class id equals @p label (torch's `ignore_index`)."]
+    #[doc = ""]
+    #[doc = " The label may lie inside or outside [0, K) (torch's default is -100)."]
+    #[doc = " Samples already summed stay. Binary cross-entropy takes targets, not class"]
+    #[doc = " ids, and has no ignore label."]
+    #[doc = " @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator."]
+    #[doc = " @param label The class id to skip, or #TRM_NO_IGNORE to skip none (the default)."]
+    #[doc = " @return #TRM_OK; #TRM_E_INVALID for a NULL @p l; #TRM_E_MISMATCH for a"]
+    #[doc = "         #TRM_LOSS_BINARY_CROSS_ENTROPY accumulator and a label other than"]
+    #[doc = "         #TRM_NO_IGNORE."]
+    pub fn trm_loss_set_ignore_label(l: *mut trm_loss, label: i64) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief The ignore label in force."]
+    #[doc = " @param l The accumulator."]
+    #[doc = " @return The label, or #TRM_NO_IGNORE when none is set or @p l is NULL."]
+    pub fn trm_loss_ignore_label(l: *const trm_loss) -> i64;
+}
+extern "C" {
     #[doc = " @brief Accumulate n rows of logits with their true classes (cross-entropy only)."]
     #[doc = " @param l A #TRM_LOSS_CROSS_ENTROPY accumulator of K classes."]
-    #[doc = " @param y_true n class ids in [0, K)."]
+    #[doc = " @param y_true n class ids in [0, K), or the ignore label."]
     #[doc = " @param logits n rows; row i starts at logits[i * row_stride] and its first K values are used."]
     #[doc = " @param n Number of rows; 0 is a no-op."]
     #[doc = " @param row_stride Distance between rows in elements, at least K."]
@@ -3822,7 +3844,7 @@ extern "C" {
 extern "C" {
     #[doc = " @brief Accumulate n rows of double logits; as trm_loss_update_logits_f32()."]
     #[doc = " @param l A #TRM_LOSS_CROSS_ENTROPY accumulator of K classes."]
-    #[doc = " @param y_true n class ids in [0, K)."]
+    #[doc = " @param y_true n class ids in [0, K), or the ignore label."]
     #[doc = " @param logits n rows of row_stride elements, K used."]
     #[doc = " @param n Number of rows; 0 is a no-op."]
     #[doc = " @param row_stride Distance between rows in elements, at least K."]
@@ -3844,7 +3866,7 @@ extern "C" {
     #[doc = " [FLT_EPSILON, 1 - FLT_EPSILON]; rows need not sum to 1. Every used value"]
     #[doc = " must lie in [0, 1] (current scikit-learn raises there too)."]
     #[doc = " @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator of K classes."]
-    #[doc = " @param y_true n class ids in [0, K)."]
+    #[doc = " @param y_true n class ids in [0, K), or the ignore label."]
     #[doc = " @param probs n rows; row i starts at probs[i * row_stride] and its first K values are used."]
     #[doc = " @param n Number of rows; 0 is a no-op."]
     #[doc = " @param row_stride Distance between rows in elements, at least K."]
@@ -3868,7 +3890,7 @@ extern "C" {
     #[doc = " @brief Accumulate n rows of double class probabilities; as"]
     #[doc = "        trm_loss_update_probs_f32() with eps = DBL_EPSILON."]
     #[doc = " @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator of K classes."]
-    #[doc = " @param y_true n class ids in [0, K)."]
+    #[doc = " @param y_true n class ids in [0, K), or the ignore label."]
     #[doc = " @param probs n rows of row_stride elements, K used."]
     #[doc = " @param n Number of rows; 0 is a no-op."]
     #[doc = " @param row_stride Distance between rows in elements, at least K."]
@@ -3891,7 +3913,7 @@ extern "C" {
     #[doc = " `y_pred`, 1 - p taken before clipping) or the binary Brier score (p_i - y_i)^2"]
     #[doc = " (`brier_score_loss`)."]
     #[doc = " @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator of 2 classes."]
-    #[doc = " @param y_true n class ids, 0 or 1."]
+    #[doc = " @param y_true n class ids, 0 or 1, or the ignore label."]
     #[doc = " @param p_positive n probabilities in [0, 1] of class 1."]
     #[doc = " @param n Number of samples; 0 is a no-op."]
     #[doc = " @param weights n finite sample weights >= 0, or NULL for weight 1 each."]
@@ -3908,7 +3930,7 @@ extern "C" {
     #[doc = " @brief Accumulate n binary samples of double class-1 probabilities; as"]
     #[doc = "        trm_loss_update_probs_binary_f32() with eps = DBL_EPSILON."]
     #[doc = " @param l A #TRM_LOSS_CROSS_ENTROPY or #TRM_LOSS_BRIER accumulator of 2 classes."]
-    #[doc = " @param y_true n class ids, 0 or 1."]
+    #[doc = " @param y_true n class ids, 0 or 1, or the ignore label."]
     #[doc = " @param p_positive n probabilities in [0, 1] of class 1."]
     #[doc = " @param n Number of samples; 0 is a no-op."]
     #[doc = " @param weights n finite sample weights >= 0, or NULL for weight 1 each."]
