@@ -341,6 +341,26 @@ END_TEST
 /* K = 2 is halved: the row (0.25, 0.75) with y 0 gives (0.5625 + 0.5625) / 2 =
  * 0.5625 = (0.75 - 0)^2, as the positive-class form. scikit-learn's example
  * y 0 1 1 0, p 0.1 0.9 0.8 0.3: (0.01 + 0.01 + 0.04 + 0.09) / 4 = 0.0375. */
+/* Rows need not sum to 1: (0, 1, 1) with y = 0 scores 1 + 1 + 1 = 3, K = 3
+ * times the weight, and its blob must load (the fuzzer found the loader
+ * capping Brier sums at 2). */
+START_TEST(brier_unnormalized_rows_round_trip)
+{
+    trm_loss *l = make(TRM_LOSS_BRIER, 3), *back = NULL;
+    static const int32_t y[] = { 0, 0 };
+    static const double p[] = { 0, 1, 1, 0, 1, 1 }, w[] = { 0.5, 1.5 };
+    ck_assert_ok(trm_loss_update_probs_f64(l, y, p, 2, 3, w));
+    ck_assert(value_of(l) == 3.0);
+    size_t size;
+    uint8_t *blob = snapshot_loss(l, &size);
+    ck_assert_ok(trm_loss_deserialize(&back, blob, size, NULL));
+    ck_assert(value_of(back) == 3.0);
+    free(blob);
+    trm_loss_free(back);
+    trm_loss_free(l);
+}
+END_TEST
+
 START_TEST(brier_binary)
 {
     enum value_type type = (enum value_type)_i;
@@ -728,7 +748,7 @@ START_TEST(inconsistent_body_is_corrupt)
         { 48, 8, 0x3ff0000000000000ull, "loss sum" },            /* lo 1.0: not normalized */
         { 56, 8, 0, "with zero total weight" },
         { 64, 8, 0x3ff0000000000000ull, "weight sum" },          /* lo 1.0 */
-        { 56, 8, 0x3fc0000000000000ull, "exceeds 2 times the weight" }, /* weight 0.125 */
+        { 56, 8, 0x3fc0000000000000ull, "exceeds 3 times the weight" }, /* weight 0.125 */
     };
     for (size_t e = 0; e < sizeof edits / sizeof edits[0]; e++) {
         memcpy(blob, good, size);
@@ -1022,6 +1042,7 @@ int main(void)
     tcase_add_loop_test(tc, probs_log_loss_table, F32, N_VALUE_TYPES);
     tcase_add_loop_test(tc, probs_binary_log_loss, F32, N_VALUE_TYPES);
     tcase_add_loop_test(tc, brier_multiclass, F32, N_VALUE_TYPES);
+    tcase_add_test(tc, brier_unnormalized_rows_round_trip);
     tcase_add_loop_test(tc, brier_binary, F32, N_VALUE_TYPES);
     tcase_add_loop_test(tc, bce_table, F32, N_VALUE_TYPES);
     tcase_add_test(tc, bad_inputs_change_nothing);

@@ -480,8 +480,10 @@ static int check_loaded(const char *func, const trm_loss *l)
     /* every term is weight * loss, so a zero total weight leaves a zero sum */
     if (l->weight.hi == 0.0 && l->loss.hi != 0.0)
         return trm__fail(TRM_E_CORRUPT, func, "blob loss sum %g with zero total weight", l->loss.hi);
-    /* a Brier row is at most 2 (1 for two classes); the slack covers the roundings */
-    double bound = l->k == 2 ? 1.0 : 2.0;
+    /* A Brier row is at most K: rows need not sum to 1, so p_y = 0 and every
+     * other p_k = 1 give 1 + (K - 1); halved, two classes give at most 1. The
+     * slack covers the roundings. */
+    double bound = l->k == 2 ? 1.0 : (double)l->k;
     if (l->kind == TRM_LOSS_BRIER && l->loss.hi > bound * l->weight.hi * (1.0 + 0x1p-40))
         return trm__fail(TRM_E_CORRUPT, func, "blob Brier sum %g exceeds %g times the weight %g", l->loss.hi,
                          bound, l->weight.hi);
