@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer harness that reads its input as a program of operations on two
- * handles of each type (confusion, top-k, multilabel, regression, overfit) and
- * one CAM calculator: creation, every update variant with valid and bad labels,
+ * handles of each type (confusion, top-k, multilabel, regression, overfit,
+ * loss, calibration) and one CAM calculator: creation, every update variant with valid and bad labels,
  * NaN/Inf/huge values, merges of matching and mismatched handles, clone, reset,
  * serialize/deserialize round trips, deserialization of edited (resealed) blobs
  * and of blobs of another kind, queries, and refused allocations.
@@ -18,6 +18,7 @@
  * - every allocation is released once all handles are freed.
  * Any violation aborts. */
 #include <math.h>
+#include <stdbool.h>
 
 #include "fuzz-common.h"
 
@@ -135,11 +136,15 @@ static trm_topk *tks[N_SLOTS];
 static trm_multilabel *mls[N_SLOTS];
 static trm_regression *rgs[N_SLOTS];
 static trm_overfit *ofs[N_SLOTS];
+static trm_loss *lss[N_SLOTS];
+static trm_calibration *cals[N_SLOTS];
 static trm_cam *cam;
 /* One allocator per slot of each type, plus one for the CAM calculator; a
  * clone keeps its source's allocator, so only the totals must balance. */
-static fuzz_alloc_state alloc_states[5 * N_SLOTS + 1];
-static trm_allocator alloc_hooks[5 * N_SLOTS + 1];
+enum { ALLOC_CAM = 5 * N_SLOTS, ALLOC_LOSS = ALLOC_CAM + 1, ALLOC_CALIBRATION = ALLOC_LOSS + N_SLOTS,
+       N_ALLOCS = ALLOC_CALIBRATION + N_SLOTS };
+static fuzz_alloc_state alloc_states[N_ALLOCS];
+static trm_allocator alloc_hooks[N_ALLOCS];
 
 static int is_status(int rc)
 {
@@ -151,6 +156,8 @@ FUZZ_DEFINE_SNAPSHOT(topk)
 FUZZ_DEFINE_SNAPSHOT(multilabel)
 FUZZ_DEFINE_SNAPSHOT(regression)
 FUZZ_DEFINE_SNAPSHOT(overfit)
+FUZZ_DEFINE_SNAPSHOT(loss)
+FUZZ_DEFINE_SNAPSHOT(calibration)
 
 /* Runs `call` on handle h of type X; on failure the state must be unchanged. */
 #define CHECKED(X, h, call)                                                                 \
@@ -225,7 +232,7 @@ FUZZ_DEFINE_SNAPSHOT(overfit)
         int rc = trm_##X##_deserialize(&h, buf, size, &alloc_hooks[(index) + slot]);        \
         if (rc != TRM_OK) {                                                                 \
             FUZZ_ASSERT(!must_succeed || rc == TRM_E_NOMEM,                                 \
-                        "a fresh blob failed to deserialize: %d", rc);                      \
+                        "a fresh blob failed to deserialize: %d (%s)", rc, trm_last_error());                      \
             FUZZ_ASSERT(rc == TRM_E_CORRUPT || rc == TRM_E_VERSION || rc == TRM_E_MISMATCH || \
                         rc == TRM_E_NOMEM, "deserialize returned %d", rc);                  \
             FUZZ_ASSERT(h == untouched, "failed deserialize wrote its output");             \
@@ -288,12 +295,16 @@ MERGE_OP(confusion, cms)
 MERGE_OP(topk, tks)
 MERGE_OP(multilabel, mls)
 MERGE_OP(regression, rgs)
+MERGE_OP(loss, lss)
+MERGE_OP(calibration, cals)
 
 GENERIC_OPS(confusion, cms, 0)
 GENERIC_OPS(topk, tks, 2)
 GENERIC_OPS(multilabel, mls, 4)
 GENERIC_OPS(regression, rgs, 6)
 GENERIC_OPS(overfit, ofs, 8)
+GENERIC_OPS(loss, lss, ALLOC_LOSS)
+GENERIC_OPS(calibration, cals, ALLOC_CALIBRATION)
 
 /* `call` makes a handle of type X in `made`; on success it replaces arr[slot],
  * on failure `made` must be untouched and the failure TRM_E_NOMEM or `refused`. */
@@ -807,7 +818,7 @@ static void new_cam(program *p)
 {
     int method = get8(p) % 9;
     trm_cam *c = NULL;
-    int rc = trm_cam_new(&c, method, &alloc_hooks[10]);
+    int rc = trm_cam_new(&c, method, &alloc_hooks[ALLOC_CAM]);
     if (rc != TRM_OK) {
         FUZZ_ASSERT(c == NULL, "failed cam_new wrote its output");
         FUZZ_ASSERT(rc == TRM_E_NOMEM || method == 8, "cam_new returned %d", rc);
@@ -920,6 +931,161 @@ static void colormap_cam(program *p, int overlay)
     }
 }
 
+/* ---- loss and calibration ----------------------------------------------------------- */
+
+/* A value for a probability: mostly 0, 1/4 .. 1, sometimes anything. */
+static double get_unit(program *p)
+{
+    uint8_t b = get8(p);
+    return (b & 7) == 0 ? get_double(p) : (double)(b % 5) / 4.0;
+}
+
+/* An ignore label: none, torch's -100, segmentation's 255, or a label of k classes. */
+static int64_t get_ignore(program *p, size_t k)
+{
+    uint8_t b = get8(p);
+    switch (b & 3) {
+    case 0: return TRM_NO_IGNORE;
+    case 1: return -100;
+    case 2: return 255;
+    default: return get_label(p, k, TRM_NO_IGNORE);
+    }
+}
+
+/* n class ids, weights (or NULL) and n * cols values, f64 and f32 copies. */
+typedef struct sample_batch {
+    size_t n, stride;
+    int32_t y[MAX_N];
+    double w[MAX_N], v[MAX_N * (MAX_K + 2)];
+    float vf[MAX_N * (MAX_K + 2)];
+    const double *weights;
+} sample_batch;
+
+static void get_batch(program *p, sample_batch *b, size_t k, size_t cols, int64_t ignore, bool unit)
+{
+    *b = (sample_batch){ 0 }; /* a refused stride k - 1 leaves values a dense read still looks at */
+    b->n = get8(p) % (MAX_N + 1);
+    b->stride = cols == 1 ? 1 : get_stride(p, cols);
+    for (size_t i = 0; i < b->n; i++)
+        b->y[i] = (int32_t)get_label(p, k, ignore);
+    for (size_t i = 0; i < b->n * b->stride; i++) {
+        b->v[i] = unit ? get_unit(p) : (get8(p) & 7) == 0 ? get_double(p) : (double)(int8_t)get8(p) / 8.0;
+        b->vf[i] = (float)b->v[i];
+    }
+    b->weights = NULL;
+    if (get8(p) & 1) {
+        for (size_t i = 0; i < b->n; i++)
+            b->w[i] = (get8(p) & 7) == 0 ? get_double(p) : (double)(get8(p) & 3);
+        b->weights = b->w;
+    }
+}
+
+static void new_loss(program *p)
+{
+    int slot = get8(p) & 1, kind = get8(p) % 4; /* 3 is unknown */
+    size_t k = get8(p) % (MAX_K + 1);
+    bool refused = kind > TRM_LOSS_BRIER || k < (kind == TRM_LOSS_BINARY_CROSS_ENTROPY ? 1u : 2u);
+    NEW_INTO(loss, lss, slot, l, trm_loss_new(&l, kind, k, &alloc_hooks[ALLOC_LOSS + slot]), refused);
+}
+
+/* variant: bit 0 picks f64, bits 1-2 the input form (logits, probability
+ * rows, positive-class probabilities, binary cross-entropy's targets). */
+static void update_loss(program *p, int variant)
+{
+    trm_loss *l = lss[get8(p) & 1];
+    size_t k = trm_loss_n_classes(l);
+    int form = variant >> 1, f64 = variant & 1;
+    if (k > MAX_K)
+        return;
+    sample_batch b;
+    get_batch(p, &b, k, form == 2 ? 1 : k, trm_loss_ignore_label(l), form != 0);
+    if (form == 3) {
+        /* the batch values are the n x k targets, read densely; then n x k logits */
+        double x[MAX_N * MAX_K];
+        float xf[MAX_N * MAX_K];
+        for (size_t i = 0; i < b.n * k; i++)
+            x[i] = (get8(p) & 7) == 0 ? get_double(p) : (double)(int8_t)get8(p) / 8.0, xf[i] = (float)x[i];
+        CHECKED(loss, l, f64 ? trm_loss_update_binary_logits_f64(l, b.v, x, b.n, b.weights)
+                             : trm_loss_update_binary_logits_f32(l, b.vf, xf, b.n, b.weights));
+        return;
+    }
+    if (form == 0)
+        CHECKED(loss, l, f64 ? trm_loss_update_logits_f64(l, b.y, b.v, b.n, b.stride, b.weights)
+                             : trm_loss_update_logits_f32(l, b.y, b.vf, b.n, b.stride, b.weights));
+    else if (form == 1)
+        CHECKED(loss, l, f64 ? trm_loss_update_probs_f64(l, b.y, b.v, b.n, b.stride, b.weights)
+                             : trm_loss_update_probs_f32(l, b.y, b.vf, b.n, b.stride, b.weights));
+    else
+        CHECKED(loss, l, f64 ? trm_loss_update_probs_binary_f64(l, b.y, b.v, b.n, b.weights)
+                             : trm_loss_update_probs_binary_f32(l, b.y, b.vf, b.n, b.weights));
+}
+
+static void ignore_loss(program *p)
+{
+    trm_loss *l = lss[get8(p) & 1];
+    CHECKED(loss, l, trm_loss_set_ignore_label(l, get_ignore(p, trm_loss_n_classes(l))));
+}
+
+static void query_loss(program *p)
+{
+    trm_loss *l = lss[get8(p) & 1];
+    double v;
+    (void)get8(p);
+    QUERY(loss, l, trm_loss_value(l, &v));
+    QUERY(loss, l, trm_loss_sum(l, &v));
+    QUERY(loss, l, trm_loss_total_weight(l, &v));
+}
+
+static void new_calibration(program *p)
+{
+    int slot = get8(p) & 1;
+    size_t bins = get8(p) % 20, k = get8(p) % (MAX_K + 1); /* 0 bins are refused */
+    NEW_INTO(calibration, cals, slot, c, trm_calibration_new(&c, bins, k, &alloc_hooks[ALLOC_CALIBRATION + slot]),
+             bins == 0);
+}
+
+static void input_calibration(program *p)
+{
+    trm_calibration *c = cals[get8(p) & 1];
+    CHECKED(calibration, c, trm_calibration_set_input(c, (int)(get8(p) % 5) - 1)); /* -1 and 3 are refused */
+}
+
+static void ignore_calibration(program *p)
+{
+    trm_calibration *c = cals[get8(p) & 1];
+    CHECKED(calibration, c, trm_calibration_set_ignore_label(c, get_ignore(p, trm_calibration_n_classes(c))));
+}
+
+/* variant: bit 0 picks f64, bit 1 the multiclass update (refused by a binary accumulator). */
+static void update_calibration(program *p, int variant)
+{
+    trm_calibration *c = cals[get8(p) & 1];
+    size_t k = trm_calibration_n_classes(c);
+    int f64 = variant & 1, multiclass = variant >> 1;
+    if (k > MAX_K)
+        return;
+    sample_batch b;
+    get_batch(p, &b, k == 1 ? 2 : k, multiclass ? (k == 1 ? 2 : k) : 1, trm_calibration_ignore_label(c),
+              (get8(p) & 3) != 0);
+    if (multiclass)
+        CHECKED(calibration, c, f64 ? trm_calibration_update_multiclass_f64(c, b.y, b.v, b.n, b.stride)
+                                    : trm_calibration_update_multiclass_f32(c, b.y, b.vf, b.n, b.stride));
+    else
+        CHECKED(calibration, c, f64 ? trm_calibration_update_binary_f64(c, b.y, b.v, b.n)
+                                    : trm_calibration_update_binary_f32(c, b.y, b.vf, b.n));
+}
+
+static void query_calibration(program *p)
+{
+    trm_calibration *c = cals[get8(p) & 1];
+    double v, conf[64], acc[64];
+    uint64_t counts[64];
+    int norm = get8(p) % 4; /* 3 is refused */
+    QUERY(calibration, c, trm_calibration_error(c, norm, &v));
+    if (trm_calibration_n_bins(c) < 64)
+        QUERY(calibration, c, trm_calibration_bins(c, counts, conf, acc));
+}
+
 /* ---- cross-type ------------------------------------------------------------------- */
 
 /* A valid blob of one kind given to another kind's deserialize: MISMATCH. */
@@ -927,15 +1093,17 @@ static void cross_load(program *p)
 {
     size_t size = 0;
     uint8_t *blob;
-    int from = get8(p) % 5, slot = get8(p) & 1;
+    int from = get8(p) % 7, slot = get8(p) & 1;
     switch (from) {
     case 0: blob = fuzz_snapshot_confusion(cms[slot], &size); break;
     case 1: blob = fuzz_snapshot_topk(tks[slot], &size); break;
     case 2: blob = fuzz_snapshot_multilabel(mls[slot], &size); break;
     case 3: blob = fuzz_snapshot_regression(rgs[slot], &size); break;
-    default: blob = fuzz_snapshot_overfit(ofs[slot], &size); break;
+    case 4: blob = fuzz_snapshot_overfit(ofs[slot], &size); break;
+    case 5: blob = fuzz_snapshot_loss(lss[slot], &size); break;
+    default: blob = fuzz_snapshot_calibration(cals[slot], &size); break;
     }
-    int to = (from + 1 + get8(p) % 4) % 5;
+    int to = (from + 1 + get8(p) % 6) % 7;
     static int sentinel_;
     void *const untouched = &sentinel_;
     void *h = untouched;
@@ -946,9 +1114,11 @@ static void cross_load(program *p)
     case 1: rc = trm_topk_deserialize((trm_topk **)&h, blob, size, NULL); break;
     case 2: rc = trm_multilabel_deserialize((trm_multilabel **)&h, blob, size, NULL); break;
     case 3: rc = trm_regression_deserialize((trm_regression **)&h, blob, size, NULL); break;
-    default: rc = trm_overfit_deserialize((trm_overfit **)&h, blob, size, NULL); break;
+    case 4: rc = trm_overfit_deserialize((trm_overfit **)&h, blob, size, NULL); break;
+    case 5: rc = trm_loss_deserialize((trm_loss **)&h, blob, size, NULL); break;
+    default: rc = trm_calibration_deserialize((trm_calibration **)&h, blob, size, NULL); break;
     }
-    FUZZ_ASSERT(rc == TRM_E_MISMATCH, "a kind-%d blob given to kind %d returned %d", from + 1, to + 1, rc);
+    FUZZ_ASSERT(rc == TRM_E_MISMATCH, "a blob of handle type %d given to type %d returned %d", from, to, rc);
     FUZZ_ASSERT(h == untouched, "mismatched deserialize wrote its output");
     FUZZ_ASSERT(trm_last_error()[0] != '\0', "mismatched deserialize left no error");
     free(blob);
@@ -957,7 +1127,7 @@ static void cross_load(program *p)
 /* Makes one of the next few allocations of a slot's allocator fail. */
 static void arm_failure(program *p)
 {
-    fuzz_alloc_state *s = &alloc_states[get8(p) % (5 * N_SLOTS + 1)];
+    fuzz_alloc_state *s = &alloc_states[get8(p) % N_ALLOCS];
     uint8_t b = get8(p);
     s->fail_at = b == 0xff ? SIZE_MAX : s->attempts + (b & 3);
 }
@@ -966,17 +1136,20 @@ static void arm_failure(program *p)
 
 static void setup(void)
 {
-    for (size_t i = 0; i < 5 * N_SLOTS + 1; i++)
+    for (size_t i = 0; i < N_ALLOCS; i++)
         alloc_hooks[i] = fuzz_hooks(&alloc_states[i], SIZE_MAX);
     for (int s = 0; s < N_SLOTS; s++) {
         int ok = trm_confusion_new(&cms[s], s ? 2 : 3, s ? TRM_CONFUSION_WEIGHTED : 0, &alloc_hooks[s]) == TRM_OK &&
                  trm_topk_new(&tks[s], 4, s ? 2 : 4, &alloc_hooks[2 + s]) == TRM_OK &&
                  trm_multilabel_new(&mls[s], s ? 2 : 3, &alloc_hooks[4 + s]) == TRM_OK &&
                  trm_regression_new(&rgs[s], s ? 1 : 3, &alloc_hooks[6 + s]) == TRM_OK &&
-                 trm_overfit_new(&ofs[s], &alloc_hooks[8 + s]) == TRM_OK;
+                 trm_overfit_new(&ofs[s], &alloc_hooks[8 + s]) == TRM_OK &&
+                 trm_loss_new(&lss[s], s ? TRM_LOSS_BRIER : TRM_LOSS_CROSS_ENTROPY, 3,
+                              &alloc_hooks[ALLOC_LOSS + s]) == TRM_OK &&
+                 trm_calibration_new(&cals[s], s ? 4 : 15, s ? 3 : 1, &alloc_hooks[ALLOC_CALIBRATION + s]) == TRM_OK;
         FUZZ_ASSERT(ok, "setup failed");
     }
-    FUZZ_ASSERT(trm_cam_new(&cam, TRM_CAM_GRADCAM, &alloc_hooks[10]) == TRM_OK, "setup failed");
+    FUZZ_ASSERT(trm_cam_new(&cam, TRM_CAM_GRADCAM, &alloc_hooks[ALLOC_CAM]) == TRM_OK, "setup failed");
 }
 
 static void teardown(void)
@@ -987,17 +1160,19 @@ static void teardown(void)
         trm_multilabel_free(mls[s]);
         trm_regression_free(rgs[s]);
         trm_overfit_free(ofs[s]);
-        cms[s] = NULL, tks[s] = NULL, mls[s] = NULL, rgs[s] = NULL, ofs[s] = NULL;
+        trm_loss_free(lss[s]);
+        trm_calibration_free(cals[s]);
+        cms[s] = NULL, tks[s] = NULL, mls[s] = NULL, rgs[s] = NULL, ofs[s] = NULL, lss[s] = NULL, cals[s] = NULL;
     }
     trm_cam_free(cam);
     cam = NULL;
     size_t allocs = 0, frees = 0;
-    for (size_t i = 0; i < 5 * N_SLOTS + 1; i++)
+    for (size_t i = 0; i < N_ALLOCS; i++)
         allocs += alloc_states[i].allocs, frees += alloc_states[i].frees;
     FUZZ_ASSERT(allocs == frees, "%zu allocations, %zu releases", allocs, frees);
 }
 
-enum { N_OPS = 78 };
+enum { N_OPS = 107 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -1067,10 +1242,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 74: case 75: colormap_cam(p, op == 75); break;
         case 76: cross_load(p); break;
         case 77: arm_failure(p); break;
+        case 78: new_loss(p); break;
+        case 79: case 80: case 81: case 82: case 83: case 84: case 85: case 86: update_loss(p, op - 79); break;
+        case 87: ignore_loss(p); break;
+        case 88: merge_loss(p); break;
+        case 89: clone_loss(p); break;
+        case 90: reset_loss(p); break;
+        case 91: roundtrip_loss(p); break;
+        case 92: query_loss(p); break;
+        case 93: edit_loss(p); break;
+        case 94: new_calibration(p); break;
+        case 95: input_calibration(p); break;
+        case 96: ignore_calibration(p); break;
+        case 97: case 98: case 99: case 100: update_calibration(p, op - 97); break;
+        case 101: merge_calibration(p); break;
+        case 102: clone_calibration(p); break;
+        case 103: reset_calibration(p); break;
+        case 104: roundtrip_calibration(p); break;
+        case 105: query_calibration(p); break;
+        case 106: edit_calibration(p); break;
         }
     }
     /* disarm every allocator so that the final snapshots cannot fail */
-    for (size_t i = 0; i < 5 * N_SLOTS + 1; i++)
+    for (size_t i = 0; i < N_ALLOCS; i++)
         alloc_states[i].fail_at = SIZE_MAX;
     teardown();
     return 0;
