@@ -68,6 +68,11 @@ START_TEST(restore_with_min_delta)
     ck_assert(trm_overfit_best_value(o) == .79);
     ck_assert_int_eq(trm_overfit_restore_epoch(o), 2);
     ck_assert(trm_overfit_restore_value(o) == .8);
+    char text[1024];
+    size_t size = 0;
+    ck_assert_ok(trm_overfit_explain(o, text, sizeof text, &size));
+    ck_assert_msg(strstr(text, "best 0.79 at epoch 4") || strstr(text, "0.79 (epoch 4)"), "%s", text);
+    ck_assert_msg(strstr(text, "restore_best_weights would restore epoch 2 (validation 0.8)"), "%s", text);
     trm_overfit_free(o);
 }
 END_TEST
@@ -82,6 +87,10 @@ START_TEST(restore_without_min_delta_is_best)
     ck_assert_int_eq(trm_overfit_stop_epoch(o), -1);
     ck_assert_int_eq(trm_overfit_restore_epoch(o), 4);
     ck_assert_int_eq(trm_overfit_best_epoch(o), 4);
+    char text[1024];
+    size_t size = 0;
+    ck_assert_ok(trm_overfit_explain(o, text, sizeof text, &size));
+    ck_assert_msg(strstr(text, "restore_best_weights") == NULL, "%s", text); /* same as the best epoch */
     trm_overfit_free(o);
 }
 END_TEST

@@ -495,8 +495,10 @@ TRM_API int trm_overfit_statistic(const trm_overfit *o, int stat, double *out);
 TRM_API int trm_overfit_history(const trm_overfit *o, double *train, double *val);
 
 /**
- * @brief One or two plain sentences on the state: since when, the best epoch
- *        and value, which criteria fired when, and the trend statistics.
+ * @brief A few plain sentences on the state: since when, the best epoch and
+ *        value, which criteria fired when, the trend statistics and, where it
+ *        differs from the best epoch, the epoch Keras's restore_best_weights
+ *        would restore (trm_overfit_restore_epoch()).
  * @param o The detector.
  * @param buf Destination, or NULL to query the size.
  * @param cap Bytes available at @p buf.

@@ -848,6 +848,12 @@ static void write_explanation(trm__text *t, const void *context)
     }
     explain_state(t, o);
     explain_criteria(t, o);
+    /* Keras users compare with what restore_best_weights keeps; say so only
+     * where that differs from the best epoch already named. */
+    if (o->st.restore_epoch >= 0 && o->st.restore_epoch != o->st.best_epoch)
+        trm__text_printf(t, " Keras's restore_best_weights would restore epoch %" PRId64 " (validation %.6g), "
+                            "the last that improved on its reference by more than min_delta.",
+                         o->st.restore_epoch, trm_overfit_restore_value(o));
 }
 
 int trm_overfit_explain(const trm_overfit *o, char *buf, size_t cap, size_t *size)

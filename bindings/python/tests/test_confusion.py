@@ -545,6 +545,14 @@ def test_add_counts_and_weights(rng):
 def test_package_exports():
     for name in trainmetrics.__all__:
         assert hasattr(trainmetrics, name)
+    assert len(set(trainmetrics.__all__)) == len(trainmetrics.__all__)
+    # every public class and function the package imports is exported, and named in its docstring
+    public = {name for name, value in vars(trainmetrics).items()
+              if not name.startswith("_") and callable(value) and value.__module__.startswith("trainmetrics.")}
+    assert public <= set(trainmetrics.__all__), public - set(trainmetrics.__all__)
+    for name in ("ConfusionMatrix", "SparseConfusionMatrix", "TopK", "Multilabel", "RegressionErrors", "Loss",
+                 "Calibration", "Ranking", "OverfitDetector", "TrainingMonitor", "cam", "overlay"):
+        assert f"``{name}``" in trainmetrics.__doc__, name
     assert trainmetrics.library_version.startswith("0.")
     assert trainmetrics.library_path.endswith("libtrainmetrics.so.0")
     assert issubclass(trainmetrics.UndefinedMetricWarning, UserWarning)

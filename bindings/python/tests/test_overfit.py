@@ -115,3 +115,16 @@ def run_until_stop_on(val, detector):
         if detector.should_stop:
             break
     return detector
+
+
+def test_explain_names_the_keras_restore_epoch_where_it_differs():
+    """Keras restores epoch 2 on 1, .8, .795, .79, .85, .86 (patience 3, min_delta .02); the best is 4."""
+    detector = tm.OverfitDetector("keras", patience=3, min_delta=0.02)
+    for value in [1, .8, .795, .79, .85, .86]:
+        detector.push(0.0, value)
+    assert detector.restore_epoch == 2 and detector.best_epoch == 4
+    assert "restore_best_weights would restore epoch 2 (validation 0.8)" in detector.explain()
+    same = tm.OverfitDetector("keras", patience=3)
+    for value in [1, .8, .795, .79, .85, .86]:
+        same.push(0.0, value)
+    assert same.restore_epoch == same.best_epoch == 4 and "restore_best_weights" not in same.explain()
