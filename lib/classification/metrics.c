@@ -17,9 +17,9 @@ typedef trm__tally tally;
  * computed once per query. Counts are summed as integers (the total fits in
  * 64 bits), so tn = total - row - col + tp is exact before its one rounding;
  * weight sums round, and a tn that rounding took below zero is zero. */
-static int tally_open(const char *func, const trm_confusion *cm, tally *t)
+static int tally_open(const char *func, const void *source, tally *t)
 {
-    trm__cells cells = trm__confusion_cells(cm);
+    trm__cells cells = trm__confusion_cells(source);
     size_t k = cells.k;
     int rc = trm__tally_alloc(func, cells.alloc, k, t);
     if (rc != TRM_OK)
@@ -65,38 +65,12 @@ static int tally_open(const char *func, const trm_confusion *cm, tally *t)
     return TRM_OK;
 }
 
-static int per_class(const char *func, const trm_confusion *cm, int metric, double beta,
-                     int zero_division, double *out)
-{
-    tally t;
-    int rc = tally_open(func, cm, &t);
-    if (rc != TRM_OK)
-        return rc;
-    for (size_t c = 0; c < t.k; c++)
-        out[c] = trm__class_metric(&t, c, metric, beta, zero_division);
-    trm__tally_free(&t);
-    return TRM_OK;
-}
-
-static int average_of(const char *func, const trm_confusion *cm, int metric, double beta, int average,
-                      int zero_division, double *out)
-{
-    tally t;
-    int rc = tally_open(func, cm, &t);
-    if (rc != TRM_OK)
-        return rc;
-    *out = trm__tally_average(&t, metric, beta, average, zero_division);
-    trm__tally_free(&t);
-    return TRM_OK;
-}
-
 static int metric_per_class_in(const char *func, const trm_confusion *cm, int metric, int zero_division,
                                double *out)
 {
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, out);
-    int rc = trm__check_metric(func, metric, zero_division);
-    return rc != TRM_OK ? rc : per_class(func, cm, metric, 1.0, zero_division, out);
+    return trm__tally_per_class_of(func, tally_open, cm, false, metric, 1.0, zero_division, out);
 }
 
 int trm_metric_per_class(const trm_confusion *cm, int metric, int zero_division, double *out)
@@ -114,10 +88,7 @@ static int metric_average_in(const char *func, const trm_confusion *cm, int metr
 {
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, out);
-    int rc = trm__check_metric(func, metric, zero_division);
-    if (rc == TRM_OK)
-        rc = trm__check_average(func, average, 0);
-    return rc != TRM_OK ? rc : average_of(func, cm, metric, 1.0, average, zero_division, out);
+    return trm__tally_average_of(func, tally_open, cm, false, metric, 1.0, average, zero_division, out);
 }
 
 int trm_metric_average(const trm_confusion *cm, int metric, int average, int zero_division, double *out)
@@ -162,8 +133,7 @@ static int fbeta_per_class_in(const char *func, const trm_confusion *cm, double 
 {
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, out);
-    int rc = trm__check_beta(func, beta, zero_division);
-    return rc != TRM_OK ? rc : per_class(func, cm, TRM__METRIC_FBETA, beta, zero_division, out);
+    return trm__tally_per_class_of(func, tally_open, cm, true, 0, beta, zero_division, out);
 }
 
 int trm_fbeta_per_class(const trm_confusion *cm, double beta, int zero_division, double *out)
@@ -181,10 +151,7 @@ static int fbeta_average_in(const char *func, const trm_confusion *cm, double be
 {
     TRM_REQUIRE_IN(func, cm);
     TRM_REQUIRE_IN(func, out);
-    int rc = trm__check_beta(func, beta, zero_division);
-    if (rc == TRM_OK)
-        rc = trm__check_average(func, average, 0);
-    return rc != TRM_OK ? rc : average_of(func, cm, TRM__METRIC_FBETA, beta, average, zero_division, out);
+    return trm__tally_average_of(func, tally_open, cm, true, 0, beta, average, zero_division, out);
 }
 
 int trm_fbeta_average(const trm_confusion *cm, double beta, int average, int zero_division, double *out)

@@ -256,8 +256,9 @@ static inline int update_rows(const char *func, trm_multilabel *m, const uint8_t
 /* ---- metrics --------------------------------------------------------------- */
 
 /* The per-label tally: tp, row = tp + fn, col = tp + fp, tn, total = n_samples. */
-static int tally_open(const char *func, const trm_multilabel *m, trm__tally *t)
+static int tally_open(const char *func, const void *source, trm__tally *t)
 {
+    const trm_multilabel *m = source;
     int rc = trm__tally_alloc(func, &m->alloc, m->n_labels, t);
     if (rc != TRM_OK)
         return rc;
@@ -585,24 +586,14 @@ int trm_multilabel_counts(const trm_multilabel *m, uint64_t *out)
 
 int trm_multilabel_metric_per_label(const trm_multilabel *m, int metric, int zero_division, double *out)
 {
-    trm__tally t;
     TRM_REQUIRE(m);
     TRM_REQUIRE(out);
-    int rc = trm__check_metric(__func__, metric, zero_division);
-    if (rc == TRM_OK)
-        rc = tally_open(__func__, m, &t);
-    if (rc != TRM_OK)
-        return rc;
-    for (size_t l = 0; l < t.k; l++)
-        out[l] = trm__class_metric(&t, l, metric, 1.0, zero_division);
-    trm__tally_free(&t);
-    return TRM_OK;
+    return trm__tally_per_class_of(__func__, tally_open, m, false, metric, 1.0, zero_division, out);
 }
 
 int trm_multilabel_metric_average(const trm_multilabel *m, int metric, int average, int zero_division,
                                   double *out)
 {
-    trm__tally t;
     TRM_REQUIRE(m);
     TRM_REQUIRE(out);
     int rc = trm__check_metric(__func__, metric, zero_division);
@@ -622,12 +613,7 @@ int trm_multilabel_metric_average(const trm_multilabel *m, int metric, int avera
         *out = samples_average(m, which, zero_division);
         return TRM_OK;
     }
-    rc = tally_open(__func__, m, &t);
-    if (rc != TRM_OK)
-        return rc;
-    *out = trm__tally_average(&t, metric, 1.0, average, zero_division);
-    trm__tally_free(&t);
-    return TRM_OK;
+    return trm__tally_average_of(__func__, tally_open, m, false, metric, 1.0, average, zero_division, out);
 }
 
 int trm_multilabel_subset_accuracy(const trm_multilabel *m, double *out)

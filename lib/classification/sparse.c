@@ -764,8 +764,9 @@ size_t trm_sparse_confusion_memory_size(const trm_sparse_confusion *cm)
 /* The dense matrix's tally from the same numbers: integer totals convert
  * exactly, and tn = n - row - col + tp is exact before its one rounding, so
  * unweighted results equal the dense matrix's bit for bit. */
-static int tally_open(const char *func, const trm_sparse_confusion *cm, trm__tally *t)
+static int tally_open(const char *func, const void *source, trm__tally *t)
 {
+    const trm_sparse_confusion *cm = source;
     int rc = trm__tally_alloc(func, &cm->alloc, cm->k, t);
     if (rc != TRM_OK)
         return rc;
@@ -782,38 +783,12 @@ static int tally_open(const char *func, const trm_sparse_confusion *cm, trm__tal
     return TRM_OK;
 }
 
-static int per_class(const char *func, const trm_sparse_confusion *cm, int metric, double beta,
-                     int zero_division, double *out)
-{
-    trm__tally t;
-    int rc = tally_open(func, cm, &t);
-    if (rc != TRM_OK)
-        return rc;
-    for (size_t c = 0; c < t.k; c++)
-        out[c] = trm__class_metric(&t, c, metric, beta, zero_division);
-    trm__tally_free(&t);
-    return TRM_OK;
-}
-
-static int average_of(const char *func, const trm_sparse_confusion *cm, int metric, double beta, int average,
-                      int zero_division, double *out)
-{
-    trm__tally t;
-    int rc = tally_open(func, cm, &t);
-    if (rc != TRM_OK)
-        return rc;
-    *out = trm__tally_average(&t, metric, beta, average, zero_division);
-    trm__tally_free(&t);
-    return TRM_OK;
-}
-
 int trm_sparse_confusion_metric_per_class(const trm_sparse_confusion *cm, int metric, int zero_division,
                                           double *out)
 {
     TRM_REQUIRE(cm);
     TRM_REQUIRE(out);
-    int rc = trm__check_metric(__func__, metric, zero_division);
-    return rc != TRM_OK ? rc : per_class(__func__, cm, metric, 1.0, zero_division, out);
+    return trm__tally_per_class_of(__func__, tally_open, cm, false, metric, 1.0, zero_division, out);
 }
 
 int trm_sparse_confusion_metric_average(const trm_sparse_confusion *cm, int metric, int average,
@@ -821,10 +796,7 @@ int trm_sparse_confusion_metric_average(const trm_sparse_confusion *cm, int metr
 {
     TRM_REQUIRE(cm);
     TRM_REQUIRE(out);
-    int rc = trm__check_metric(__func__, metric, zero_division);
-    if (rc == TRM_OK)
-        rc = trm__check_average(__func__, average, 0);
-    return rc != TRM_OK ? rc : average_of(__func__, cm, metric, 1.0, average, zero_division, out);
+    return trm__tally_average_of(__func__, tally_open, cm, false, metric, 1.0, average, zero_division, out);
 }
 
 int trm_sparse_confusion_fbeta_per_class(const trm_sparse_confusion *cm, double beta, int zero_division,
@@ -832,8 +804,7 @@ int trm_sparse_confusion_fbeta_per_class(const trm_sparse_confusion *cm, double 
 {
     TRM_REQUIRE(cm);
     TRM_REQUIRE(out);
-    int rc = trm__check_beta(__func__, beta, zero_division);
-    return rc != TRM_OK ? rc : per_class(__func__, cm, TRM__METRIC_FBETA, beta, zero_division, out);
+    return trm__tally_per_class_of(__func__, tally_open, cm, true, 0, beta, zero_division, out);
 }
 
 int trm_sparse_confusion_fbeta_average(const trm_sparse_confusion *cm, double beta, int average,
@@ -841,10 +812,7 @@ int trm_sparse_confusion_fbeta_average(const trm_sparse_confusion *cm, double be
 {
     TRM_REQUIRE(cm);
     TRM_REQUIRE(out);
-    int rc = trm__check_beta(__func__, beta, zero_division);
-    if (rc == TRM_OK)
-        rc = trm__check_average(__func__, average, 0);
-    return rc != TRM_OK ? rc : average_of(__func__, cm, TRM__METRIC_FBETA, beta, average, zero_division, out);
+    return trm__tally_average_of(__func__, tally_open, cm, true, 0, beta, average, zero_division, out);
 }
 
 /* Cohen's kappa from O(K) sums (scikit-learn's definition, with expected[i][j]

@@ -6,6 +6,7 @@
 #ifndef TRM_TALLY_PRIVATE_H
 #define TRM_TALLY_PRIVATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "trainmetrics/metrics.h"
@@ -42,6 +43,19 @@ double trm__class_metric(const trm__tally *t, size_t c, int metric, double beta,
 int trm__class_undefined(const trm__tally *t, size_t c, int metric);
 /* MACRO, MICRO, WEIGHTED or MACRO_PRESENT; SUPPORT averages to the sum of supports. */
 double trm__tally_average(const trm__tally *t, int metric, double beta, int average, int zero_division);
+
+/* Fills a tally from its producer (a dense or sparse confusion matrix, a
+ * multilabel accumulator), reporting failures against func. */
+typedef int (*trm__tally_source)(const char *func, const void *source, trm__tally *t);
+
+/* The per-class query every producer offers: validate the metric (or, for
+ * F-beta, beta) and zero_division, tally the source, write one value per
+ * class to out. */
+int trm__tally_per_class_of(const char *func, trm__tally_source open, const void *source, bool fbeta, int metric,
+                            double beta, int zero_division, double *out);
+/* The same for one average (MACRO, MICRO, WEIGHTED or MACRO_PRESENT). */
+int trm__tally_average_of(const char *func, trm__tally_source open, const void *source, bool fbeta, int metric,
+                          double beta, int average, int zero_division, double *out);
 
 /* Scalar scores of a tally with total > 0 (tally-scores.c), scikit-learn's:
  * accuracy, balanced accuracy (classes without true samples left out;

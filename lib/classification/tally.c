@@ -154,7 +154,6 @@ static double class_average(const trm__tally *t, int metric, double beta, int av
     return weight_sum != 0.0 ? weighted_sum / weight_sum : sum / (double)used;
 }
 
-
 double trm__tally_average(const trm__tally *t, int metric, double beta, int average, int zero_division)
 {
     if (metric == TRM_SUPPORT) {
@@ -166,4 +165,42 @@ double trm__tally_average(const trm__tally *t, int metric, double beta, int aver
     if (average == TRM_AVERAGE_MICRO)
         return metric_value(metric, beta, zero_division, pooled(t));
     return class_average(t, metric, beta, average, zero_division);
+}
+
+/* An F-beta query reads beta and ignores metric; any other validates metric,
+ * so that no caller's metric id can select F-beta. */
+static int check_query(const char *func, bool fbeta, int metric, double beta, int zero_division)
+{
+    return fbeta ? trm__check_beta(func, beta, zero_division) : trm__check_metric(func, metric, zero_division);
+}
+
+int trm__tally_per_class_of(const char *func, trm__tally_source open, const void *source, bool fbeta, int metric,
+                            double beta, int zero_division, double *out)
+{
+    trm__tally t;
+    int rc = check_query(func, fbeta, metric, beta, zero_division);
+    if (rc == TRM_OK)
+        rc = open(func, source, &t);
+    if (rc != TRM_OK)
+        return rc;
+    for (size_t c = 0; c < t.k; c++)
+        out[c] = trm__class_metric(&t, c, fbeta ? TRM__METRIC_FBETA : metric, beta, zero_division);
+    trm__tally_free(&t);
+    return TRM_OK;
+}
+
+int trm__tally_average_of(const char *func, trm__tally_source open, const void *source, bool fbeta, int metric,
+                          double beta, int average, int zero_division, double *out)
+{
+    trm__tally t;
+    int rc = check_query(func, fbeta, metric, beta, zero_division);
+    if (rc == TRM_OK)
+        rc = trm__check_average(func, average, 0);
+    if (rc == TRM_OK)
+        rc = open(func, source, &t);
+    if (rc != TRM_OK)
+        return rc;
+    *out = trm__tally_average(&t, fbeta ? TRM__METRIC_FBETA : metric, beta, average, zero_division);
+    trm__tally_free(&t);
+    return TRM_OK;
 }
