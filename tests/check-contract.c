@@ -351,10 +351,13 @@ START_TEST(resealed_version_or_kind)
     size_t size = 0;
     uint8_t *blob = blob_of(ht, h, &size);
     /* A kind whose body grew writes a later format and still reads the
-     * older ones; the version after the one it writes is from the future. */
+     * older ones; the version after the newest it reads is from the future.
+     * The confusion matrix reads format 2 but writes it only when a weighted
+     * matrix saw a class at weight 0 alone (check-serialize tests that). */
     const uint16_t written = (uint16_t)blob_get_le(blob + 4, 2);
     ck_assert_uint_ge(written, 1);
-    const uint16_t versions[] = { 0, (uint16_t)(written + 1), 0x0100, 0xffff };
+    const uint16_t newest = ht->kind == 1 ? 2 : written;
+    const uint16_t versions[] = { 0, (uint16_t)(newest + 1), 0x0100, 0xffff };
     for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
         blob_put_le(blob + 4, versions[i], 2);
         blob_reseal(blob, size);

@@ -886,6 +886,59 @@ START_TEST(report_absent_class)
 }
 END_TEST
 
+/* scikit-learn counts a class present when it occurs in y_true or y_pred, its
+ * weight 0 included: classification_report([0, 1, 2, 0], [0, 1, 1, 0],
+ * labels=[0, 1, 2], sample_weight=[1, 1, 0, 1], zero_division=0) prints the
+ * accuracy line, while the same report without the pair (2, 1) prints
+ * "micro avg" (both texts are scikit-learn 1.2's output). Clone, merge and
+ * reset carry the record of such classes. */
+START_TEST(report_zero_weight_class_is_present)
+{
+    static const char rows[] =
+        "              precision    recall  f1-score   support\n\n"
+        "           0       1.00      1.00      1.00       2.0\n"
+        "           1       1.00      1.00      1.00       1.0\n"
+        "           2       0.00      0.00      0.00       0.0\n\n";
+    static const char tail[] =
+        "       1.00      1.00      1.00       3.0\n"
+        "   macro avg       0.67      0.67      0.67       3.0\n"
+        "weighted avg       1.00      1.00      1.00       3.0\n";
+    char with_accuracy[512], with_micro[512];
+    snprintf(with_accuracy, sizeof with_accuracy, "%s    accuracy                           1.00       3.0\n"
+             "   macro avg       0.67      0.67      0.67       3.0\n"
+             "weighted avg       1.00      1.00      1.00       3.0\n", rows);
+    snprintf(with_micro, sizeof with_micro, "%s   micro avg%s", rows, tail);
+    static const int32_t t[] = { 0, 1, 2, 0 }, p[] = { 0, 1, 1, 0 };
+    static const double w[] = { 1, 1, 0, 1 };
+    trm_confusion *cm = NULL, *without = NULL, *copy = NULL;
+    ck_assert_ok(trm_confusion_new(&cm, 3, TRM_CONFUSION_WEIGHTED, NULL));
+    ck_assert_ok(trm_confusion_new(&without, 3, TRM_CONFUSION_WEIGHTED, NULL));
+    ck_assert_ok(trm_confusion_update_weighted_i32(cm, t, p, w, 4));
+    ck_assert_ok(trm_confusion_update_weighted_i32(without, t, p, w, 2));
+    ck_assert_ok(trm_confusion_update_weighted_i32(without, t + 3, p + 3, w + 3, 1));
+    check_report(cm, NULL, 2, with_accuracy);
+    check_report(without, NULL, 2, with_micro);
+    ck_assert_ok(trm_confusion_clone(&copy, cm));
+    check_report(copy, NULL, 2, with_accuracy);
+    ck_assert_ok(trm_confusion_merge(without, cm)); /* doubles the weights: 4, 2, 0 */
+    size_t size = 0;
+    char buf[1024];
+    ck_assert_ok(trm_classification_report(without, NULL, 2, buf, sizeof buf, &size));
+    ck_assert_msg(strstr(buf, "    accuracy ") != NULL, "%s", buf);
+    trm_confusion_reset(copy);
+    ck_assert_ok(trm_confusion_update_weighted_i32(copy, t, p, w, 2));
+    ck_assert_ok(trm_confusion_update_weighted_i32(copy, t + 3, p + 3, w + 3, 1));
+    check_report(copy, NULL, 2, with_micro); /* reset forgot class 2 */
+    /* an ignored pair is not seen at all */
+    ck_assert_ok(trm_confusion_set_ignore_label(copy, 2));
+    ck_assert_ok(trm_confusion_update_weighted_i32(copy, t + 2, p + 2, w + 2, 1));
+    check_report(copy, NULL, 2, with_micro);
+    trm_confusion_free(cm);
+    trm_confusion_free(without);
+    trm_confusion_free(copy);
+}
+END_TEST
+
 START_TEST(report_weighted)
 {
     /* W: supports are float sums, printed as Python's repr (2.5, 3.0, total 8.5).
@@ -1190,6 +1243,7 @@ static Suite *metrics_suite(void)
     tcase_add_test(tc, report_three_class);
     tcase_add_test(tc, report_custom_names);
     tcase_add_test(tc, report_absent_class);
+    tcase_add_test(tc, report_zero_weight_class_is_present);
     tcase_add_test(tc, report_weighted);
     suite_add_tcase(s, tc);
 

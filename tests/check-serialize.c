@@ -8,7 +8,10 @@
  *   0 "TRMB" | 4 u16 version = 1 | 6 u16 kind = 1 (confusion)
  *   8 u64 K | 16 u32 flags | 20 u32 reserved = 0 | 24 i64 ignore label
  *   32 K*K cells (u64 counts or f64 weights) | size-4 u32 CRC-32C of [0, size-4)
- * so a blob is 12 + 24 + 8*K*K bytes: 108 for K = 3, 68 for K = 2. */
+ * so a blob is 12 + 24 + 8*K*K bytes: 108 for K = 3, 68 for K = 2. A weighted
+ * matrix that saw a class only in pairs of weight 0 writes format 2 (version
+ * = 2), which appends ceil(K / 64) u64 words: bit c % 64 of word c / 64 flags
+ * class c. */
 #include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -363,6 +366,86 @@ START_TEST(sealed_edit_of_ignore_label_is_accepted)
 }
 END_TEST
 
+/* K = 70 (two bitmap words), pairs (0, 0) of weight 1 and (3, 69) of weight 0:
+ * classes 3 and 69 are flagged, bit 3 of word 0 and bit 5 of word 1. */
+START_TEST(zero_weight_classes_blob)
+{
+    const size_t k = 70, cells_end = OFF_CELLS + 8 * 70 * 70;
+    static const int32_t t[] = { 0, 3 }, p[] = { 0, 69 };
+    static const double w[] = { 1.0, 0.0 };
+    trm_confusion *cm = make(k, TRM_CONFUSION_WEIGHTED);
+    size_t size = 0;
+    uint8_t *plain = snapshot(cm, &size);
+    ck_assert_uint_eq(size, 12 + cells_end - 8); /* nothing flagged yet: format 1 */
+    ck_assert_uint_eq(blob_get_le(plain + OFF_VERSION, 2), 1);
+    free(plain);
+    ck_assert_ok(trm_confusion_update_weighted_i32(cm, t, p, w, 2));
+    uint8_t *blob = snapshot(cm, &size);
+    ck_assert_uint_eq(size, cells_end + 16 + 4);
+    ck_assert_uint_eq(blob_get_le(blob + OFF_VERSION, 2), 2);
+    ck_assert(blob_get_le(blob + cells_end, 8) == (uint64_t)1 << 3);
+    ck_assert(blob_get_le(blob + cells_end + 8, 8) == (uint64_t)1 << 5);
+    assert_round_trip(cm);
+    struct {
+        size_t at;
+        uint64_t bits;
+        const char *needle;
+    } edits[] = {
+        { cells_end + 8, (uint64_t)1 << 6, "class 70" }, /* past K */
+        { cells_end + 8, (uint64_t)1 << 63, "class 127" },
+    };
+    uint8_t *bad = copy_of(blob, size, size);
+    for (size_t e = 0; e < sizeof edits / sizeof edits[0]; e++) {
+        memcpy(bad, blob, size);
+        blob_put_le(bad + edits[e].at, edits[e].bits, 8);
+        blob_reseal(bad, size);
+        trm_clear_last_error();
+        ck_assert_int_eq(load(bad, size), TRM_E_CORRUPT);
+        assert_mentions(edits[e].needle);
+    }
+    memcpy(bad, blob, size);
+    blob_put_le(bad + cells_end, 0, 8);
+    blob_put_le(bad + cells_end + 8, 0, 8);
+    blob_reseal(bad, size);
+    trm_clear_last_error();
+    ck_assert_int_eq(load(bad, size), TRM_E_CORRUPT);
+    assert_mentions("flags no zero-weight class");
+    /* format 2 with the bitmap cut off, or format 1 with it, has the wrong length */
+    memcpy(bad, blob, size);
+    blob_put_le(bad + OFF_VERSION, 1, 2);
+    blob_reseal(bad, size);
+    ck_assert_int_eq(load(bad, size), TRM_E_CORRUPT);
+    /* the same cells as format 1 load, without the record */
+    memcpy(bad, blob, cells_end);
+    blob_put_le(bad + OFF_VERSION, 1, 2);
+    blob_reseal(bad, cells_end + 4);
+    trm_confusion *old = UNTOUCHED;
+    ck_assert_ok(trm_confusion_deserialize(&old, bad, cells_end + 4, NULL));
+    size_t old_size = 0;
+    free(snapshot(old, &old_size));
+    ck_assert_uint_eq(old_size, cells_end + 4);
+    trm_confusion_free(old);
+    /* an unweighted matrix has no record: a format-2 body for one is corrupt */
+    trm_confusion *counts = make(k, 0);
+    uint8_t *unweighted = snapshot(counts, &old_size);
+    uint8_t *grown = copy_of(unweighted, old_size, old_size + 16);
+    memcpy(grown + old_size - 4 + 16, unweighted + old_size - 4, 4);
+    blob_put_le(grown + old_size - 4, 1, 8);
+    blob_put_le(grown + old_size + 4, 0, 8);
+    blob_put_le(grown + OFF_VERSION, 2, 2);
+    blob_reseal(grown, old_size + 16);
+    trm_clear_last_error();
+    ck_assert_int_eq(load(grown, old_size + 16), TRM_E_CORRUPT);
+    assert_mentions("no zero-weight record");
+    free(grown);
+    free(unweighted);
+    trm_confusion_free(counts);
+    free(bad);
+    free(blob);
+    trm_confusion_free(cm);
+}
+END_TEST
+
 static Suite *serialize_suite(void)
 {
     Suite *s = suite_create("serialize");
@@ -375,6 +458,7 @@ static Suite *serialize_suite(void)
     tcase_add_test(tc, round_trip_unweighted_with_ignore);
     tcase_add_test(tc, round_trip_weighted);
     tcase_add_test(tc, round_trip_keeps_totals);
+    tcase_add_test(tc, zero_weight_classes_blob);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("buffer");

@@ -171,7 +171,10 @@ TRM_API int trm_matthews_corrcoef(const trm_confusion *cm, double *out);
  * Equals `classification_report(y_true, y_pred, labels=range(K),
  * target_names=class_names, digits=digits, zero_division=0)`: one row per class,
  * then the accuracy line (a "micro avg" line when some class never occurs in
- * either labels or predictions), "macro avg" and "weighted avg".
+ * either labels or predictions), "macro avg" and "weighted avg". As for
+ * scikit-learn, a class that occurred only in pairs of weight 0 occurs: a
+ * weighted matrix remembers such classes (since 0.3). Weights added as a
+ * table (trm_confusion_add_weights()) carry no labels and mark nothing.
  * @param cm The matrix.
  * @param class_names K NUL-terminated UTF-8 names, or NULL for "0" .. "K-1".
  * @param digits Digits after the decimal point, 0 .. 30 (scikit-learn's default is 2).

@@ -11,6 +11,8 @@ typedef struct trm__cells {
     size_t k;
     const uint64_t *counts;
     const double *weights;
+    const uint8_t *zero_weight_classes; /* weighted: K flags of the classes seen only in
+                                           pairs of weight 0; NULL when unweighted */
     const trm_allocator *alloc; /* the matrix's hooks, for scratch memory */
 } trm__cells;
 

@@ -27,6 +27,10 @@ struct trm_confusion {
                             make it infinite are refused, which keeps every cell finite */
     uint64_t *counts;    /* K*K cells when unweighted, else NULL */
     double *weights;     /* K*K cells when weighted, else NULL */
+    uint8_t *zero_weight_classes; /* weighted: K flags, 1 for a class that occurred (true or
+                                     predicted) in a counted pair of weight 0, which leaves no
+                                     trace in the cells; scikit-learn still counts such a
+                                     class among the labels present. NULL when unweighted */
     void *scratch;       /* TRM__COUNT_SCRATCH(K) bytes for the counting kernels, or NULL */
 };
 
@@ -63,19 +67,23 @@ static int create(const char *func, trm_confusion **out, size_t k, uint32_t flag
     if (rc != TRM_OK)
         return rc;
     /* Small unweighted matrices carry the counting kernels' scratch after the
-     * cells (at most a few dozen KiB, so the sum cannot overflow). */
+     * cells (at most a few dozen KiB), weighted ones K flags (K is at most the
+     * square root of the cells' bytes), so the sum cannot overflow. */
     size_t scratch = flags & TRM_CONFUSION_WEIGHTED ? 0 : TRM__COUNT_SCRATCH(k);
-    bytes += scratch;
+    size_t flag_bytes = flags & TRM_CONFUSION_WEIGHTED ? k : 0;
+    bytes += scratch + flag_bytes;
     uint8_t *block = trm__alloc_zeroed(&hooks, HEADER_SIZE + bytes);
     if (block == NULL)
         return trm__fail(TRM_E_NOMEM, func, "cannot allocate %zu bytes for %zu classes",
                          HEADER_SIZE + bytes, k);
     trm_confusion *cm = (trm_confusion *)block;
     *cm = (trm_confusion){ .alloc = hooks, .k = k, .flags = flags, .ignore = TRM_NO_IGNORE };
-    if (flags & TRM_CONFUSION_WEIGHTED)
+    if (flags & TRM_CONFUSION_WEIGHTED) {
         cm->weights = (double *)(block + HEADER_SIZE);
-    else
+        cm->zero_weight_classes = block + HEADER_SIZE + k * k * sizeof(double);
+    } else {
         cm->counts = (uint64_t *)(block + HEADER_SIZE);
+    }
     if (scratch)
         cm->scratch = block + HEADER_SIZE + k * k * sizeof(uint64_t);
     *out = cm;
@@ -277,8 +285,12 @@ static inline void add_weighted_pairs(trm_confusion *cm, const void *y_true, con
     size_t k = cm->k;
     for (size_t i = 0; i < n; i++) {
         int64_t t = load_label(y_true, i, type);
-        if (counted(cm, t))
-            cm->weights[(size_t)t * k + (size_t)load_label(y_pred, i, type)] += weights[i];
+        if (!counted(cm, t))
+            continue;
+        size_t p = (size_t)load_label(y_pred, i, type);
+        cm->weights[(size_t)t * k + p] += weights[i];
+        if (weights[i] == 0.0)
+            cm->zero_weight_classes[t] = cm->zero_weight_classes[p] = 1;
     }
 }
 
@@ -548,15 +560,19 @@ int trm_confusion_clone(trm_confusion **out, const trm_confusion *cm)
         return rc;
     uint64_t *counts = copy->counts;
     double *weights = copy->weights;
+    uint8_t *zero_weight_classes = copy->zero_weight_classes;
     void *scratch = copy->scratch;
     *copy = *cm;
     copy->counts = counts;
     copy->weights = weights;
+    copy->zero_weight_classes = zero_weight_classes;
     copy->scratch = scratch;
-    if (counts)
+    if (counts) {
         memcpy(counts, cm->counts, n_cells(cm) * sizeof *counts);
-    else
+    } else {
         memcpy(weights, cm->weights, n_cells(cm) * sizeof *weights);
+        memcpy(zero_weight_classes, cm->zero_weight_classes, cm->k);
+    }
     *out = copy;
     return TRM_OK;
 }
@@ -565,10 +581,12 @@ void trm_confusion_reset(trm_confusion *cm)
 {
     if (cm == NULL)
         return;
-    if (cm->counts)
+    if (cm->counts) {
         memset(cm->counts, 0, n_cells(cm) * sizeof *cm->counts);
-    else
+    } else {
         memset(cm->weights, 0, n_cells(cm) * sizeof *cm->weights);
+        memset(cm->zero_weight_classes, 0, cm->k);
+    }
     cm->total = 0;
     cm->weight_total = 0.0;
 }
@@ -595,23 +613,45 @@ int trm_confusion_merge(trm_confusion *dst, const trm_confusion *src)
         return rc;
     /* Each cell is read before it is written, so merging a matrix into itself doubles it. */
     add_table(dst, src->counts, src->weights);
+    for (size_t c = 0; dst->zero_weight_classes && c < dst->k; c++)
+        dst->zero_weight_classes[c] |= src->zero_weight_classes[c];
     add_to_total(dst, sum, weight);
     return TRM_OK;
 }
 
-/* Body: u64 n_classes, u32 flags, u32 reserved (0), i64 ignore label, then K*K
- * cells as u64 counts or f64 weights. */
+/* Body of format 1: u64 n_classes, u32 flags, u32 reserved (0), i64 ignore
+ * label, then K*K cells as u64 counts or f64 weights. Format 2, written only by
+ * a weighted matrix with a class seen only at weight 0, appends the flags of
+ * those classes as a bitmap of ceil(K / 64) u64 words (class c is bit c % 64
+ * of word c / 64); every other matrix keeps writing format 1, which readers
+ * since 0.1 load. */
+enum { FORMAT_V1 = 1, FORMAT_V2 = 2, FORMAT_NEWEST = FORMAT_V2 };
 #define BODY_FIXED ((size_t)24)
+
+static size_t bitmap_words(size_t k)
+{
+    return k / 64 + (k % 64 != 0);
+}
+
+static bool any_zero_weight_class(const trm_confusion *cm)
+{
+    for (size_t c = 0; cm->zero_weight_classes && c < cm->k; c++)
+        if (cm->zero_weight_classes[c])
+            return true;
+    return false;
+}
 
 int trm_confusion_serialize(const trm_confusion *cm, uint8_t *buf, size_t cap, size_t *size)
 {
     TRM_REQUIRE(cm);
     TRM_REQUIRE(size);
     /* K*K*8 bytes of cells already exist, so the body size cannot overflow. */
-    int rc = trm__blob_reserve(__func__, BODY_FIXED + n_cells(cm) * sizeof(uint64_t), buf, cap, size);
+    bool flagged = any_zero_weight_class(cm);
+    size_t words = flagged ? bitmap_words(cm->k) : 0;
+    int rc = trm__blob_reserve(__func__, BODY_FIXED + (n_cells(cm) + words) * sizeof(uint64_t), buf, cap, size);
     if (rc != TRM_OK)
         return rc;
-    trm__writer w = trm__blob_begin(buf, TRM__KIND_CONFUSION);
+    trm__writer w = trm__blob_begin_format(buf, TRM__KIND_CONFUSION, flagged ? FORMAT_V2 : FORMAT_V1);
     trm__put_u64(&w, cm->k);
     trm__put_u32(&w, cm->flags);
     trm__put_u32(&w, 0);
@@ -621,6 +661,12 @@ int trm_confusion_serialize(const trm_confusion *cm, uint8_t *buf, size_t cap, s
             trm__put_u64(&w, cm->counts[i]);
         else
             trm__put_f64(&w, cm->weights[i]);
+    }
+    for (size_t word = 0; word < words; word++) {
+        uint64_t bits = 0;
+        for (size_t c = word * 64; c < cm->k && c < word * 64 + 64; c++)
+            bits |= (uint64_t)cm->zero_weight_classes[c] << (c % 64);
+        trm__put_u64(&w, bits);
     }
     trm__blob_seal(&w, buf);
     return TRM_OK;
@@ -647,15 +693,38 @@ static int load_cells(const char *func, trm_confusion *cm, trm__reader *r)
     return TRM_OK;
 }
 
+/* Reads format 2's bitmap: only a weighted matrix writes it, never with a bit
+ * at or past K, and never empty (the writer then writes format 1). */
+static int load_zero_weight_classes(const char *func, trm_confusion *cm, trm__reader *r)
+{
+    bool any = false;
+    for (size_t word = 0; word < bitmap_words(cm->k); word++) {
+        uint64_t bits = trm__get_u64(r);
+        for (size_t b = 0; b < 64; b++) {
+            if (!((bits >> b) & 1))
+                continue;
+            size_t c = word * 64 + b;
+            if (c >= cm->k || cm->zero_weight_classes == NULL)
+                return trm__fail(TRM_E_CORRUPT, func, "blob flags class %zu, which has no zero-weight record", c);
+            cm->zero_weight_classes[c] = 1;
+            any = true;
+        }
+    }
+    if (!any)
+        return trm__fail(TRM_E_CORRUPT, func, "blob of format 2 flags no zero-weight class");
+    return TRM_OK;
+}
+
 int trm_confusion_deserialize(trm_confusion **out, const uint8_t *buf, size_t size,
                               const trm_allocator *alloc)
 {
     trm__reader r;
     trm_confusion *cm;
-    size_t cells;
+    size_t cells, words = 0, body_words;
+    uint16_t format;
     TRM_REQUIRE(out);
     TRM_REQUIRE(buf);
-    int rc = trm__blob_open(__func__, buf, size, TRM__KIND_CONFUSION, &r);
+    int rc = trm__blob_open_format(__func__, buf, size, TRM__KIND_CONFUSION, FORMAT_NEWEST, &format, &r);
     if (rc != TRM_OK)
         return rc;
     uint64_t k = trm__get_u64(&r);
@@ -665,16 +734,20 @@ int trm_confusion_deserialize(trm_confusion **out, const uint8_t *buf, size_t si
     if (!r.ok || k == 0 || k > SIZE_MAX || (flags & ~TRM_CONFUSION_WEIGHTED) || reserved != 0)
         return TRM_FAIL(TRM_E_CORRUPT, "blob header is invalid");
     /* Compare the body length with what K implies before allocating anything. */
-    if (trm__mul_overflows((size_t)k, (size_t)k, &cells) || r.left / sizeof(uint64_t) != cells ||
-        r.left % sizeof(uint64_t) != 0)
-        return TRM_FAIL(TRM_E_CORRUPT, "blob body of %zu bytes does not hold %" PRIu64 "x%" PRIu64 " cells",
-                        r.left, k, k);
+    if (format >= FORMAT_V2)
+        words = bitmap_words((size_t)k);
+    if (trm__mul_overflows((size_t)k, (size_t)k, &cells) || trm__add_overflows(cells, words, &body_words) ||
+        r.left / sizeof(uint64_t) != body_words || r.left % sizeof(uint64_t) != 0)
+        return TRM_FAIL(TRM_E_CORRUPT, "blob body of %zu bytes does not hold %" PRIu64 "x%" PRIu64 " cells%s",
+                        r.left, k, k, words ? " and their zero-weight classes" : "");
     rc = create(__func__, &cm, (size_t)k, flags, alloc);
     if (rc != TRM_OK)
         return rc;
     cm->ignore = ignore;
     cm->has_ignore = ignore != TRM_NO_IGNORE;
     rc = load_cells(__func__, cm, &r);
+    if (rc == TRM_OK && format >= FORMAT_V2)
+        rc = load_zero_weight_classes(__func__, cm, &r);
     if (rc != TRM_OK) {
         trm_confusion_free(cm);
         return rc;
@@ -867,5 +940,5 @@ int trm_confusion_add_weights(trm_confusion *cm, const double *weights)
 
 trm__cells trm__confusion_cells(const trm_confusion *cm)
 {
-    return (trm__cells){ cm->k, cm->counts, cm->weights, &cm->alloc };
+    return (trm__cells){ cm->k, cm->counts, cm->weights, cm->zero_weight_classes, &cm->alloc };
 }

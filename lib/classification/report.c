@@ -122,13 +122,15 @@ static int gather(const trm_confusion *cm, report_data *d, double *column)
     if (rc == TRM_OK)
         rc = trm_confusion_total(cm, &d->total);
     /* Precision is NaN under ZERO_DIVISION_NAN exactly when a class is never
-     * predicted; a class is present when it is predicted or has support. */
+     * predicted; a class is present when it is predicted, has support or
+     * occurred in a pair of weight 0 (scikit-learn's unique_labels sees it). */
     if (rc == TRM_OK)
         rc = trm_metric_per_class(cm, TRM_PRECISION, TRM_ZERO_DIVISION_NAN, column);
     d->float_support = d->weighted_input || d->averages[0][2] == 0.0;
     d->all_present = true;
+    const uint8_t *zero_weight = trm__confusion_cells(cm).zero_weight_classes;
     for (size_t c = 0; rc == TRM_OK && c < d->k; c++)
-        if (isnan(column[c]) && d->values[c * 4 + 3] == 0.0)
+        if (isnan(column[c]) && d->values[c * 4 + 3] == 0.0 && !(zero_weight && zero_weight[c]))
             d->all_present = false;
     return rc;
 }

@@ -399,11 +399,10 @@ class ConfusionMatrix(Handle):
     def classification_report(self, target_names=None, digits=2):
         """scikit-learn's text report over all n_classes classes (zero_division 0).
 
-        The matrix alone decides which classes are present: in a weighted matrix a
-        class whose only samples have weight 0 looks absent, so this report prints
-        "micro avg" where scikit-learn, which sees the labels, prints "accuracy".
-        ``trainmetrics.sklearn.classification_report`` works from the labels and
-        matches scikit-learn there.
+        A class is present when it occurred in y_true or y_pred, weight 0 included
+        (a weighted matrix remembers such classes), so the accuracy line and the
+        "micro avg" line come where scikit-learn puts them. Weights added as a
+        table (``add_weights``) carry no labels and mark nothing.
         """
         names = None
         if target_names is not None:
