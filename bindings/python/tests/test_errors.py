@@ -65,7 +65,7 @@ def _serialize_into_a_short_buffer():
 
 def _version_blob():
     blob = bytearray(filled().to_bytes())
-    blob[4] = 2  # format version 2, checksum made valid again
+    blob[4] = 3  # format version 3 (the confusion matrix reads 1 and 2), checksum made valid again
     ConfusionMatrix.from_bytes(reseal(blob))
 
 
