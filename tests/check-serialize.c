@@ -425,6 +425,13 @@ START_TEST(zero_weight_classes_blob)
     free(snapshot(old, &old_size));
     ck_assert_uint_eq(old_size, cells_end + 4);
     trm_confusion_free(old);
+    /* class 0 holds weight: flagging it is not what a writer writes */
+    memcpy(bad, blob, size);
+    blob_put_le(bad + cells_end, ((uint64_t)1 << 3) | 1, 8);
+    blob_reseal(bad, size);
+    trm_clear_last_error();
+    ck_assert_int_eq(load(bad, size), TRM_E_CORRUPT);
+    assert_mentions("class 0, whose cells hold weight");
     /* an unweighted matrix has no record: a format-2 body for one is corrupt */
     trm_confusion *counts = make(k, 0);
     uint8_t *unweighted = snapshot(counts, &old_size);
@@ -446,6 +453,25 @@ START_TEST(zero_weight_classes_blob)
 }
 END_TEST
 
+/* A pair of weight 0 between classes that hold weight elsewhere leaves
+ * nothing to record: the blob stays format 1, which 0.1 and 0.2 read.
+ * (0, 0) weight 1, (0, 1) weight 0, (1, 1) weight 2. */
+START_TEST(zero_weight_pair_of_weighted_classes_stays_format_1)
+{
+    static const int32_t t[] = { 0, 0, 1 }, p[] = { 0, 1, 1 };
+    static const double w[] = { 1.0, 0.0, 2.0 };
+    trm_confusion *cm = make(2, TRM_CONFUSION_WEIGHTED);
+    ck_assert_ok(trm_confusion_update_weighted_i32(cm, t, p, w, 3));
+    size_t size = 0;
+    uint8_t *blob = snapshot(cm, &size);
+    ck_assert_uint_eq(size, 68);
+    ck_assert_uint_eq(blob_get_le(blob + OFF_VERSION, 2), 1);
+    assert_round_trip(cm);
+    free(blob);
+    trm_confusion_free(cm);
+}
+END_TEST
+
 static Suite *serialize_suite(void)
 {
     Suite *s = suite_create("serialize");
@@ -459,6 +485,7 @@ static Suite *serialize_suite(void)
     tcase_add_test(tc, round_trip_weighted);
     tcase_add_test(tc, round_trip_keeps_totals);
     tcase_add_test(tc, zero_weight_classes_blob);
+    tcase_add_test(tc, zero_weight_pair_of_weighted_classes_stays_format_1);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("buffer");

@@ -191,8 +191,8 @@ TRM_API int trm_confusion_update_i64(trm_confusion *cm, const int64_t *y_true, c
 /**
  * @brief Add sample weights to the cells of n (true, predicted) pairs.
  *
- * A pair of weight 0 changes no cell, but the matrix remembers its two
- * classes as occurring, for the classification report's choice between its
+ * A pair of weight 0 changes no cell, but the matrix remembers the classes of
+ * every pair as occurring, for the classification report's choice between its
  * accuracy and "micro avg" lines (scikit-learn's `unique_labels` sees them).
  * @param cm A #TRM_CONFUSION_WEIGHTED matrix.
  * @param y_true n true labels.

@@ -173,8 +173,10 @@ TRM_API int trm_matthews_corrcoef(const trm_confusion *cm, double *out);
  * then the accuracy line (a "micro avg" line when some class never occurs in
  * either labels or predictions), "macro avg" and "weighted avg". As for
  * scikit-learn, a class that occurred only in pairs of weight 0 occurs: a
- * weighted matrix remembers such classes (since 0.3). Weights added as a
- * table (trm_confusion_add_weights()) carry no labels and mark nothing.
+ * weighted matrix remembers the classes of its weighted pairs (since 0.3), so
+ * the answer is the same in every floating-point mode. Weights added as a
+ * table (trm_confusion_add_weights()) carry no labels; there a class occurs
+ * when a cell of its row or column is not zero.
  * @param cm The matrix.
  * @param class_names K NUL-terminated UTF-8 names, or NULL for "0" .. "K-1".
  * @param digits Digits after the decimal point, 0 .. 30 (scikit-learn's default is 2).

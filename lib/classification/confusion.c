@@ -27,10 +27,11 @@ struct trm_confusion {
                             make it infinite are refused, which keeps every cell finite */
     uint64_t *counts;    /* K*K cells when unweighted, else NULL */
     double *weights;     /* K*K cells when weighted, else NULL */
-    uint8_t *zero_weight_classes; /* weighted: K flags, 1 for a class that occurred (true or
-                                     predicted) in a counted pair of weight 0, which leaves no
-                                     trace in the cells; scikit-learn still counts such a
-                                     class among the labels present. NULL when unweighted */
+    uint8_t *seen;       /* weighted: K flags, 1 for a class that occurred (true or predicted)
+                            in a counted weighted pair, whatever its weight: a pair of weight
+                            0 (or one flushed to 0) leaves no trace in the cells, yet
+                            scikit-learn counts its classes among the labels present.
+                            NULL when unweighted */
     void *scratch;       /* TRM__COUNT_SCRATCH(K) bytes for the counting kernels, or NULL */
 };
 
@@ -80,7 +81,7 @@ static int create(const char *func, trm_confusion **out, size_t k, uint32_t flag
     *cm = (trm_confusion){ .alloc = hooks, .k = k, .flags = flags, .ignore = TRM_NO_IGNORE };
     if (flags & TRM_CONFUSION_WEIGHTED) {
         cm->weights = (double *)(block + HEADER_SIZE);
-        cm->zero_weight_classes = block + HEADER_SIZE + k * k * sizeof(double);
+        cm->seen = block + HEADER_SIZE + k * k * sizeof(double);
     } else {
         cm->counts = (uint64_t *)(block + HEADER_SIZE);
     }
@@ -289,8 +290,8 @@ static inline void add_weighted_pairs(trm_confusion *cm, const void *y_true, con
             continue;
         size_t p = (size_t)load_label(y_pred, i, type);
         cm->weights[(size_t)t * k + p] += weights[i];
-        if (weights[i] == 0.0)
-            cm->zero_weight_classes[t] = cm->zero_weight_classes[p] = 1;
+        /* unconditional, so no floating-point mode decides what was seen */
+        cm->seen[t] = cm->seen[p] = 1;
     }
 }
 
@@ -560,18 +561,18 @@ int trm_confusion_clone(trm_confusion **out, const trm_confusion *cm)
         return rc;
     uint64_t *counts = copy->counts;
     double *weights = copy->weights;
-    uint8_t *zero_weight_classes = copy->zero_weight_classes;
+    uint8_t *seen = copy->seen;
     void *scratch = copy->scratch;
     *copy = *cm;
     copy->counts = counts;
     copy->weights = weights;
-    copy->zero_weight_classes = zero_weight_classes;
+    copy->seen = seen;
     copy->scratch = scratch;
     if (counts) {
         memcpy(counts, cm->counts, n_cells(cm) * sizeof *counts);
     } else {
         memcpy(weights, cm->weights, n_cells(cm) * sizeof *weights);
-        memcpy(zero_weight_classes, cm->zero_weight_classes, cm->k);
+        memcpy(seen, cm->seen, cm->k);
     }
     *out = copy;
     return TRM_OK;
@@ -585,7 +586,7 @@ void trm_confusion_reset(trm_confusion *cm)
         memset(cm->counts, 0, n_cells(cm) * sizeof *cm->counts);
     } else {
         memset(cm->weights, 0, n_cells(cm) * sizeof *cm->weights);
-        memset(cm->zero_weight_classes, 0, cm->k);
+        memset(cm->seen, 0, cm->k);
     }
     cm->total = 0;
     cm->weight_total = 0.0;
@@ -613,18 +614,18 @@ int trm_confusion_merge(trm_confusion *dst, const trm_confusion *src)
         return rc;
     /* Each cell is read before it is written, so merging a matrix into itself doubles it. */
     add_table(dst, src->counts, src->weights);
-    for (size_t c = 0; dst->zero_weight_classes && c < dst->k; c++)
-        dst->zero_weight_classes[c] |= src->zero_weight_classes[c];
+    for (size_t c = 0; dst->seen && c < dst->k; c++)
+        dst->seen[c] |= src->seen[c];
     add_to_total(dst, sum, weight);
     return TRM_OK;
 }
 
 /* Body of format 1: u64 n_classes, u32 flags, u32 reserved (0), i64 ignore
- * label, then K*K cells as u64 counts or f64 weights. Format 2, written only by
- * a weighted matrix with a class seen only at weight 0, appends the flags of
- * those classes as a bitmap of ceil(K / 64) u64 words (class c is bit c % 64
- * of word c / 64); every other matrix keeps writing format 1, which readers
- * since 0.1 load. */
+ * label, then K*K cells as u64 counts or f64 weights. Format 2 appends, as a
+ * bitmap of ceil(K / 64) u64 words (class c is bit c % 64 of word c / 64), the
+ * seen classes whose row and column cells are all zero: the only ones the
+ * cells do not tell. It is written only when there is one; every other matrix
+ * keeps writing format 1, which readers since 0.1 load. */
 enum { FORMAT_V1 = 1, FORMAT_V2 = 2, FORMAT_NEWEST = FORMAT_V2 };
 #define BODY_FIXED ((size_t)24)
 
@@ -633,10 +634,17 @@ static size_t bitmap_words(size_t k)
     return k / 64 + (k % 64 != 0);
 }
 
-static bool any_zero_weight_class(const trm_confusion *cm)
+/* A seen class that no cell records; judged on the bits, so the blob does not
+ * depend on the floating-point mode. */
+static bool seen_without_weight(const trm_confusion *cm, size_t c)
 {
-    for (size_t c = 0; cm->zero_weight_classes && c < cm->k; c++)
-        if (cm->zero_weight_classes[c])
+    return cm->seen && cm->seen[c] && !trm__class_in_cells(trm__confusion_cells(cm), c);
+}
+
+static bool any_seen_without_weight(const trm_confusion *cm)
+{
+    for (size_t c = 0; c < cm->k; c++)
+        if (seen_without_weight(cm, c))
             return true;
     return false;
 }
@@ -646,7 +654,7 @@ int trm_confusion_serialize(const trm_confusion *cm, uint8_t *buf, size_t cap, s
     TRM_REQUIRE(cm);
     TRM_REQUIRE(size);
     /* K*K*8 bytes of cells already exist, so the body size cannot overflow. */
-    bool flagged = any_zero_weight_class(cm);
+    bool flagged = any_seen_without_weight(cm);
     size_t words = flagged ? bitmap_words(cm->k) : 0;
     int rc = trm__blob_reserve(__func__, BODY_FIXED + (n_cells(cm) + words) * sizeof(uint64_t), buf, cap, size);
     if (rc != TRM_OK)
@@ -665,7 +673,7 @@ int trm_confusion_serialize(const trm_confusion *cm, uint8_t *buf, size_t cap, s
     for (size_t word = 0; word < words; word++) {
         uint64_t bits = 0;
         for (size_t c = word * 64; c < cm->k && c < word * 64 + 64; c++)
-            bits |= (uint64_t)cm->zero_weight_classes[c] << (c % 64);
+            bits |= (uint64_t)seen_without_weight(cm, c) << (c % 64);
         trm__put_u64(&w, bits);
     }
     trm__blob_seal(&w, buf);
@@ -693,9 +701,10 @@ static int load_cells(const char *func, trm_confusion *cm, trm__reader *r)
     return TRM_OK;
 }
 
-/* Reads format 2's bitmap: only a weighted matrix writes it, never with a bit
- * at or past K, and never empty (the writer then writes format 1). */
-static int load_zero_weight_classes(const char *func, trm_confusion *cm, trm__reader *r)
+/* Reads format 2's bitmap into the loaded matrix: only a weighted matrix
+ * writes it, never with a bit at or past K or for a class the cells record,
+ * and never empty (the writer then writes format 1). */
+static int load_seen(const char *func, trm_confusion *cm, trm__reader *r)
 {
     bool any = false;
     for (size_t word = 0; word < bitmap_words(cm->k); word++) {
@@ -704,9 +713,11 @@ static int load_zero_weight_classes(const char *func, trm_confusion *cm, trm__re
             if (!((bits >> b) & 1))
                 continue;
             size_t c = word * 64 + b;
-            if (c >= cm->k || cm->zero_weight_classes == NULL)
+            if (c >= cm->k || cm->seen == NULL)
                 return trm__fail(TRM_E_CORRUPT, func, "blob flags class %zu, which has no zero-weight record", c);
-            cm->zero_weight_classes[c] = 1;
+            if (trm__class_in_cells(trm__confusion_cells(cm), c))
+                return trm__fail(TRM_E_CORRUPT, func, "blob flags class %zu, whose cells hold weight", c);
+            cm->seen[c] = 1;
             any = true;
         }
     }
@@ -747,7 +758,7 @@ int trm_confusion_deserialize(trm_confusion **out, const uint8_t *buf, size_t si
     cm->has_ignore = ignore != TRM_NO_IGNORE;
     rc = load_cells(__func__, cm, &r);
     if (rc == TRM_OK && format >= FORMAT_V2)
-        rc = load_zero_weight_classes(__func__, cm, &r);
+        rc = load_seen(__func__, cm, &r);
     if (rc != TRM_OK) {
         trm_confusion_free(cm);
         return rc;
@@ -940,5 +951,5 @@ int trm_confusion_add_weights(trm_confusion *cm, const double *weights)
 
 trm__cells trm__confusion_cells(const trm_confusion *cm)
 {
-    return (trm__cells){ cm->k, cm->counts, cm->weights, cm->zero_weight_classes, &cm->alloc };
+    return (trm__cells){ cm->k, cm->counts, cm->weights, cm->seen, &cm->alloc };
 }

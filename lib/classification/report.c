@@ -121,16 +121,14 @@ static int gather(const trm_confusion *cm, report_data *d, double *column)
                                     &d->averages[a][m]);
     if (rc == TRM_OK)
         rc = trm_confusion_total(cm, &d->total);
-    /* Precision is NaN under ZERO_DIVISION_NAN exactly when a class is never
-     * predicted; a class is present when it is predicted, has support or
-     * occurred in a pair of weight 0 (scikit-learn's unique_labels sees it). */
-    if (rc == TRM_OK)
-        rc = trm_metric_per_class(cm, TRM_PRECISION, TRM_ZERO_DIVISION_NAN, column);
+    /* A class is present when it occurred in y_true or y_pred, whatever its
+     * weight (scikit-learn's unique_labels): a nonzero cell in its row or
+     * column, or a weighted pair of weight 0. */
     d->float_support = d->weighted_input || d->averages[0][2] == 0.0;
     d->all_present = true;
-    const uint8_t *zero_weight = trm__confusion_cells(cm).zero_weight_classes;
+    trm__cells cells = trm__confusion_cells(cm);
     for (size_t c = 0; rc == TRM_OK && c < d->k; c++)
-        if (isnan(column[c]) && d->values[c * 4 + 3] == 0.0 && !(zero_weight && zero_weight[c]))
+        if (!trm__class_occurred(cells, c))
             d->all_present = false;
     return rc;
 }

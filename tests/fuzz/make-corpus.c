@@ -68,6 +68,31 @@ static void write_variants(const char *harness, const char *state, const uint8_t
     free(damaged);
 }
 
+/* The format-1 blob of a kind whose format 2 inserted one u64 at body offset
+ * `at` (loss: its ignore label at 24, calibration: at 32), so that the
+ * harness starts from the older layout too. */
+static void write_format_1(const char *harness, const char *state, const uint8_t *blob, size_t size, size_t at)
+{
+    uint8_t *old = malloc(size);
+    memcpy(old, blob, 8 + at);
+    memcpy(old + 8 + at, blob + 16 + at, size - 16 - at);
+    old[4] = 1;
+    old[5] = 0;
+    blob_reseal(old, size - 8);
+    char name[256];
+    snprintf(name, sizeof name, "%s-format1", state);
+    write_file(harness, name, old, size - 8);
+    free(old);
+}
+
+#define EMIT_FORMAT_1(X, harness, state, h, at)                                      \
+    do {                                                                             \
+        size_t size_ = 0;                                                            \
+        uint8_t *blob_ = fuzz_snapshot_##X((h), &size_);                             \
+        write_format_1(harness, state, blob_, size_, at);                            \
+        free(blob_);                                                                 \
+    } while (0)
+
 FUZZ_DEFINE_SNAPSHOT(confusion)
 FUZZ_DEFINE_SNAPSHOT(topk)
 FUZZ_DEFINE_SNAPSHOT(multilabel)
@@ -222,12 +247,14 @@ static void loss_seeds(void)
     double x[] = { 1, 2, 3, 1000, 0, -1000, 0, 0, 0 }, w[] = { 1, 0.5, 2 };
     check(trm_loss_update_logits_f64(l, y, x, 3, 3, w), "update");
     EMIT(loss, h, "ce3-weighted", l);
+    EMIT_FORMAT_1(loss, h, "ce3-weighted", l, 24);
     trm_loss_free(l);
     check(trm_loss_new(&l, TRM_LOSS_BRIER, 2, NULL), "new");
     double p[] = { 0.1, 0.9, 0.8, 0.3 };
     int32_t yb[] = { 0, 1, 1, 0 };
     check(trm_loss_update_probs_binary_f64(l, yb, p, 4, NULL), "update");
     EMIT(loss, h, "brier2", l);
+    EMIT_FORMAT_1(loss, h, "brier2", l, 24);
     trm_loss_free(l);
     check(trm_loss_new(&l, TRM_LOSS_BINARY_CROSS_ENTROPY, 2, NULL), "new");
     float t[] = { 1, 0, 0.5f, 1 }, z[] = { 0, 0, 2, -1 };
@@ -310,6 +337,7 @@ static void calibration_seeds(void)
     check(trm_calibration_update_binary_f64(c, y, s, 5), "update");
     check(trm_calibration_set_input(c, TRM_CALIBRATION_AUTO), "input");
     EMIT(calibration, h, "binary-4bins", c);
+    EMIT_FORMAT_1(calibration, h, "binary-4bins", c, 32);
     trm_calibration_free(c);
     check(trm_calibration_new(&c, 5, 3, NULL), "new");
     int32_t ym[] = { 0, 2, 1 };
@@ -317,6 +345,7 @@ static void calibration_seeds(void)
     check(trm_calibration_set_input(c, TRM_CALIBRATION_LOGITS), "input");
     check(trm_calibration_update_multiclass_f32(c, ym, sm, 3, 3), "update");
     EMIT(calibration, h, "multiclass-k3-logits", c);
+    EMIT_FORMAT_1(calibration, h, "multiclass-k3-logits", c, 32);
     trm_calibration_free(c);
 }
 

@@ -1081,6 +1081,10 @@ extern "C" {
 }
 extern "C" {
     #[doc = " @brief Add sample weights to the cells of n (true, predicted) pairs."]
+    #[doc = ""]
+    #[doc = " A pair of weight 0 changes no cell, but the matrix remembers the classes of"]
+    #[doc = " every pair as occurring, for the classification report's choice between its"]
+    #[doc = " accuracy and \"micro avg\" lines (scikit-learn's `unique_labels` sees them)."]
     #[doc = " @param cm A #TRM_CONFUSION_WEIGHTED matrix."]
     #[doc = " @param y_true n true labels."]
     #[doc = " @param y_pred n predicted labels."]
@@ -1622,7 +1626,12 @@ extern "C" {
     #[doc = " Equals `classification_report(y_true, y_pred, labels=range(K),"]
     #[doc = " target_names=class_names, digits=digits, zero_division=0)`: one row per class,"]
     #[doc = " then the accuracy line (a \"micro avg\" line when some class never occurs in"]
-    #[doc = " either labels or predictions), \"macro avg\" and \"weighted avg\"."]
+    #[doc = " either labels or predictions), \"macro avg\" and \"weighted avg\". As for"]
+    #[doc = " scikit-learn, a class that occurred only in pairs of weight 0 occurs: a"]
+    #[doc = " weighted matrix remembers the classes of its weighted pairs (since 0.3), so"]
+    #[doc = " the answer is the same in every floating-point mode. Weights added as a"]
+    #[doc = " table (trm_confusion_add_weights()) carry no labels; there a class occurs"]
+    #[doc = " when a cell of its row or column is not zero."]
     #[doc = " @param cm The matrix."]
     #[doc = " @param class_names K NUL-terminated UTF-8 names, or NULL for \"0\" .. \"K-1\"."]
     #[doc = " @param digits Digits after the decimal point, 0 .. 30 (scikit-learn's default is 2)."]
@@ -2576,8 +2585,10 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
-    #[doc = " @brief One or two plain sentences on the state: since when, the best epoch"]
-    #[doc = "        and value, which criteria fired when, and the trend statistics."]
+    #[doc = " @brief A few plain sentences on the state: since when, the best epoch and"]
+    #[doc = "        value, which criteria fired when, the trend statistics and, where it"]
+    #[doc = "        differs from the best epoch, the epoch Keras's restore_best_weights"]
+    #[doc = "        would restore (trm_overfit_restore_epoch())."]
     #[doc = " @param o The detector."]
     #[doc = " @param buf Destination, or NULL to query the size."]
     #[doc = " @param cap Bytes available at @p buf."]
