@@ -412,6 +412,155 @@ START_TEST(ablationcam_zero_original)
 }
 END_TEST
 
+/* ratio_channels_to_ablate < 1 on 7 channels x 4 positions whose centred
+ * columns are all +-q, q = [-1.5, -0.5, 0.5, 1.5]: the principal projection is
+ * a multiple of q, |p| - min |p| is proportional to [1, 0, 0, 1], so the
+ * objectness mask is positions {0, 3}. Channel scores (u = |A| - min, over its
+ * max; mass in the mask over all mass):
+ *   0 [0, 1, 2, 3]          u = [0, 1/3, 2/3, 1]    1 / 2 (float thirds: just below)
+ *   1 [-1, 0, 1, 2]         u = [.5, 0, .5, 1]      1.5 / 2 = 0.75
+ *   2 [-1.5, -.5, .5, 1.5]  u = [1, 0, 0, 1]        1
+ *   3 [3, 2, 1, 0]          u = [1, 2/3, 1/3, 0]    as channel 0
+ *   4 [-3, -2, -1, 0]       u = [1, 2/3, 1/3, 0]    as channel 0
+ *   5 [2, 2, 2, 2]          constant: NaN, above every score
+ *   6 [-.5, .5, 1.5, 2.5]   u = [0, 0, .5, 1]       1 / 1.5
+ * Ascending, ties in channel order: 0 3 4 6 1 2 5. Ratio 0.3: int(7 * 0.3) = 2
+ * from each end, channels {0, 3} and {5, 2}. The minimum is -3, so an ablated
+ * channel becomes -3 - 1e7. Model: 1 + sum over channels k of (k + 1) (sum of
+ * channel k); channel sums S = 6, 2, 0, 6, -6, 8, 4 give s0 = 81, and ablating
+ * k gives s0 - (k + 1)(S_k - 4 v), so w_k = (k + 1)(S_k + 40000012) / 81 for
+ * the chosen channels and 0 for the rest. */
+static const float ranked_a[28] = { 0, 1, 2, 3, -1, 0, 1, 2, -1.5f, -0.5f, 0.5f, 1.5f, 3, 2, 1, 0,
+                                    -3, -2, -1, 0, 2, 2, 2, 2, -0.5f, 0.5f, 1.5f, 2.5f };
+
+static model ranked_model(void)
+{
+    model m = { .item = 28, .bias = { 1 } };
+    for (size_t i = 0; i < 28; i++)
+        m.coef[i] = (double)(i / 4 + 1);
+    return m;
+}
+
+/* The channels-last copy of ranked_a. */
+static void ranked_last(float *last)
+{
+    for (size_t k = 0; k < 7; k++)
+        for (size_t i = 0; i < 4; i++)
+            last[i * 7 + k] = ranked_a[k * 4 + i];
+}
+
+START_TEST(ablationcam_ratio_by_hand)
+{
+    const size_t dims[1] = { 4 };
+    const double S[7] = { 6, 2, 0, 6, -6, 8, 4 };
+    const float v = -10000003.0f;
+    float last[28];
+    ranked_last(last);
+    for (int mode = 0; mode < n_modes(); mode++) {
+        unsigned before = set_mode(mode);
+        for (int layout = 0; layout < 2; layout++) {
+            model m = ranked_model();
+            if (layout)
+                for (size_t i = 0; i < 28; i++)
+                    m.coef[i] = (double)(i % 7 + 1);
+            trm_cam *c = make(TRM_CAM_ABLATIONCAM, 0, TRM_CAM_NORMALIZE_NONE);
+            ck_assert_ok(trm_cam_set_layout(c, layout));
+            ck_assert_ok(trm_cam_set_ablation_ratio(c, 0.3));
+            float w[7];
+            ck_assert_ok(trm_cam_forward_weights_f32(c, layout ? last : ranked_a, 1, 7, 1, dims, NULL, 0, NULL,
+                                                     linear_model, &m, w));
+            double want[7] = { 0 };
+            const size_t chosen[4] = { 0, 2, 3, 5 };
+            for (size_t j = 0; j < 4; j++)
+                want[chosen[j]] = (double)(chosen[j] + 1) * (S[chosen[j]] + 40000012.0) / 81.0;
+            assert_floats(w, want, 7, 1e-7, "weights of the chosen channels, 0 elsewhere");
+            ck_assert_uint_eq(m.n_calls, 2); /* the original, then the 4 chosen channels in one batch */
+            ck_assert_uint_eq(m.sizes[1], 4);
+            for (size_t j = 0; j < 4; j++) /* the tensors ablate 0, 2, 3, 5, in that order */
+                for (size_t i = 0; i < 28; i++) {
+                    size_t k = layout ? i % 7 : i / 4;
+                    float expected = k == chosen[j] ? v : (layout ? last : ranked_a)[i];
+                    ck_assert_msg(m.recorded[28 * (j + 1) + i] == expected, "layout %d, tensor %zu, [%zu] = %g",
+                                  layout, j, i, (double)m.recorded[28 * (j + 1) + i]);
+                }
+            trm_cam_free(c);
+        }
+        restore_mode(before);
+    }
+}
+END_TEST
+
+/* How many channels each ratio ablates on the 7 channels above: 0.5 takes 3
+ * from each end (all but channel 6, the middle of the ranking); 0.6 takes 4,
+ * so both ends cover everything and each channel goes once; 0.1 takes none,
+ * leaving only the unablated call and zero weights. Batches of 4 split the
+ * chosen channels 4 + 2, and a failing callback names them. */
+START_TEST(ablationcam_ratio_counts)
+{
+    const size_t dims[1] = { 4 };
+    const struct {
+        double ratio;
+        size_t n_calls, ablated;
+        bool six_ablated;
+    } cases[] = { { 0.5, 3, 6, false }, { 0.6, 3, 7, true }, { 0.1, 1, 0, false }, { 1.0, 3, 7, true } };
+    for (size_t t = 0; t < N_ELEMS(cases); t++) {
+        model m = ranked_model();
+        trm_cam *c = make(TRM_CAM_ABLATIONCAM, 0, TRM_CAM_NORMALIZE_NONE);
+        ck_assert_ok(trm_cam_set_ablation_ratio(c, cases[t].ratio));
+        ck_assert_ok(trm_cam_set_forward_batch(c, 4));
+        float w[7];
+        ck_assert_ok(trm_cam_forward_weights_f32(c, ranked_a, 1, 7, 1, dims, NULL, 0, NULL, linear_model, &m, w));
+        ck_assert_uint_eq(m.n_calls, cases[t].n_calls);
+        size_t total = 0;
+        for (size_t i = 1; i < m.n_calls; i++)
+            total += m.sizes[i];
+        ck_assert_uint_eq(total, cases[t].ablated);
+        ck_assert_msg((w[6] != 0.0f) == cases[t].six_ablated, "ratio %g: w[6] = %g", cases[t].ratio,
+                      (double)w[6]);
+        if (cases[t].ablated == 0)
+            assert_all(w, 7, 0.0f, "nothing ablated");
+        trm_cam_free(c);
+    }
+    trm_cam *c = make(TRM_CAM_ABLATIONCAM, 0, TRM_CAM_NORMALIZE_NONE);
+    ck_assert_ok(trm_cam_set_ablation_ratio(c, 0.3));
+    model m = ranked_model();
+    m.fail_at = 2;
+    m.fail_status = 9;
+    float w[7];
+    FAILS_UNTOUCHED(TRM_E_INVALID, trm_cam_forward_weights_f32(c, ranked_a, 1, 7, 1, dims, NULL, 0, NULL,
+                                                               linear_model, &m, w), w, 7);
+    ERROR_HAS("the forward callback returned 9 for sample 0, 4 chosen channels from 0 to 5");
+    m = ranked_model();
+    m.fail_at = 2;
+    m.fail_score = NAN;
+    FAILS_UNTOUCHED(TRM_E_NONFINITE, trm_cam_forward_weights_f32(c, ranked_a, 1, 7, 1, dims, NULL, 0, NULL,
+                                                                 linear_model, &m, w), w, 7);
+    ERROR_HAS("(channel 5)");
+    trm_cam_free(c);
+}
+END_TEST
+
+/* A bad ratio fails and leaves the handle as it was: every channel is still ablated. */
+START_TEST(ablationcam_bad_ratio)
+{
+    const size_t dims[1] = { 4 };
+    trm_cam *c = make(TRM_CAM_ABLATIONCAM, 0, TRM_CAM_NORMALIZE_NONE);
+    ck_assert_fails(TRM_E_INVALID, trm_cam_set_ablation_ratio(NULL, 0.5));
+    ERROR_HAS("c is NULL");
+    const double bad[] = { 0.0, -0.5, 1.5, NAN, INFINITY };
+    for (size_t t = 0; t < N_ELEMS(bad); t++) {
+        ck_assert_fails(TRM_E_INVALID, trm_cam_set_ablation_ratio(c, bad[t]));
+        ERROR_HAS("is outside (0, 1]");
+    }
+    model m = ranked_model();
+    float w[7];
+    ck_assert_ok(trm_cam_forward_weights_f32(c, ranked_a, 1, 7, 1, dims, NULL, 0, NULL, linear_model, &m, w));
+    ck_assert_uint_eq(m.n_calls, 2);
+    ck_assert_uint_eq(m.sizes[1], 7);
+    trm_cam_free(c);
+}
+END_TEST
+
 /* ---- bad input ---------------------------------------------------------------------------------- */
 
 START_TEST(bad_forward_arguments)
@@ -675,6 +824,9 @@ static Suite *cam_forward_suite(void)
     tcase_add_test(tc, ablationcam_by_hand);
     tcase_add_test(tc, ablationcam_negative_minimum);
     tcase_add_test(tc, ablationcam_zero_original);
+    tcase_add_test(tc, ablationcam_ratio_by_hand);
+    tcase_add_test(tc, ablationcam_ratio_counts);
+    tcase_add_test(tc, ablationcam_bad_ratio);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");
     tcase_add_test(tc, bad_forward_arguments);

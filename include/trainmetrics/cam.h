@@ -309,6 +309,41 @@ typedef int (*trm_cam_forward_fn)(void *opaque, size_t sample, const float *inpu
 TRM_API int trm_cam_set_forward_batch(trm_cam *c, size_t batch_size);
 
 /**
+ * @brief Set the share of channels #TRM_CAM_ABLATIONCAM ablates
+ *        (pytorch-grad-cam's `ratio_channels_to_ablate`; since 0.3).
+ *
+ * With the default 1, every channel is ablated. With a ratio r < 1 each
+ * sample's channels are ranked as pytorch-grad-cam's experimental
+ * `AblationLayer.activations_to_be_ablated` ranks them, and only the
+ * n = floor(C r) best and the n worst are ablated, so the model runs on
+ * 2n + 1 tensors per sample instead of C + 1:
+ * - The objectness mask comes from the sample's first principal projection p
+ *   (Eigen-CAM's, before its sign rule): a position is in the mask when
+ *   |p| - min |p| exceeds 0.01 (max |p| - min |p|), computed in float as numpy
+ *   does on its float32 projection; a constant projection gives an empty mask.
+ * - Channel k's score is the share of its normalized activation inside the
+ *   mask: with u = (|A_k| - min |A_k|) / max(|A_k| - min |A_k|) in float, the
+ *   sum of u over the mask over the sum of u, in double. A channel whose |A_k|
+ *   is constant has numpy's NaN score, which ranks above every number.
+ * - Equal scores keep the channel order, as a stable ascending argsort
+ *   (numpy's default sort, unstable beyond 16 elements, may order them
+ *   otherwise); scores this close can also swap with numpy's float32 sums.
+ *
+ * A channel left out keeps the unablated score, so its weight is 0, as in
+ * ablation_cam.py's assemble_ablation_scores. The callback sees the chosen
+ * channels in channel order. When 2n >= C the two ends cover every channel
+ * and all of them are ablated once; pytorch-grad-cam then lists some channels
+ * twice, and its assembly gives the channels after the first repeat their
+ * unablated score (weight 0), which this library does not reproduce.
+ * Other methods ignore the ratio.
+ * @param c The calculator.
+ * @param ratio The share r, 0 < r <= 1.
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL handle or @p ratio outside (0, 1]
+ *         (NaN included).
+ */
+TRM_API int trm_cam_set_ablation_ratio(trm_cam *c, double ratio);
+
+/**
  * @brief Compute the maps of a batch with a gradient-free method,
  *        #TRM_CAM_SCORECAM or #TRM_CAM_ABLATIONCAM, running the model through
  *        a callback.
@@ -326,7 +361,8 @@ TRM_API int trm_cam_set_forward_batch(trm_cam *c, size_t batch_size);
  *   of which channel k is replaced by 0 if the sample's smallest activation is
  *   0, else by that minimum minus 1e7 (rounded to float), giving s_k; and
  *   w_k = (s0 - s_k) / s0 (all 0 if s0 = 0). Every channel is ablated
- *   (pytorch-grad-cam's default ratio_channels_to_ablate = 1.0).
+ *   (pytorch-grad-cam's default ratio_channels_to_ablate = 1.0) unless
+ *   trm_cam_set_ablation_ratio() chose fewer.
  *   pytorch-grad-cam writes the ablation value in place inside its batch, so
  *   when the minimum is not 0 its k-th tensor of a batch gets the minimum
  *   minus (k + 1) 1e7; its results equal these for batch_size = 1 or a zero

@@ -5,6 +5,7 @@
  * the model sees the same masked inputs; the weights are computed in double. */
 #include "fp-private.h"
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cam-forward-private.h"
@@ -82,4 +83,64 @@ void trm__ablation_weights(float original, const float *ablated, size_t n, doubl
     double o = (double)original;
     for (size_t k = 0; k < n; k++)
         w[k] = o == 0.0 ? 0.0 : (o - (double)ablated[k]) / o;
+}
+
+void trm__objectness_mask(double *p, size_t n)
+{
+    float low = (float)fabs(p[0]), high = 0.0f;
+    for (size_t i = 1; i < n; i++)
+        low = fminf(low, (float)fabs(p[i]));
+    for (size_t i = 0; i < n; i++)
+        high = fmaxf(high, (float)fabs(p[i]) - low);
+    /* numpy divides 0 by 0 here and compares NaN: no position passes */
+    for (size_t i = 0; i < n; i++)
+        p[i] = high > 0.0f && (double)(((float)fabs(p[i]) - low) / high) > TRM__OBJECTNESS_THRESHOLD;
+}
+
+/* Channel k's objectness score: its |activation| min-max normalized in float,
+ * then the normalized mass inside the mask over the whole mass, in double. */
+static trm__ranked objectness_score(const float *a, int layout, size_t channels, size_t n, const double *mask,
+                                    size_t k)
+{
+    float low = fabsf(a[at(layout, channels, n, k, 0)]), high = 0.0f;
+    for (size_t i = 1; i < n; i++)
+        low = fminf(low, fabsf(a[at(layout, channels, n, k, i)]));
+    for (size_t i = 0; i < n; i++)
+        high = fmaxf(high, fabsf(a[at(layout, channels, n, k, i)]) - low);
+    trm__ranked r = { .constant = !(high > 0.0f), .score = 0.0, .channel = k };
+    if (r.constant)
+        return r;
+    double inside = 0.0, total = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        double v = (double)((fabsf(a[at(layout, channels, n, k, i)]) - low) / high);
+        inside += mask[i] * v;
+        total += v;
+    }
+    r.score = inside / total; /* total >= 1: the largest value normalizes to 1 */
+    return r;
+}
+
+/* numpy's ascending argsort order: constant channels (NaN scores) last; equal
+ * scores by channel, as a stable sort leaves them. */
+static int by_objectness(const void *x, const void *y)
+{
+    const trm__ranked *p = x, *q = y;
+    if (p->constant != q->constant)
+        return p->constant ? 1 : -1;
+    if (!p->constant && p->score != q->score)
+        return p->score < q->score ? -1 : 1;
+    return (p->channel > q->channel) - (p->channel < q->channel);
+}
+
+void trm__choose_ablated(const float *a, int layout, size_t channels, size_t n, const double *mask, size_t n_pick,
+                         trm__ranked *ranked, bool *chosen)
+{
+    for (size_t k = 0; k < channels; k++)
+        ranked[k] = objectness_score(a, layout, channels, n, mask, k);
+    qsort(ranked, channels, sizeof *ranked, by_objectness);
+    memset(chosen, 0, channels * sizeof *chosen);
+    for (size_t j = 0; j < n_pick; j++) {
+        chosen[ranked[j].channel] = true;
+        chosen[ranked[channels - 1 - j].channel] = true;
+    }
 }

@@ -56,6 +56,7 @@ struct trm_cam {
     int relu;                  /* 0 or 1 */
     int normalize;             /* TRM_CAM_NORMALIZE_NONE, _MINMAX or _MINMAX_AFTER_RESIZE */
     size_t forward_batch;      /* >= 1: tensors per forward callback call (Score-CAM, Ablation-CAM) */
+    double ablation_ratio;     /* (0, 1]: Ablation-CAM's ratio_channels_to_ablate */
     size_t out_ndim;           /* 0: maps keep the feature resolution; else 1 .. MAX_DIMS */
     size_t out_dims[MAX_DIMS]; /* the first out_ndim are >= 1, their product times
                                   sizeof(float) fits in size_t */
@@ -81,6 +82,8 @@ typedef struct shape {
     bool upsample;             /* Score-CAM: in_dims differ from dims */
     size_t item;               /* floats of one tensor handed to the forward callback */
     size_t per_call;           /* tensors per callback call: min(forward_batch, channels) */
+    size_t n_pick;             /* Ablation-CAM: channels taken from each end of its ranking */
+    bool ranks_channels;       /* Ablation-CAM: its ratio leaves channels out (2 n_pick < channels) */
 } shape;
 
 /* Pointers into the handle's workspace for one call; members a call does not
@@ -101,6 +104,11 @@ typedef struct workspace {
     /* forward calls only */
     float *batch_in;          /* per_call x item floats for the callback */
     float *scores;            /* channels + 1 floats: one sample's scores, then Ablation's original */
+    float *batch_scores;      /* per_call floats: the scores of one callback call */
+    size_t *picked;           /* channels: the channels perturbed, ascending */
+    double *objectness;       /* Ablation, ranking: n, the sample's objectness mask */
+    trm__ranked *ranked;      /* Ablation, ranking: channels */
+    bool *chosen;             /* Ablation, ranking: channels flags */
     float *mask;              /* Score: in_n, one channel upsampled and normalized */
     double *channel;          /* Score: n, one activation channel */
     trm__lerp *up_lerps;      /* Score: the upsampling tables (align_corners=True) */
@@ -248,7 +256,7 @@ static bool lay_out(const trm_cam *c, const shape *sh, bool maps_out, char *base
     ws->w = carve(&cv, channels, 1, sizeof(double));
     ws->sum1 = carve(&cv, channels, 1, sizeof(double));
     ws->sum2 = carve(&cv, channels, 1, sizeof(double));
-    if (maps_out && eigen_method(c->method)) {
+    if ((maps_out && eigen_method(c->method)) || sh->ranks_channels) {
         size_t d = channels < n ? channels : n;
         ws->centred = carve(&cv, channels, n, sizeof(double));
         ws->gram = carve(&cv, d, d, sizeof(double));
@@ -268,6 +276,13 @@ static bool lay_out(const trm_cam *c, const shape *sh, bool maps_out, char *base
     if (forward_method(c->method)) {
         ws->batch_in = carve(&cv, sh->per_call, sh->item, sizeof(float));
         ws->scores = carve(&cv, channels + 1, 1, sizeof(float)); /* fits: channels * n floats do */
+        ws->batch_scores = carve(&cv, sh->per_call, 1, sizeof(float));
+        ws->picked = carve(&cv, channels, 1, sizeof(size_t));
+    }
+    if (sh->ranks_channels) {
+        ws->objectness = carve(&cv, n, 1, sizeof(double));
+        ws->ranked = carve(&cv, channels, 1, sizeof(trm__ranked));
+        ws->chosen = carve(&cv, channels, 1, sizeof(bool));
     }
     if (c->method == TRM_CAM_SCORECAM) {
         ws->mask = carve(&cv, sh->in_n, 1, sizeof(float));
@@ -873,13 +888,14 @@ static void fix_sign(double *p, size_t n)
             p[i] = -p[i];
 }
 
-static unsigned eigen_map(const trm_cam *c, const shape *sh, const float *g, const float *a, size_t at,
-                          workspace *ws, double *map)
+/* The projection of the sample at offset `at` (of g a, or of a alone) on its
+ * first principal direction, before the sign rule; nonzero for a non-finite input. */
+static unsigned principal_component(const trm_cam *c, const shape *sh, bool with_g, const float *g,
+                                    const float *a, size_t at, workspace *ws, double *p)
 {
     size_t channels = sh->channels, n = sh->n;
     double *x = ws->centred;
-    unsigned bad = c->method == TRM_CAM_EIGENGRADCAM ? gather(true, g, a, at, sh->per_sample, x)
-                                                     : gather(false, g, a, at, sh->per_sample, x);
+    unsigned bad = with_g ? gather(true, g, a, at, sh->per_sample, x) : gather(false, g, a, at, sh->per_sample, x);
     if (bad)
         return bad;
     centre(x, c->layout, channels, n, ws->sum1);
@@ -893,9 +909,17 @@ static unsigned eigen_map(const trm_cam *c, const shape *sh, const float *g, con
     else
         gram_of_columns(x, rows, cols, ws->gram);
     trm__symmetric_eigen(ws->gram, d, ws->vectors, ws->values, ws->off_diagonal);
-    principal_projection(x, c->layout, channels, n, by_channels, ws, map);
-    fix_sign(map, n);
+    principal_projection(x, c->layout, channels, n, by_channels, ws, p);
     return 0;
+}
+
+static unsigned eigen_map(const trm_cam *c, const shape *sh, const float *g, const float *a, size_t at,
+                          workspace *ws, double *map)
+{
+    unsigned bad = principal_component(c, sh, c->method == TRM_CAM_EIGENGRADCAM, g, a, at, ws, map);
+    if (!bad)
+        fix_sign(map, sh->n);
+    return bad;
 }
 
 /* ---- the pipeline --------------------------------------------------------------- */
@@ -1077,6 +1101,13 @@ static int check_forward_call(const char *func, const trm_cam *c, size_t batch, 
         sh->item = sh->in_per_sample;
     }
     sh->per_call = c->forward_batch < channels ? c->forward_batch : channels;
+    sh->n_pick = channels;
+    sh->ranks_channels = false;
+    if (c->method == TRM_CAM_ABLATIONCAM && c->ablation_ratio < 1.0) {
+        /* Python's int(len(indices) * ratio): the product in double, truncated */
+        sh->n_pick = (size_t)((double)channels * c->ablation_ratio);
+        sh->ranks_channels = sh->n_pick < channels - sh->n_pick;
+    }
     return TRM_OK;
 }
 
@@ -1110,25 +1141,30 @@ static int report_tensor_nonfinite(const char *func, const trm_cam *c, const cha
     return TRM_OK;
 }
 
-/* Calls the model on `count` tensors and checks what it gives back; `what`
- * says which tensors they were, for the message. */
+/* Calls the model on `count` tensors and checks what it gives back;
+ * channel_of[j] is the channel tensor j perturbs, NULL for Ablation-CAM's
+ * unablated tensor. */
 static int call_forward(const char *func, trm_cam_forward_fn forward, void *opaque, size_t sample,
-                        const float *tensors, size_t count, float *scores, size_t first_channel, bool original)
+                        const float *tensors, size_t count, float *scores, const size_t *channel_of)
 {
     int status = forward(opaque, sample, tensors, count, scores);
+    bool original = channel_of == NULL;
     char what[96];
     if (original)
         snprintf(what, sizeof what, "sample %zu, the unablated activations", sample);
+    else if (channel_of[count - 1] - channel_of[0] == count - 1)
+        snprintf(what, sizeof what, "sample %zu, channels %zu to %zu", sample, channel_of[0],
+                 channel_of[count - 1]);
     else
-        snprintf(what, sizeof what, "sample %zu, channels %zu to %zu", sample, first_channel,
-                 first_channel + count - 1);
+        snprintf(what, sizeof what, "sample %zu, %zu chosen channels from %zu to %zu", sample, count,
+                 channel_of[0], channel_of[count - 1]);
     if (status != 0)
         return trm__fail(TRM_E_INVALID, func, "the forward callback returned %d for %s", status, what);
     for (size_t j = 0; j < count; j++)
         if (trm__not_finite_f32(scores[j]))
             return trm__fail(TRM_E_NONFINITE, func, "the forward callback gave the score %g for %s (%s %zu)",
                              (double)scores[j], what, original ? "tensor" : "channel",
-                             original ? j : first_channel + j);
+                             original ? j : channel_of[j]);
     return TRM_OK;
 }
 
@@ -1148,33 +1184,62 @@ static void scorecam_tensor(const trm_cam *c, const shape *sh, const float *a, s
     trm__mask_input(input, ws->mask, c->layout, sh->in_channels, sh->in_n, dst);
 }
 
+/* The channels of the sample at offset `at` whose perturbed tensors go to the
+ * model, ascending, into ws->picked; returns how many. That is every channel
+ * unless Ablation-CAM's ratio leaves some out: then its n_pick best and
+ * n_pick worst by objectness (ablation_layer.py), which takes the mask from
+ * the sample's first principal projection, as Eigen-CAM computes it. */
+static size_t pick_channels(const trm_cam *c, const shape *sh, const float *a, size_t at, workspace *ws)
+{
+    size_t channels = sh->channels, count = 0;
+    if (!sh->ranks_channels || sh->n_pick == 0) {
+        count = sh->ranks_channels ? 0 : channels;
+        for (size_t k = 0; k < count; k++)
+            ws->picked[k] = k;
+        return count;
+    }
+    principal_component(c, sh, false, NULL, a, at, ws, ws->objectness); /* a is finite: checked before */
+    trm__objectness_mask(ws->objectness, sh->n);
+    trm__choose_ablated(a + at, c->layout, channels, sh->n, ws->objectness, sh->n_pick, ws->ranked, ws->chosen);
+    for (size_t k = 0; k < channels; k++)
+        if (ws->chosen[k])
+            ws->picked[count++] = k;
+    return count;
+}
+
 /* The channel weights of sample s from the model's scores on its perturbed
- * tensors, in batches of sh->per_call. */
+ * tensors, in batches of sh->per_call. A channel Ablation-CAM leaves out keeps
+ * the unablated score, so its weight is 0. */
 static int forward_weights(const char *func, const trm_cam *c, const shape *sh, const float *a,
                            const float *inputs, trm_cam_forward_fn forward, void *opaque, size_t s,
                            workspace *ws, double *w)
 {
-    size_t channels = sh->channels, at = s * sh->per_sample;
+    size_t channels = sh->channels, at = s * sh->per_sample, n_picked = pick_channels(c, sh, a, at, ws);
     float ablated = 0.0f;
     int rc;
     if (c->method == TRM_CAM_ABLATIONCAM) {
         memcpy(ws->batch_in, a + at, sh->per_sample * sizeof(float));
-        if ((rc = call_forward(func, forward, opaque, s, ws->batch_in, 1, ws->scores + channels, 0, true)) != TRM_OK)
+        if ((rc = call_forward(func, forward, opaque, s, ws->batch_in, 1, ws->scores + channels, NULL)) != TRM_OK)
             return rc;
         ablated = trm__ablation_value(a + at, sh->per_sample);
+        for (size_t k = 0; k < channels; k++)
+            ws->scores[k] = ws->scores[channels];
     }
-    for (size_t start = 0; start < channels; start += sh->per_call) {
-        size_t count = channels - start < sh->per_call ? channels - start : sh->per_call;
+    for (size_t start = 0; start < n_picked; start += sh->per_call) {
+        size_t count = n_picked - start < sh->per_call ? n_picked - start : sh->per_call;
+        const size_t *channel_of = ws->picked + start;
         for (size_t j = 0; j < count; j++) {
             float *dst = ws->batch_in + j * sh->item;
             if (c->method == TRM_CAM_SCORECAM)
-                scorecam_tensor(c, sh, a, at, inputs + s * sh->in_per_sample, start + j, ws, dst);
+                scorecam_tensor(c, sh, a, at, inputs + s * sh->in_per_sample, channel_of[j], ws, dst);
             else
-                trm__ablate_channel(a + at, c->layout, channels, sh->n, start + j, ablated, dst);
+                trm__ablate_channel(a + at, c->layout, channels, sh->n, channel_of[j], ablated, dst);
         }
-        if ((rc = call_forward(func, forward, opaque, s, ws->batch_in, count, ws->scores + start, start, false)) !=
+        if ((rc = call_forward(func, forward, opaque, s, ws->batch_in, count, ws->batch_scores, channel_of)) !=
             TRM_OK)
             return rc;
+        for (size_t j = 0; j < count; j++)
+            ws->scores[channel_of[j]] = ws->batch_scores[j];
     }
     if (c->method == TRM_CAM_SCORECAM)
         trm__softmax_weights(ws->scores, channels, w);
@@ -1271,7 +1336,8 @@ int trm_cam_new(trm_cam **out, int method, const trm_allocator *alloc)
                     .relu = 1,
                     .normalize = TRM_CAM_NORMALIZE_MINMAX,
                     /* pytorch-grad-cam's defaults: ScoreCAM batches 16, AblationCAM 32 */
-                    .forward_batch = method == TRM_CAM_ABLATIONCAM ? 32 : 16 };
+                    .forward_batch = method == TRM_CAM_ABLATIONCAM ? 32 : 16,
+                    .ablation_ratio = 1.0 };
     *out = c;
     return TRM_OK;
 }
@@ -1417,6 +1483,15 @@ int trm_cam_set_forward_batch(trm_cam *c, size_t batch_size)
     if (batch_size == 0)
         return TRM_FAIL(TRM_E_INVALID, "batch_size is 0");
     c->forward_batch = batch_size;
+    return TRM_OK;
+}
+
+int trm_cam_set_ablation_ratio(trm_cam *c, double ratio)
+{
+    TRM_REQUIRE(c);
+    if (!(ratio > 0.0 && ratio <= 1.0))
+        return TRM_FAIL(TRM_E_INVALID, "ratio %g is outside (0, 1]", ratio);
+    c->ablation_ratio = ratio;
     return TRM_OK;
 }
 

@@ -139,6 +139,8 @@ static trm_overfit *ofs[N_SLOTS];
 static trm_loss *lss[N_SLOTS];
 static trm_calibration *cals[N_SLOTS];
 static trm_cam *cam;
+static int cam_method;           /* the method cam was created with */
+static size_t cam_forward_batch; /* what trm_cam_set_forward_batch last accepted */
 /* One allocator per slot of each type, plus one for the CAM calculator; a
  * clone keeps its source's allocator, so only the totals must balance. */
 enum { ALLOC_CAM = 5 * N_SLOTS, ALLOC_LOSS = ALLOC_CAM + 1, ALLOC_CALIBRATION = ALLOC_LOSS + N_SLOTS,
@@ -816,16 +818,18 @@ static int same_view(cam_view a, cam_view b)
 
 static void new_cam(program *p)
 {
-    int method = get8(p) % 9;
+    int method = get8(p) % 11;
     trm_cam *c = NULL;
     int rc = trm_cam_new(&c, method, &alloc_hooks[ALLOC_CAM]);
     if (rc != TRM_OK) {
         FUZZ_ASSERT(c == NULL, "failed cam_new wrote its output");
-        FUZZ_ASSERT(rc == TRM_E_NOMEM || method == 8, "cam_new returned %d", rc);
+        FUZZ_ASSERT(rc == TRM_E_NOMEM || method == 10, "cam_new returned %d", rc);
         return;
     }
     trm_cam_free(cam);
     cam = c;
+    cam_method = method;
+    cam_forward_batch = method == TRM_CAM_ABLATIONCAM ? 32 : 16;
 }
 
 static void set_cam(program *p, int which)
@@ -841,6 +845,19 @@ static void set_cam(program *p, int which)
             dims[i] = b == 0xff ? SIZE_MAX / 2 : b % 9;
         }
         CAM_SETTER(trm_cam_set_output_shape(cam, ndim, (get8(p) & 0x1f) == 0 ? NULL : dims));
+        break;
+    }
+    case 4: {
+        size_t batch_size = get8(p) % 5;
+        CAM_SETTER(trm_cam_set_forward_batch(cam, batch_size));
+        if (batch_size > 0)
+            cam_forward_batch = batch_size;
+        break;
+    }
+    case 5: {
+        static const double odd[5] = { 0.0, -1.0, NAN, 1.5, 1.0 };
+        uint8_t b = get8(p);
+        CAM_SETTER(trm_cam_set_ablation_ratio(cam, b < 5 ? odd[b] : b / 255.0));
         break;
     }
     }
@@ -891,6 +908,93 @@ static void compute_cam(program *p, int weights)
     }
     free(a);
     free(g);
+    free(out);
+    free(pattern);
+}
+
+/* A model for the forward CAMs: score = bias + the tensor's sum / 8, reading
+ * every float it is given; it can fail or give a chosen score at one call. */
+typedef struct fuzz_model {
+    size_t item, batch, calls, fail_at;
+    int status;
+    float bias, odd_score;
+} fuzz_model;
+
+static int fuzz_forward(void *opaque, size_t sample, const float *inputs, size_t n_inputs, float *scores)
+{
+    fuzz_model *m = opaque;
+    FUZZ_ASSERT(sample < m->batch && n_inputs >= 1 && n_inputs <= cam_forward_batch,
+                "forward callback for sample %zu with %zu tensors", sample, n_inputs);
+    for (size_t j = 0; j < n_inputs; j++) {
+        double total = m->bias;
+        for (size_t i = 0; i < m->item; i++)
+            total += inputs[j * m->item + i] / 8.0;
+        scores[j] = (float)total;
+    }
+    if (++m->calls == m->fail_at) {
+        if (m->status != 0)
+            return m->status;
+        scores[n_inputs - 1] = m->odd_score;
+    }
+    return 0;
+}
+
+static void compute_forward_cam(program *p, int weights)
+{
+    size_t batch = get8(p) % 3, channels = get8(p) % 7, ndim = get8(p) % 5, in_channels = get8(p) % 3;
+    size_t spatial[4] = { 1, 1, 1, 1 }, in_spatial[4] = { 1, 1, 1, 1 }, positions = 1, in_positions = 1;
+    for (size_t i = 0; i < ndim && i < 4; i++) {
+        spatial[i] = get8(p) % 5;
+        in_spatial[i] = get8(p) % 6;
+        positions *= spatial[i];
+        in_positions *= in_spatial[i];
+    }
+    if (ndim > 3)
+        positions = in_positions = 1;
+    size_t count = batch * channels * positions, in_count = batch * in_channels * in_positions;
+    float *a = malloc((count ? count : 1) * sizeof *a), *x = malloc((in_count ? in_count : 1) * sizeof *x);
+    for (size_t i = 0; i < count; i++) {
+        uint8_t b = get8(p);
+        a[i] = (b & 0xf0) == 0xf0 ? get_float(p) : (float)(int8_t)b / 16.0f;
+    }
+    for (size_t i = 0; i < in_count; i++)
+        x[i] = (float)(int8_t)get8(p) / 32.0f;
+    fuzz_model m = { .item = 0, .batch = batch, .fail_at = get8(p) % 8, .status = (int)(int8_t)get8(p),
+                     .bias = (float)(int8_t)get8(p), .odd_score = (get8(p) & 1) ? NAN : INFINITY };
+    /* the tensors the callback reads: Ablation-CAM's activations, Score-CAM's inputs */
+    m.item = cam_method == TRM_CAM_SCORECAM ? in_channels * in_positions : channels * positions;
+    size_t n_out = positions;
+    if (!weights && ndim >= 1 && ndim <= 3 && positions > 0) {
+        size_t q = 0;
+        if (trm_cam_output_size(cam, ndim, spatial, &q) == TRM_OK)
+            n_out = q;
+    }
+    size_t out_count = weights ? batch * channels : batch * n_out;
+    if (out_count > (1u << 20))
+        out_count = 1u << 20;
+    size_t out_bytes = (out_count ? out_count : 1) * sizeof(float);
+    float *out = malloc(out_bytes);
+    uint8_t *pattern = malloc(out_bytes);
+    memset(out, 0xa5, out_bytes);
+    memcpy(pattern, out, out_bytes);
+    cam_view before = view_cam();
+    const float *inputs = (get8(p) & 0x1f) == 0 ? NULL : x;
+    trm_clear_last_error();
+    int rc = weights ? trm_cam_forward_weights_f32(cam, a, batch, channels, ndim, spatial, inputs, in_channels,
+                                                   in_spatial, fuzz_forward, &m, out)
+                     : trm_cam_compute_forward_f32(cam, a, batch, channels, ndim, spatial, inputs, in_channels,
+                                                   in_spatial, fuzz_forward, &m, out);
+    FUZZ_ASSERT(is_status(rc) && rc != TRM_E_INTERNAL, "forward cam compute returned %d", rc);
+    FUZZ_ASSERT(same_view(before, view_cam()), "forward cam compute changed the output shape");
+    if (rc != TRM_OK) {
+        FUZZ_ASSERT(memcmp(out, pattern, out_bytes) == 0, "failed forward cam compute (%d) wrote its output", rc);
+        FUZZ_ASSERT(trm_last_error()[0] != '\0', "failed forward cam compute left no error");
+    } else {
+        FUZZ_ASSERT(m.calls >= batch && (m.fail_at == 0 || m.fail_at > m.calls),
+                    "forward cam compute succeeded after %zu calls (failure armed at %zu)", m.calls, m.fail_at);
+    }
+    free(a);
+    free(x);
     free(out);
     free(pattern);
 }
@@ -1150,6 +1254,8 @@ static void setup(void)
         FUZZ_ASSERT(ok, "setup failed");
     }
     FUZZ_ASSERT(trm_cam_new(&cam, TRM_CAM_GRADCAM, &alloc_hooks[ALLOC_CAM]) == TRM_OK, "setup failed");
+    cam_method = TRM_CAM_GRADCAM;
+    cam_forward_batch = 16;
 }
 
 static void teardown(void)
@@ -1172,7 +1278,7 @@ static void teardown(void)
     FUZZ_ASSERT(allocs == frees, "%zu allocations, %zu releases", allocs, frees);
 }
 
-enum { N_OPS = 107 };
+enum { N_OPS = 111 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -1261,6 +1367,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 104: roundtrip_calibration(p); break;
         case 105: query_calibration(p); break;
         case 106: edit_calibration(p); break;
+        case 107: case 108: set_cam(p, op - 103); break;
+        case 109: case 110: compute_forward_cam(p, op == 110); break;
         }
     }
     /* disarm every allocator so that the final snapshots cannot fail */

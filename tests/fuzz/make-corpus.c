@@ -323,6 +323,24 @@ static void api_programs(void)
             each[n++] = (uint8_t)(next_random() & 0x0f);
     }
     write_file("fuzz-api-sequence", "every-op", each, n);
+    /* Ablation-CAM with ratio 100/255 on 5 channels of 4 positions: it ranks
+     * the channels and ablates 2 of them; weights, then maps */
+    uint8_t ablation[2 + 2 + 2 * 32];
+    size_t k = 0;
+    ablation[k++] = 66, ablation[k++] = TRM_CAM_ABLATIONCAM;
+    ablation[k++] = 108, ablation[k++] = 100;
+    for (int pass = 0; pass < 2; pass++) {
+        ablation[k++] = (uint8_t)(109 + pass);
+        const uint8_t shape[6] = { 1, 5, 1, 0, 4, 1 }; /* batch, channels, ndim, inputs' channels, sizes */
+        for (size_t j = 0; j < 6; j++)
+            ablation[k++] = shape[j];
+        for (size_t j = 0; j < 20; j++) /* activations (int8) / 16 */
+            ablation[k++] = (uint8_t)((j * 37) % 97);
+        const uint8_t model[5] = { 0, 0, 3, 0, 1 }; /* no failure, bias 3, inputs given */
+        for (size_t j = 0; j < 5; j++)
+            ablation[k++] = model[j];
+    }
+    write_file("fuzz-api-sequence", "ablation-ratio", ablation, k);
 }
 
 static void calibration_seeds(void)

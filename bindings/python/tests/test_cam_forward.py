@@ -177,6 +177,148 @@ def test_ablationcam_negative_activations_use_min_minus_1e7():
         np.testing.assert_allclose(got_w, want_w, rtol=1e-4, atol=1e-5)
 
 
+def objectness_mask_reference(a):
+    """ablation_layer.py's objectiveness_mask_from_svd on one sample (C, spatial...)
+    of float32: the first principal projection (svd_on_activations.py's
+    get_2d_projection), |.|, min-max normalized, above 0.01."""
+    flat = a.reshape(a.shape[0], -1).T
+    flat = flat - flat.mean(axis=0)
+    _, _, vt = np.linalg.svd(flat, full_matrices=True)
+    p = np.abs(flat @ vt[0, :]).reshape(a.shape[1:])
+    p = p - p.min()
+    with np.errstate(invalid="ignore"):
+        p = p / p.max()
+    return p > 0.01
+
+
+def channels_to_ablate_reference(a, ratio):
+    """AblationLayer.activations_to_be_ablated: score each channel by its share of
+    normalized |activation| inside the mask (NaN for a constant channel), then the
+    top and the bottom int(C ratio) of numpy's argsort."""
+    mask = objectness_mask_reference(a)
+    scores = []
+    with np.errstate(invalid="ignore"):
+        for channel in a:
+            u = np.abs(channel)
+            u = u - u.min()
+            u = u / np.max(u)
+            scores.append((mask * u).sum() / u.sum())
+    order = list(np.argsort(np.float32(scores)))
+    n = int(len(order) * ratio)
+    return order[::-1][:n] + order[:n]
+
+
+def ablation_ratio_weights_reference(head, acts, targets, ratio):
+    """AblationCAM.get_cam_weights with ratio_channels_to_ablate (batch_size=1):
+    the chosen channels' relative score drops, 0 for the others (their score is
+    the original). Only for 2 int(C ratio) <= C, where no channel is listed twice."""
+    weights = np.zeros(acts.shape[:2], dtype=np.float32)
+    chosen_all = []
+    with torch.no_grad():
+        for s, t in enumerate(targets):
+            original = np.float32(head(acts[s:s + 1])[0, t].item())
+            chosen = channels_to_ablate_reference(acts[s].numpy(), ratio)
+            assert len(set(chosen)) == len(chosen)
+            chosen_all.append(sorted(int(k) for k in chosen))
+            for k in chosen:
+                ablated = acts[s:s + 1].clone()
+                low = torch.min(ablated)
+                ablated[0, k] = 0 if low == 0 else low - 1e7
+                weights[s, k] = (original - np.float32(head(ablated)[0, t].item())) / original
+    return weights, chosen_all
+
+
+def ablated_channels_seen(calls, acts_numpy):
+    """The channel each recorded tensor ablates: the one that differs from the
+    activations (a dead channel ablated to 0 differs nowhere and counts as None)."""
+    seen = []
+    for sample, tensors in calls:
+        for t in tensors:
+            diff = [k for k in range(t.shape[0]) if not np.array_equal(t[k], acts_numpy[sample, k])]
+            seen.append((sample, diff[0] if diff else None))
+    return seen
+
+
+@pytest.mark.parametrize("ratio", [0.1, 0.2, 0.3, 0.45, 0.5])
+def test_ablationcam_ratio_matches_pytorch_grad_cam_on_a_cnn(ratio):
+    net = make_net(seed=11)
+    x = torch.randn(3, 3, 16, 16)
+    acts, _ = activations_of(net, 3, x)  # after a ReLU: the minimum is 0
+    head = net[4:]
+    targets = [1, 3, 0]
+    want_w, chosen = ablation_ratio_weights_reference(head, acts, targets, ratio)
+    calls = []
+
+    def forward(tensors, sample):
+        tensors = np.array(tensors)
+        calls.append((sample, tensors))
+        with torch.no_grad():
+            return head(torch.from_numpy(tensors))[:, targets[sample]].numpy()
+
+    got_w = tm.CAM("ablationcam", ratio_channels_to_ablate=ratio).weights(acts.numpy(), forward=forward)
+    np.testing.assert_allclose(got_w, want_w, rtol=1e-5, atol=1e-6)
+    n = int(10 * ratio)
+    assert [len(c) for c in chosen] == [2 * n] * 3
+    # per sample: the unablated tensor, then the chosen channels in channel order
+    assert [len(t) for _, t in calls] == [1, 2 * n] * 3
+    seen = ablated_channels_seen(calls[1::2], acts.numpy())
+    for s in range(3):
+        live = [k for k in chosen[s] if acts[s, k].abs().max() > 0]
+        assert [k for sample, k in seen if sample == s and k is not None] == live
+    cam = (want_w[:, :, None, None] * acts.numpy()).sum(axis=1)
+    got = tm.cam(acts.numpy(), method="ablationcam", forward=head, targets=targets, output_shape=(16, 16),
+                 ratio_channels_to_ablate=ratio)
+    np.testing.assert_allclose(got, pytorch_grad_cam_pipeline(cam, (16, 16)), rtol=0, atol=2e-5)
+
+
+def test_ablationcam_ratio_on_many_channels_with_dead_ones():
+    """48 channels, 6 of them dead (all zero, numpy's NaN score ranks them first
+    among the 'best'), negative activations in another sample; a linear head."""
+    rng = np.random.default_rng(21)
+    a = rng.standard_normal((2, 48, 5, 7)).astype(np.float32)
+    a[0] = np.maximum(a[0], 0)
+    a[0, [3, 9, 17, 30, 31, 44]] = 0
+    coef = rng.standard_normal(48)
+
+    def head(t):
+        return torch.from_numpy(np.asarray(t).reshape(len(t), 48, -1).mean(axis=2) @ coef + 5.0)[:, None]
+
+    acts = torch.from_numpy(a)
+    for ratio in (0.05, 0.25, 0.5):
+        want_w, _ = ablation_ratio_weights_reference(head, acts, [0, 0], ratio)
+        got_w = tm.CAM("ablationcam", ratio_channels_to_ablate=ratio).weights(
+            a, forward=lambda t, s: head(t)[:, 0].numpy())
+        np.testing.assert_allclose(got_w, want_w, rtol=1e-4, atol=1e-5)
+        assert np.count_nonzero(got_w[1]) == 2 * int(48 * ratio)
+        last = tm.CAM("ablationcam", layout="channels_last", ratio_channels_to_ablate=ratio).weights(
+            np.moveaxis(a, 1, -1), forward=lambda t, s: head(np.moveaxis(np.asarray(t), -1, 1))[:, 0].numpy())
+        np.testing.assert_array_equal(last != 0, got_w != 0)  # the same channels
+        np.testing.assert_allclose(last, got_w, rtol=1e-5)  # the head's sums differ in rounding
+
+
+def test_ablationcam_ratio_above_one_half_ablates_every_channel_once():
+    net = make_net(seed=11)
+    acts, _ = activations_of(net, 3, torch.randn(1, 3, 16, 16))
+    head = net[4:]
+    full = tm.CAM("ablationcam").weights(acts.numpy(), forward=head, targets=[2])
+    sizes = []
+
+    def forward(tensors, sample):
+        sizes.append(len(tensors))
+        with torch.no_grad():
+            return head(torch.from_numpy(np.array(tensors)))[:, 2].numpy()
+
+    got = tm.CAM("ablationcam", ratio_channels_to_ablate=0.8).weights(acts.numpy(), forward=forward)
+    np.testing.assert_array_equal(got, full)
+    assert sizes == [1, 10]
+
+
+@pytest.mark.parametrize("ratio", [0, -0.5, 1.5, float("nan"), "0.5", True])
+def test_ablationcam_bad_ratio(ratio):
+    with pytest.raises(tm.InvalidArgumentError, match="ratio"):
+        tm.CAM("ablationcam", ratio_channels_to_ablate=ratio)
+
+
 def test_layouts_agree_for_forward_methods():
     rng = np.random.default_rng(8)
     a = np.abs(rng.standard_normal((2, 4, 3, 5))).astype(np.float32)

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """Class activation maps (the Grad-CAM family), colormaps and overlays."""
 import ctypes as C
+import numbers
 import sys
 
 import numpy as np
@@ -117,7 +118,11 @@ class CAM:
     gradient-free 'scorecam' and 'ablationcam', which run the model through
     ``forward=`` (see :meth:`__call__`; ``forward_batch`` is the most tensors
     one forward call gets, pytorch-grad-cam's ``batch_size``: 16 for Score-CAM,
-    32 for Ablation-CAM by default); ``layout``
+    32 for Ablation-CAM by default; ``ratio_channels_to_ablate``, 1 by default, is
+    pytorch-grad-cam's experimental Ablation-CAM shortcut: a ratio r < 1 ablates
+    only the floor(C r) channels with the most and the floor(C r) with the least of
+    their activation inside the Eigen-CAM objectness mask, and gives the others
+    weight 0, see ``trm_cam_set_ablation_ratio``); ``layout``
     'channels_first' for (N, C, spatial...) tensors or 'channels_last' for
     (N, spatial..., C); 1 to 3 spatial axes, so a 3-D array is always a batch of
     1-D maps, (N, C, L) or (N, L, C). A single image's (C, H, W) needs its batch
@@ -136,7 +141,7 @@ class CAM:
     __slots__ = ("_h", "_layout", "_output_shape", "_method")
 
     def __init__(self, method="gradcam", *, layout="channels_first", relu=True, normalize=True,
-                 output_shape=None, forward_batch=None):
+                 output_shape=None, forward_batch=None, ratio_channels_to_ablate=None):
         self._h = H()
         self._method = _key(METHODS, method, "method")
         call("trm_cam_new", C.byref(self._h), self._method, None)
@@ -146,6 +151,11 @@ class CAM:
         call("trm_cam_set_normalize", self._h, _normalize_code(normalize))
         if forward_batch is not None:
             call("trm_cam_set_forward_batch", self._h, c_integer(forward_batch, "forward_batch", "size_t"))
+        if ratio_channels_to_ablate is not None:
+            if isinstance(ratio_channels_to_ablate, bool) or not isinstance(ratio_channels_to_ablate, numbers.Real):
+                raise InvalidArgumentError(f"ratio_channels_to_ablate must be a number in (0, 1], got "
+                                           f"{ratio_channels_to_ablate!r}")
+            call("trm_cam_set_ablation_ratio", self._h, float(ratio_channels_to_ablate))
         if output_shape is not None:
             if isinstance(output_shape, (int, np.integer)) or isinstance(output_shape, (str, bytes)):
                 raise InvalidArgumentError(f"output_shape must be a tuple of 1 to 3 sizes, got {output_shape!r}")

@@ -285,6 +285,7 @@ _PROTOTYPES.update({
 FORWARD_FN = C.CFUNCTYPE(C.c_int, C.c_void_p, SZ, C.POINTER(C.c_float), SZ, C.POINTER(C.c_float))
 _PROTOTYPES.update({
     "trm_cam_set_forward_batch": (C.c_int, [H, SZ]),
+    "trm_cam_set_ablation_ratio": (C.c_int, [H, D]),
     "trm_cam_compute_forward_f32": (C.c_int, [H, VP, SZ, SZ, SZ, P(SZ), VP, SZ, P(SZ), FORWARD_FN, VP, VP]),
     "trm_cam_forward_weights_f32": (C.c_int, [H, VP, SZ, SZ, SZ, P(SZ), VP, SZ, P(SZ), FORWARD_FN, VP, VP]),
 })
