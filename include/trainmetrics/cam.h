@@ -75,8 +75,9 @@
  * from a scale computed as 1 / (m / n) rather than n / m, so results may
  * differ in the last float bits; at an exact 2x reduction it switches to
  * INTER_AREA, the 2x2 mean, which equals the half-pixel bilinear value).
- * For volumes it uses scipy's `zoom` (a cubic spline), which this library does
- * not reproduce: 3-D maps are always resized trilinearly.
+ * For volumes it uses scipy's `zoom` (a cubic spline), which
+ * trm_cam_set_resize(#TRM_CAM_RESIZE_CUBIC_SPLINE) reproduces; the default
+ * resize is trilinear.
  *
  * The resize is separable (one axis at a time) and equals PyTorch's
  * `interpolate(..., mode='linear' / 'bilinear' / 'trilinear',
@@ -130,6 +131,12 @@ enum {
     TRM_CAM_NORMALIZE_NONE = 0,              /**< Raw values. */
     TRM_CAM_NORMALIZE_MINMAX = 1,            /**< (x - min) / (max - min + 1e-7) per map before the resize, the default. */
     TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE = 2 /**< The same before the resize and again after it: pytorch-grad-cam's order (since 0.3). */
+};
+
+/** How maps are resized to the output shape (trm_cam_set_resize(); since 0.3). */
+enum {
+    TRM_CAM_RESIZE_LINEAR = 0,      /**< Linear / bilinear / trilinear with half-pixel centres, the default. */
+    TRM_CAM_RESIZE_CUBIC_SPLINE = 1 /**< scipy.ndimage.zoom's cubic spline, as pytorch-grad-cam resizes volumes. */
 };
 
 /** Colormaps of trm_colormap_apply() and trm_cam_overlay_rgb8(). */
@@ -205,6 +212,37 @@ TRM_API int trm_cam_set_normalize(trm_cam *c, int mode);
  *         shape is kept.
  */
 TRM_API int trm_cam_set_output_shape(trm_cam *c, size_t ndim, const size_t *dims);
+
+/**
+ * @brief Choose how maps are resized to the output shape (since 0.3).
+ *
+ * #TRM_CAM_RESIZE_LINEAR, the default, is the separable linear resize of the
+ * file description (PyTorch's `interpolate(align_corners=False)`, OpenCV's
+ * `cv2.resize` in 2-D). #TRM_CAM_RESIZE_CUBIC_SPLINE is
+ * `scipy.ndimage.zoom(map, factors)` with its defaults (order=3,
+ * mode='constant', prefilter=True, grid_mode=False), which pytorch-grad-cam
+ * uses for 3-D maps: along an axis of n input and m output samples
+ * - the map (rounded to float, as scipy receives float32 maps) becomes cubic
+ *   B-spline coefficients with mirror boundaries (scipy's spline_filter);
+ * - output j reads the spline at x = j (n - 1) / (m - 1) (x = 0 for m = 1):
+ *   the four coefficients from floor(x) - 1 on, their indices mirrored about 0
+ *   and n - 1, weighted by the cubic B-spline;
+ * - where x, computed in double, exceeds n - 1 the output is 0: scipy's
+ *   'constant' mode reads its cval there, and for some sizes (n = 4, m = 188)
+ *   the last output's coordinate rounds one ulp past n - 1, so scipy writes a
+ *   0 in the last plane, which this mode reproduces.
+ * The axes are filtered and interpolated one after the other in double and
+ * rounded to float once, so results equal scipy's up to the last float bit.
+ * A spline can overshoot: resized values may fall slightly outside the input
+ * range (below 0 after a min-max normalization). The resize is the only step
+ * that changes; #TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE still normalizes after
+ * it, as pytorch-grad-cam does.
+ * @param c The calculator.
+ * @param method One of the TRM_CAM_RESIZE_* values.
+ * @return #TRM_OK; #TRM_E_INVALID for a NULL handle or an unknown method (the
+ *         handle is unchanged).
+ */
+TRM_API int trm_cam_set_resize(trm_cam *c, int method);
 
 /**
  * @brief Number of floats one output map has for inputs of a given spatial shape.

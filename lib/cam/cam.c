@@ -17,6 +17,7 @@
 #include "eigen-private.h"
 #include "resample-private.h"
 #include "trainmetrics/cam.h"
+#include "zoom-private.h"
 
 #define MAX_DIMS TRM__RESAMPLE_MAX_DIMS
 
@@ -55,6 +56,7 @@ struct trm_cam {
     int layout;                /* TRM_LAYOUT_CHANNELS_FIRST or TRM_LAYOUT_CHANNELS_LAST */
     int relu;                  /* 0 or 1 */
     int normalize;             /* TRM_CAM_NORMALIZE_NONE, _MINMAX or _MINMAX_AFTER_RESIZE */
+    int resize;                /* TRM_CAM_RESIZE_LINEAR or _CUBIC_SPLINE */
     size_t forward_batch;      /* >= 1: tensors per forward callback call (Score-CAM, Ablation-CAM) */
     double ablation_ratio;     /* (0, 1]: Ablation-CAM's ratio_channels_to_ablate */
     size_t out_ndim;           /* 0: maps keep the feature resolution; else 1 .. MAX_DIMS */
@@ -97,10 +99,13 @@ typedef struct workspace {
     double *off_diagonal;     /* Eigen: d, the tridiagonal form's subdiagonal */
     double *direction;        /* Eigen: channels; a candidate vector for a tie */
     double *image;            /* Eigen: n; that candidate mapped to positions */
-    trm__lerp *lerps;         /* resize tables */
-    float *scratch[2];        /* resize intermediates */
+    trm__lerp *lerps;         /* linear resize tables */
+    float *scratch[2];        /* linear resize intermediates */
     size_t n_lerps, scratch_floats;
     trm__resample resample;
+    trm__spline_tap *taps;    /* cubic-spline resize tables, n_lerps entries */
+    double *zoom_scratch[2];  /* its intermediates, scratch_floats doubles each */
+    trm__zoom zoom;
     /* forward calls only */
     float *batch_in;          /* per_call x item floats for the callback */
     float *scores;            /* channels + 1 floats: one sample's scores, then Ablation's original */
@@ -203,6 +208,7 @@ static int check_call(const char *func, const trm_cam *c, size_t batch, size_t c
                       const size_t *spatial, bool maps_out, shape *sh)
 {
     size_t floats, bytes;
+    *sh = (shape){ .batch = 0 }; /* the forward calls' members stay off for the others */
     if (batch == 0)
         return trm__fail(TRM_E_INVALID, func, "batch is 0");
     if (channels == 0)
@@ -269,9 +275,15 @@ static bool lay_out(const trm_cam *c, const shape *sh, bool maps_out, char *base
     if (sh->resize) {
         if (!trm__resample_sizes(sh->ndim, sh->dims, sh->out_dims, &ws->n_lerps, &ws->scratch_floats))
             return false;
-        ws->lerps = carve(&cv, ws->n_lerps, 1, sizeof(trm__lerp));
-        ws->scratch[0] = carve(&cv, ws->scratch_floats, 1, sizeof(float));
-        ws->scratch[1] = carve(&cv, ws->scratch_floats, 1, sizeof(float));
+        if (c->resize == TRM_CAM_RESIZE_CUBIC_SPLINE) {
+            ws->taps = carve(&cv, ws->n_lerps, 1, sizeof(trm__spline_tap));
+            ws->zoom_scratch[0] = carve(&cv, ws->scratch_floats, 1, sizeof(double));
+            ws->zoom_scratch[1] = carve(&cv, ws->scratch_floats, 1, sizeof(double));
+        } else {
+            ws->lerps = carve(&cv, ws->n_lerps, 1, sizeof(trm__lerp));
+            ws->scratch[0] = carve(&cv, ws->scratch_floats, 1, sizeof(float));
+            ws->scratch[1] = carve(&cv, ws->scratch_floats, 1, sizeof(float));
+        }
     }
     if (forward_method(c->method)) {
         ws->batch_in = carve(&cv, sh->per_call, sh->item, sizeof(float));
@@ -316,7 +328,10 @@ static int reserve(const char *func, trm_cam *c, const shape *sh, bool maps_out,
         c->work_size = need;
     }
     lay_out(c, sh, maps_out, c->work, ws, &need);
-    if (sh->resize)
+    if (sh->resize && c->resize == TRM_CAM_RESIZE_CUBIC_SPLINE)
+        trm__zoom_plan(&ws->zoom, sh->ndim, sh->dims, sh->out_dims, ws->taps, ws->zoom_scratch[0],
+                       ws->zoom_scratch[1]);
+    else if (sh->resize)
         trm__resample_plan(&ws->resample, sh->ndim, sh->dims, sh->out_dims, ws->lerps, ws->scratch[0],
                            ws->scratch[1]);
     if (c->method == TRM_CAM_SCORECAM && sh->upsample)
@@ -1049,7 +1064,10 @@ TRM__DISPATCH static void finish_map(const trm_cam *c, const shape *sh, const wo
     if (c->normalize != TRM_CAM_NORMALIZE_NONE)
         normalize_minmax(map, sh->n);
     if (sh->resize) {
-        trm__resample_f32(&ws->resample, map, dst);
+        if (c->resize == TRM_CAM_RESIZE_CUBIC_SPLINE)
+            trm__zoom_f32(&ws->zoom, map, dst);
+        else
+            trm__resample_f32(&ws->resample, map, dst);
         if (again)
             normalize_minmax_f32(dst, sh->out_n);
         return;
@@ -1335,6 +1353,7 @@ int trm_cam_new(trm_cam **out, int method, const trm_allocator *alloc)
                     .layout = TRM_LAYOUT_CHANNELS_FIRST,
                     .relu = 1,
                     .normalize = TRM_CAM_NORMALIZE_MINMAX,
+                    .resize = TRM_CAM_RESIZE_LINEAR,
                     /* pytorch-grad-cam's defaults: ScoreCAM batches 16, AblationCAM 32 */
                     .forward_batch = method == TRM_CAM_ABLATIONCAM ? 32 : 16,
                     .ablation_ratio = 1.0 };
@@ -1376,6 +1395,15 @@ int trm_cam_set_normalize(trm_cam *c, int mode)
         mode != TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE)
         return TRM_FAIL(TRM_E_INVALID, "unknown normalization %d", mode);
     c->normalize = mode;
+    return TRM_OK;
+}
+
+int trm_cam_set_resize(trm_cam *c, int method)
+{
+    TRM_REQUIRE(c);
+    if (method != TRM_CAM_RESIZE_LINEAR && method != TRM_CAM_RESIZE_CUBIC_SPLINE)
+        return TRM_FAIL(TRM_E_INVALID, "unknown resize method %d", method);
+    c->resize = method;
     return TRM_OK;
 }
 

@@ -20,6 +20,7 @@ LAYOUT_NAMES = {code: name for name, code in LAYOUTS.items()}
 COLORMAPS = {"jet": 0, "viridis": 1, "inferno": 2, "gray": 3, "turbo": 4}
 # normalize=: True and False stay the 0.2 spellings of "minmax" and "none".
 NORMALIZE = {"none": 0, "minmax": 1, "minmax_after_resize": 2}
+RESIZES = {"linear": 0, "cubic_spline": 1}
 # cam(preset=...): the options each preset sets unless given explicitly.
 PRESETS = {"pytorch-grad-cam": {"normalize": "minmax_after_resize"}, "trainmetrics": {"normalize": "minmax"}}
 _METHOD_NAMES = {0: "gradcam", 1: "gradcam++", 2: "xgradcam", 3: "hirescam", 4: "gradcam_elementwise",
@@ -131,7 +132,9 @@ class CAM:
     any input whose spatial axes do not match ``output_shape`` or that has an
     empty axis raises too. ``output_shape`` resizes every map
     (linear, bilinear or trilinear with half-pixel centres, as torch's
-    ``interpolate(align_corners=False)``); None keeps the feature resolution.
+    ``interpolate(align_corners=False)``), or with ``resize="cubic_spline"`` as
+    ``scipy.ndimage.zoom`` (order 3, its defaults), which pytorch-grad-cam uses for
+    volumes; None keeps the feature resolution.
     ``normalize`` is True or 'minmax' (the default, as the C library: min-max
     normalization at the feature resolution, then the resize), 'minmax_after_resize'
     (pytorch-grad-cam's order: normalize, resize, normalize again, so resized maps
@@ -141,7 +144,7 @@ class CAM:
     __slots__ = ("_h", "_layout", "_output_shape", "_method")
 
     def __init__(self, method="gradcam", *, layout="channels_first", relu=True, normalize=True,
-                 output_shape=None, forward_batch=None, ratio_channels_to_ablate=None):
+                 output_shape=None, resize="linear", forward_batch=None, ratio_channels_to_ablate=None):
         self._h = H()
         self._method = _key(METHODS, method, "method")
         call("trm_cam_new", C.byref(self._h), self._method, None)
@@ -149,6 +152,7 @@ class CAM:
         call("trm_cam_set_layout", self._h, self._layout)
         call("trm_cam_set_relu", self._h, 1 if relu else 0)
         call("trm_cam_set_normalize", self._h, _normalize_code(normalize))
+        call("trm_cam_set_resize", self._h, _key(RESIZES, resize, "resize"))
         if forward_batch is not None:
             call("trm_cam_set_forward_batch", self._h, c_integer(forward_batch, "forward_batch", "size_t"))
         if ratio_channels_to_ablate is not None:
@@ -292,7 +296,9 @@ def cam(activations, gradients=None, method="gradcam", *, preset="pytorch-grad-c
     * ``"pytorch-grad-cam"`` (the default here): its output pipeline, ReLU, min-max
       normalization, the resize to ``output_shape``, then min-max again
       (``normalize="minmax_after_resize"``), so resized maps peak within 1e-6 of 1 as
-      pytorch-grad-cam's do; the numbers to compare with pytorch-grad-cam.
+      pytorch-grad-cam's do; a 3-D ``output_shape`` is reached with scipy's cubic
+      spline (``resize="cubic_spline"``) as pytorch-grad-cam zooms volumes; the
+      numbers to compare with pytorch-grad-cam.
     * ``"trainmetrics"``: the C library's and :class:`CAM`'s defaults, ReLU and one
       min-max normalization before the resize (``normalize="minmax"``), which keeps
       the feature-resolution values and lets resized maps peak below 1.
@@ -304,6 +310,9 @@ def cam(activations, gradients=None, method="gradcam", *, preset="pytorch-grad-c
     if preset not in PRESETS:
         raise InvalidArgumentError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
     options = {**PRESETS[preset], **options}
+    # pytorch-grad-cam resizes images with cv2.resize (linear) and volumes with scipy's zoom
+    if preset == "pytorch-grad-cam" and "resize" not in options and len(options.get("output_shape") or ()) == 3:
+        options["resize"] = "cubic_spline"
     calc = CAM(method, **options)
     if forward is None and inputs is None and targets is None:
         return calc(activations, gradients)

@@ -286,6 +286,7 @@ FORWARD_FN = C.CFUNCTYPE(C.c_int, C.c_void_p, SZ, C.POINTER(C.c_float), SZ, C.PO
 _PROTOTYPES.update({
     "trm_cam_set_forward_batch": (C.c_int, [H, SZ]),
     "trm_cam_set_ablation_ratio": (C.c_int, [H, D]),
+    "trm_cam_set_resize": (C.c_int, [H, C.c_int]),
     "trm_cam_compute_forward_f32": (C.c_int, [H, VP, SZ, SZ, SZ, P(SZ), VP, SZ, P(SZ), FORWARD_FN, VP, VP]),
     "trm_cam_forward_weights_f32": (C.c_int, [H, VP, SZ, SZ, SZ, P(SZ), VP, SZ, P(SZ), FORWARD_FN, VP, VP]),
 })
