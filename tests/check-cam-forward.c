@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The CAM additions of 0.3 as a black box: pytorch-grad-cam's normalization
  * order (TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE), Score-CAM and Ablation-CAM
- * through a forward callback, and the turbo colormap.
+ * through a forward callback, the cubic-spline resize (scipy.ndimage.zoom),
+ * and the turbo colormap.
  *
  * Every expected value is worked out by hand from pytorch-grad-cam's formulas
  * (score_cam.py, ablation_cam.py, utils/image.py scale_cam_image), the
@@ -561,6 +562,100 @@ START_TEST(ablationcam_bad_ratio)
 }
 END_TEST
 
+/* ---- scipy.ndimage.zoom's cubic spline ------------------------------------------------------- */
+
+/* [0, 1, 0] zoomed to 6 samples. Mirrored about its ends the signal is
+ * ..., 1, 0, 1, 0, 1, ... (period 2), so its B-spline coefficients are b at
+ * odd and a at even indices with (2b + 4a)/6 = 0 and (2a + 4b)/6 = 1: a = -1,
+ * b = 2. Output j reads x = 2j/5 = 0, .4, .8, 1.2, 1.6, 2 with the weights
+ * (1-t)^3/6, (4 - 6t^2 + 3t^3)/6, (1 + 3t + 3t^2 - 3t^3)/6, t^3/6 on the
+ * coefficients from floor(x) - 1 on, which alternate 2, -1, 2, -1 at every
+ * x here: t = 0 gives 2/6 - 2/3 + 2/6 = 0; t = .4 gives .072 - .538667 +
+ * .829333 - .010667 = .352 = 44/125; t = .8 gives .002667 - .282667 +
+ * 1.261333 - .085333 = .896 = 112/125 (scipy prints 0, .35, .9, .9, .35, 0). */
+static const double zoom_bump[6] = { 0, 44.0 / 125, 112.0 / 125, 112.0 / 125, 44.0 / 125, 0 };
+
+static trm_cam *spline_cam(size_t ndim, const size_t *out)
+{
+    trm_cam *c = make(TRM_CAM_HIRESCAM, 0, TRM_CAM_NORMALIZE_NONE); /* one channel, gradient 1: the map is a */
+    ck_assert_ok(trm_cam_set_output_shape(c, ndim, out));
+    ck_assert_ok(trm_cam_set_resize(c, TRM_CAM_RESIZE_CUBIC_SPLINE));
+    return c;
+}
+
+START_TEST(cubic_spline_by_hand)
+{
+    const float bump[3] = { 0, 1, 0 }, ones[12] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+    for (int mode = 0; mode < n_modes(); mode++) {
+        unsigned before = set_mode(mode);
+        float out[6 * 3 * 6];
+        trm_cam *c = spline_cam(1, (const size_t[]){ 6 });
+        ck_assert_ok(trm_cam_compute_f32(c, bump, ones, 1, 1, 1, (const size_t[]){ 3 }, out));
+        assert_floats(out, zoom_bump, 6, 1e-7, "[0, 1, 0] zoomed to 6");
+        trm_cam_free(c);
+        /* a separable volume bump x [1, 1] x bump to (6, 3, 6): the product of
+         * the 1-D zooms, the constant axis staying 1 */
+        float vol[3 * 2 * 3];
+        for (size_t i = 0; i < 3; i++)
+            for (size_t j = 0; j < 2; j++)
+                for (size_t k = 0; k < 3; k++)
+                    vol[(i * 2 + j) * 3 + k] = bump[i] * bump[k];
+        c = spline_cam(3, (const size_t[]){ 6, 3, 6 });
+        ck_assert_ok(trm_cam_compute_f32(c, vol, ones, 1, 1, 3, (const size_t[]){ 3, 2, 3 }, out));
+        double want[6 * 3 * 6];
+        for (size_t i = 0; i < 6; i++)
+            for (size_t j = 0; j < 3; j++)
+                for (size_t k = 0; k < 6; k++)
+                    want[(i * 3 + j) * 6 + k] = zoom_bump[i] * zoom_bump[k];
+        assert_floats(out, want, 6 * 3 * 6, 1e-7, "separable volume");
+        trm_cam_free(c);
+        restore_mode(before);
+    }
+}
+END_TEST
+
+/* A spline reproduces constants, so four ones zoom to ones: except where
+ * scipy's coordinate j (n - 1)/(m - 1) rounds above n - 1 and its 'constant'
+ * mode writes 0. At n = 4, m = 188 the last one does (checked here in the
+ * same double arithmetic); at m = 187 it does not. */
+START_TEST(cubic_spline_last_sample_past_the_edge)
+{
+    const float four[4] = { 1, 1, 1, 1 }, g[4] = { 1, 1, 1, 1 };
+    float out[188];
+    volatile double steps = 187.0, span = 3.0;
+    ck_assert(steps * (span / steps) > 3.0);
+    trm_cam *c = spline_cam(1, (const size_t[]){ 188 });
+    ck_assert_ok(trm_cam_compute_f32(c, four, g, 1, 1, 1, (const size_t[]){ 4 }, out));
+    for (size_t j = 0; j < 187; j++)
+        ck_assert_msg(fabs(out[j] - 1.0) < 1e-6, "out[%zu] = %.9g", j, (double)out[j]);
+    ck_assert_float_eq(out[187], 0.0f);
+    trm_cam_free(c);
+    volatile double steps2 = 186.0;
+    ck_assert(!(steps2 * (span / steps2) > 3.0));
+    c = spline_cam(1, (const size_t[]){ 187 });
+    ck_assert_ok(trm_cam_compute_f32(c, four, g, 1, 1, 1, (const size_t[]){ 4 }, out));
+    ck_assert_msg(fabs(out[186] - 1.0) < 1e-6, "out[186] = %.9g", (double)out[186]);
+    trm_cam_free(c);
+    /* one output sample reads the first input (x = 0), not the middle */
+    const float ramp[4] = { 5, 6, 7, 8 };
+    c = spline_cam(1, (const size_t[]){ 1 });
+    ck_assert_ok(trm_cam_compute_f32(c, ramp, g, 1, 1, 1, (const size_t[]){ 4 }, out));
+    ck_assert_msg(fabs(out[0] - 5.0) < 1e-6, "out[0] = %.9g", (double)out[0]);
+    /* a bad method fails and keeps the spline */
+    ck_assert_fails(TRM_E_INVALID, trm_cam_set_resize(c, 2));
+    ERROR_HAS("unknown resize method 2");
+    ck_assert_fails(TRM_E_INVALID, trm_cam_set_resize(c, -1));
+    ck_assert_fails(TRM_E_INVALID, trm_cam_set_resize(NULL, TRM_CAM_RESIZE_LINEAR));
+    ERROR_HAS("c is NULL");
+    ck_assert_ok(trm_cam_compute_f32(c, ramp, g, 1, 1, 1, (const size_t[]){ 4 }, out));
+    ck_assert_msg(fabs(out[0] - 5.0) < 1e-6, "out[0] = %.9g after a failed set_resize", (double)out[0]);
+    ck_assert_ok(trm_cam_set_resize(c, TRM_CAM_RESIZE_LINEAR)); /* linear: x = (0.5) 4 - 0.5 = 1.5 */
+    ck_assert_ok(trm_cam_compute_f32(c, ramp, g, 1, 1, 1, (const size_t[]){ 4 }, out));
+    ck_assert_float_eq(out[0], 6.5f);
+    trm_cam_free(c);
+}
+END_TEST
+
 /* ---- bad input ---------------------------------------------------------------------------------- */
 
 START_TEST(bad_forward_arguments)
@@ -827,6 +922,10 @@ static Suite *cam_forward_suite(void)
     tcase_add_test(tc, ablationcam_ratio_by_hand);
     tcase_add_test(tc, ablationcam_ratio_counts);
     tcase_add_test(tc, ablationcam_bad_ratio);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("cubic_spline");
+    tcase_add_test(tc, cubic_spline_by_hand);
+    tcase_add_test(tc, cubic_spline_last_sample_past_the_edge);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");
     tcase_add_test(tc, bad_forward_arguments);

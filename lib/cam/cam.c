@@ -1068,6 +1068,10 @@ TRM__DISPATCH static void finish_map(const trm_cam *c, const shape *sh, const wo
             trm__zoom_f32(&ws->zoom, map, dst);
         else
             trm__resample_f32(&ws->resample, map, dst);
+        if (again && c->relu) /* aggregate_multi_layers' np.maximum(cam, 0): it clips a spline's undershoot,
+                                 and a linear resize of a map >= 0 has none */
+            for (size_t i = 0; i < sh->out_n; i++)
+                dst[i] = dst[i] < 0.0f ? 0.0f : dst[i];
         if (again)
             normalize_minmax_f32(dst, sh->out_n);
         return;

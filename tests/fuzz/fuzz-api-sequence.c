@@ -860,6 +860,7 @@ static void set_cam(program *p, int which)
         CAM_SETTER(trm_cam_set_ablation_ratio(cam, b < 5 ? odd[b] : b / 255.0));
         break;
     }
+    case 6: CAM_SETTER(trm_cam_set_resize(cam, get8(p) % 3)); break;
     }
 }
 
@@ -1278,7 +1279,7 @@ static void teardown(void)
     FUZZ_ASSERT(allocs == frees, "%zu allocations, %zu releases", allocs, frees);
 }
 
-enum { N_OPS = 111 };
+enum { N_OPS = 112 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -1369,6 +1370,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 106: edit_calibration(p); break;
         case 107: case 108: set_cam(p, op - 103); break;
         case 109: case 110: compute_forward_cam(p, op == 110); break;
+        case 111: set_cam(p, 6); break;
         }
     }
     /* disarm every allocator so that the final snapshots cannot fail */

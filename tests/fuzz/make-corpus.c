@@ -341,6 +341,17 @@ static void api_programs(void)
             ablation[k++] = model[j];
     }
     write_file("fuzz-api-sequence", "ablation-ratio", ablation, k);
+    /* Grad-CAM maps of 2 x 3 x 2 zoomed to 5 x 4 x 6 with the cubic spline */
+    uint8_t spline[15 + 1 + 48 + 1];
+    k = 0;
+    const uint8_t setup[15] = { 70, 3, 5, 4, 6, 0, 1, 111, 1, 72, 1, 2, 3, 2, 3 };
+    for (size_t j = 0; j < 15; j++)
+        spline[k++] = setup[j];
+    spline[k++] = 2; /* the third spatial size */
+    for (size_t j = 0; j < 48; j++) /* activations and gradients, interleaved, (int8) / 16 */
+        spline[k++] = (uint8_t)((j * 29) % 89);
+    spline[k++] = 1; /* gradients given */
+    write_file("fuzz-api-sequence", "cubic-spline", spline, k);
 }
 
 static void calibration_seeds(void)

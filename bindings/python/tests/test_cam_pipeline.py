@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The two output pipelines (trainmetrics' normalize -> resize and
-pytorch-grad-cam's normalize -> resize -> normalize), cam(preset=), and the
-turbo colormap, against NumPy/torch reimplementations and matplotlib."""
+pytorch-grad-cam's normalize -> resize -> normalize), the cubic-spline resize,
+cam(preset=), and the turbo colormap, against NumPy/torch/scipy
+reimplementations and matplotlib."""
 import numpy as np
 import pytest
 
@@ -25,6 +26,17 @@ def resize(img, size):
                          align_corners=False)[0, 0].numpy()
 
 
+def zoom(img, size):
+    """pytorch-grad-cam's resize of a volume: scipy.ndimage.zoom(np.float32(img), factors)."""
+    ndi = pytest.importorskip("scipy.ndimage")
+    return ndi.zoom(np.float32(img), [t / i for i, t in zip(img.shape, size)])
+
+
+def pytorch_grad_cam_resize(img, size):
+    """cv2.resize (torch's bilinear here: the same formula) for images, scipy's zoom for volumes."""
+    return zoom(img, size) if img.ndim == 3 else resize(img, size)
+
+
 def gradcam_raw(a, g):
     w = g.mean(axis=tuple(range(2, a.ndim)), keepdims=True)
     return np.maximum((w * a).sum(axis=1), 0).astype(np.float32)
@@ -37,10 +49,12 @@ def test_pytorch_grad_cam_order(shape, size):
     a = RNG.standard_normal(shape).astype(np.float32)
     g = RNG.standard_normal(shape).astype(np.float32)
     raw = gradcam_raw(a, g)
-    want = np.stack([minmax_f32(resize(minmax_f32(m), size)) for m in raw])
+    # scale_cam_image(cam, size), then aggregate_multi_layers' relu and scale_cam_image
+    want = np.stack([minmax_f32(np.maximum(pytorch_grad_cam_resize(minmax_f32(m), size), 0)) for m in raw])
     got = tm.cam(a, g, "gradcam", output_shape=size)  # the default preset
     np.testing.assert_allclose(got, want, rtol=0, atol=2e-6)
-    same = tm.CAM("gradcam", normalize="minmax_after_resize", output_shape=size)(a, g)
+    same = tm.CAM("gradcam", normalize="minmax_after_resize", output_shape=size,
+                  resize="cubic_spline" if len(size) == 3 else "linear")(a, g)
     np.testing.assert_array_equal(got, same)
     assert np.all(got.max(axis=tuple(range(1, got.ndim))) >= 1 - 1e-6)
     assert got.min() == 0
@@ -50,6 +64,49 @@ def test_pytorch_grad_cam_order(shape, size):
                                rtol=0, atol=2e-6)
     np.testing.assert_array_equal(tm.cam(a, g, "gradcam", preset="trainmetrics", output_shape=size),
                                   tm.CAM("gradcam", output_shape=size)(a, g))
+
+
+@pytest.mark.parametrize("ndim", [1, 2, 3])
+def test_cubic_spline_equals_scipy_zoom(ndim):
+    """Random maps and sizes, up- and downscaling, against scipy.ndimage.zoom
+    with its defaults; HiResCAM of one channel with gradient 1 is the map itself."""
+    rng = np.random.default_rng(40 + ndim)
+    for _ in range(40):
+        shape = tuple(int(v) for v in rng.integers(1, 9, ndim))
+        size = tuple(int(v) for v in rng.integers(1, 30, ndim))
+        a = rng.standard_normal((1, 1) + shape).astype(np.float32)
+        got = tm.CAM("hirescam", relu=False, normalize=False, output_shape=size, resize="cubic_spline")(
+            a, np.ones_like(a))[0]
+        want = zoom(a[0, 0], size)
+        assert want.shape == size
+        np.testing.assert_allclose(got, want, rtol=0, atol=2e-7 * max(1.0, float(np.abs(want).max())))
+
+
+def test_cubic_spline_reproduces_scipys_zero_past_the_edge():
+    """scipy's coordinate of the last of 188 samples from 4 rounds past 3 and
+    mode='constant' writes 0 there; a spline keeps constants elsewhere."""
+    ones = np.ones((1, 1, 4, 2, 4), dtype=np.float32)
+    got = tm.CAM("hirescam", relu=False, normalize=False, output_shape=(188, 3, 187), resize="cubic_spline")(
+        ones, ones)[0]
+    want = zoom(ones[0, 0], (188, 3, 187))
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)
+    assert np.all(got[-1] == 0) and np.allclose(got[:-1], 1)
+
+
+def test_the_pytorch_grad_cam_preset_zooms_volumes_only():
+    a = RNG.standard_normal((1, 3, 3, 4, 5)).astype(np.float32)
+    g = RNG.standard_normal(a.shape).astype(np.float32)
+    volume = tm.cam(a, g, output_shape=(7, 8, 9))
+    np.testing.assert_array_equal(volume, tm.CAM(normalize="minmax_after_resize", output_shape=(7, 8, 9),
+                                                 resize="cubic_spline")(a, g))
+    linear = tm.cam(a, g, output_shape=(7, 8, 9), resize="linear")  # an explicit option wins
+    np.testing.assert_array_equal(linear, tm.CAM(normalize="minmax_after_resize", output_shape=(7, 8, 9))(a, g))
+    assert not np.array_equal(volume, linear)
+    images = RNG.standard_normal((1, 3, 5, 6)).astype(np.float32)
+    np.testing.assert_array_equal(tm.cam(images, images, output_shape=(10, 12)),
+                                  tm.CAM(normalize="minmax_after_resize", output_shape=(10, 12))(images, images))
+    with pytest.raises(tm.InvalidArgumentError, match="resize must be one of"):
+        tm.CAM(resize="cubic")
 
 
 def test_upscaled_maps_peak_below_one_only_in_the_trainmetrics_order():

@@ -230,18 +230,24 @@ pub const TRM_CAM_NORMALIZE_MINMAX: _bindgen_ty_5 = 1;
 pub const TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE: _bindgen_ty_5 = 2;
 #[doc = " Normalization of each map (trm_cam_set_normalize())."]
 pub type _bindgen_ty_5 = ::std::os::raw::c_int;
-#[doc = "< OpenCV's COLORMAP_JET."]
-pub const TRM_COLORMAP_JET: _bindgen_ty_6 = 0;
-#[doc = "< matplotlib's viridis (equal to OpenCV's COLORMAP_VIRIDIS)."]
-pub const TRM_COLORMAP_VIRIDIS: _bindgen_ty_6 = 1;
-#[doc = "< matplotlib's inferno (equal to OpenCV's COLORMAP_INFERNO)."]
-pub const TRM_COLORMAP_INFERNO: _bindgen_ty_6 = 2;
-#[doc = "< r = g = b = floor(255 v)."]
-pub const TRM_COLORMAP_GRAY: _bindgen_ty_6 = 3;
-#[doc = "< matplotlib's turbo (Google's, Apache-2.0 data; since 0.3)."]
-pub const TRM_COLORMAP_TURBO: _bindgen_ty_6 = 4;
-#[doc = " Colormaps of trm_colormap_apply() and trm_cam_overlay_rgb8()."]
+#[doc = "< Linear / bilinear / trilinear with half-pixel centres, the default."]
+pub const TRM_CAM_RESIZE_LINEAR: _bindgen_ty_6 = 0;
+#[doc = "< scipy.ndimage.zoom's cubic spline, as pytorch-grad-cam resizes volumes."]
+pub const TRM_CAM_RESIZE_CUBIC_SPLINE: _bindgen_ty_6 = 1;
+#[doc = " How maps are resized to the output shape (trm_cam_set_resize(); since 0.3)."]
 pub type _bindgen_ty_6 = ::std::os::raw::c_int;
+#[doc = "< OpenCV's COLORMAP_JET."]
+pub const TRM_COLORMAP_JET: _bindgen_ty_7 = 0;
+#[doc = "< matplotlib's viridis (equal to OpenCV's COLORMAP_VIRIDIS)."]
+pub const TRM_COLORMAP_VIRIDIS: _bindgen_ty_7 = 1;
+#[doc = "< matplotlib's inferno (equal to OpenCV's COLORMAP_INFERNO)."]
+pub const TRM_COLORMAP_INFERNO: _bindgen_ty_7 = 2;
+#[doc = "< r = g = b = floor(255 v)."]
+pub const TRM_COLORMAP_GRAY: _bindgen_ty_7 = 3;
+#[doc = "< matplotlib's turbo (Google's, Apache-2.0 data; since 0.3)."]
+pub const TRM_COLORMAP_TURBO: _bindgen_ty_7 = 4;
+#[doc = " Colormaps of trm_colormap_apply() and trm_cam_overlay_rgb8()."]
+pub type _bindgen_ty_7 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create a calculator for one method, channels-first, with ReLU and"]
     #[doc = "        min-max normalization on and no resizing."]
@@ -316,6 +322,39 @@ extern "C" {
         c: *mut trm_cam,
         ndim: usize,
         dims: *const usize,
+    ) -> ::std::os::raw::c_int;
+}
+extern "C" {
+    #[doc = " @brief Choose how maps are resized to the output shape (since 0.3)."]
+    #[doc = ""]
+    #[doc = " #TRM_CAM_RESIZE_LINEAR, the default, is the separable linear resize of the"]
+    #[doc = " file description (PyTorch's `interpolate(align_corners=False)`, OpenCV's"]
+    #[doc = " `cv2.resize` in 2-D). #TRM_CAM_RESIZE_CUBIC_SPLINE is"]
+    #[doc = " `scipy.ndimage.zoom(map, factors)` with its defaults (order=3,"]
+    #[doc = " mode='constant', prefilter=True, grid_mode=False), which pytorch-grad-cam"]
+    #[doc = " uses for 3-D maps: along an axis of n input and m output samples"]
+    #[doc = " - the map (rounded to float, as scipy receives float32 maps) becomes cubic"]
+    #[doc = "   B-spline coefficients with mirror boundaries (scipy's spline_filter);"]
+    #[doc = " - output j reads the spline at x = j (n - 1) / (m - 1) (x = 0 for m = 1):"]
+    #[doc = "   the four coefficients from floor(x) - 1 on, their indices mirrored about 0"]
+    #[doc = "   and n - 1, weighted by the cubic B-spline;"]
+    #[doc = " - where x, computed in double, exceeds n - 1 the output is 0: scipy's"]
+    #[doc = "   'constant' mode reads its cval there, and for some sizes (n = 4, m = 188)"]
+    #[doc = "   the last output's coordinate rounds one ulp past n - 1, so scipy writes a"]
+    #[doc = "   0 in the last plane, which this mode reproduces."]
+    #[doc = " The axes are filtered and interpolated one after the other in double and"]
+    #[doc = " rounded to float once, so results equal scipy's up to the last float bit."]
+    #[doc = " A spline can overshoot: resized values may fall slightly outside the input"]
+    #[doc = " range (below 0 after a min-max normalization). The resize is the only step"]
+    #[doc = " that changes; #TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE still normalizes after"]
+    #[doc = " it, as pytorch-grad-cam does."]
+    #[doc = " @param c The calculator."]
+    #[doc = " @param method One of the TRM_CAM_RESIZE_* values."]
+    #[doc = " @return #TRM_OK; #TRM_E_INVALID for a NULL handle or an unknown method (the"]
+    #[doc = "         handle is unchanged)."]
+    pub fn trm_cam_set_resize(
+        c: *mut trm_cam,
+        method: ::std::os::raw::c_int,
     ) -> ::std::os::raw::c_int;
 }
 extern "C" {
@@ -643,23 +682,23 @@ pub struct trm_calibration {
     _unused: [u8; 0],
 }
 #[doc = "< Expected calibration error (torchmetrics `norm='l1'`)."]
-pub const TRM_CALIBRATION_L1: _bindgen_ty_7 = 0;
+pub const TRM_CALIBRATION_L1: _bindgen_ty_8 = 0;
 #[doc = "< Root-mean-square calibration error (`norm='l2'`)."]
-pub const TRM_CALIBRATION_L2: _bindgen_ty_7 = 1;
+pub const TRM_CALIBRATION_L2: _bindgen_ty_8 = 1;
 #[doc = "< Maximum calibration error (`norm='max'`)."]
-pub const TRM_CALIBRATION_MAX: _bindgen_ty_7 = 2;
+pub const TRM_CALIBRATION_MAX: _bindgen_ty_8 = 2;
 #[doc = " The norm of trm_calibration_error()."]
-pub type _bindgen_ty_7 = ::std::os::raw::c_int;
+pub type _bindgen_ty_8 = ::std::os::raw::c_int;
 #[doc = " Probabilities: every used score must lie in [0, 1]; the default."]
-pub const TRM_CALIBRATION_PROBABILITIES: _bindgen_ty_8 = 0;
+pub const TRM_CALIBRATION_PROBABILITIES: _bindgen_ty_9 = 0;
 #[doc = " Logits: binary scores go through the sigmoid 1 / (1 + exp(-x)), multiclass"]
 #[doc = "rows through the softmax exp(x_j - m) / sum_i exp(x_i - m), m the row's maximum."]
-pub const TRM_CALIBRATION_LOGITS: _bindgen_ty_8 = 1;
+pub const TRM_CALIBRATION_LOGITS: _bindgen_ty_9 = 1;
 #[doc = " torchmetrics' rule, decided per update call: a batch whose used scores all"]
 #[doc = "lie in [0, 1] is taken as probabilities, any other batch as logits."]
-pub const TRM_CALIBRATION_AUTO: _bindgen_ty_8 = 2;
+pub const TRM_CALIBRATION_AUTO: _bindgen_ty_9 = 2;
 #[doc = " What the scores given to the updates are (trm_calibration_set_input())."]
-pub type _bindgen_ty_8 = ::std::os::raw::c_int;
+pub type _bindgen_ty_9 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create an empty accumulator."]
     #[doc = " @param out Receives the new handle; untouched on failure."]
@@ -923,25 +962,25 @@ pub struct trm_confusion {
     _unused: [u8; 0],
 }
 #[doc = "< Raw cells."]
-pub const TRM_NORMALIZE_NONE: _bindgen_ty_9 = 0;
+pub const TRM_NORMALIZE_NONE: _bindgen_ty_10 = 0;
 #[doc = "< Each row divided by its sum."]
-pub const TRM_NORMALIZE_TRUE: _bindgen_ty_9 = 1;
+pub const TRM_NORMALIZE_TRUE: _bindgen_ty_10 = 1;
 #[doc = "< Each column divided by its sum."]
-pub const TRM_NORMALIZE_PRED: _bindgen_ty_9 = 2;
+pub const TRM_NORMALIZE_PRED: _bindgen_ty_10 = 2;
 #[doc = "< Every cell divided by the total."]
-pub const TRM_NORMALIZE_ALL: _bindgen_ty_9 = 3;
+pub const TRM_NORMALIZE_ALL: _bindgen_ty_10 = 3;
 #[doc = " Normalization of trm_confusion_matrix(), as scikit-learn's `normalize`."]
-pub type _bindgen_ty_9 = ::std::os::raw::c_int;
-#[doc = "< Same as #TRM_NORMALIZE_NONE."]
-pub const TRM_CONFUSION_NORMALIZE_NONE: _bindgen_ty_10 = 0;
-#[doc = "< Same as #TRM_NORMALIZE_TRUE."]
-pub const TRM_CONFUSION_NORMALIZE_TRUE: _bindgen_ty_10 = 1;
-#[doc = "< Same as #TRM_NORMALIZE_PRED."]
-pub const TRM_CONFUSION_NORMALIZE_PRED: _bindgen_ty_10 = 2;
-#[doc = "< Same as #TRM_NORMALIZE_ALL."]
-pub const TRM_CONFUSION_NORMALIZE_ALL: _bindgen_ty_10 = 3;
-#[doc = " The TRM_NORMALIZE_* values under the module's prefix (since 0.2); same numbers."]
 pub type _bindgen_ty_10 = ::std::os::raw::c_int;
+#[doc = "< Same as #TRM_NORMALIZE_NONE."]
+pub const TRM_CONFUSION_NORMALIZE_NONE: _bindgen_ty_11 = 0;
+#[doc = "< Same as #TRM_NORMALIZE_TRUE."]
+pub const TRM_CONFUSION_NORMALIZE_TRUE: _bindgen_ty_11 = 1;
+#[doc = "< Same as #TRM_NORMALIZE_PRED."]
+pub const TRM_CONFUSION_NORMALIZE_PRED: _bindgen_ty_11 = 2;
+#[doc = "< Same as #TRM_NORMALIZE_ALL."]
+pub const TRM_CONFUSION_NORMALIZE_ALL: _bindgen_ty_11 = 3;
+#[doc = " The TRM_NORMALIZE_* values under the module's prefix (since 0.2); same numbers."]
+pub type _bindgen_ty_11 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create an empty confusion matrix."]
     #[doc = " @param out Receives the new handle; untouched on failure."]
@@ -1473,53 +1512,53 @@ extern "C" {
     ) -> ::std::os::raw::c_int;
 }
 #[doc = "< tp / (tp + fp)"]
-pub const TRM_PRECISION: _bindgen_ty_11 = 0;
+pub const TRM_PRECISION: _bindgen_ty_12 = 0;
 #[doc = "< tp / (tp + fn)"]
-pub const TRM_RECALL: _bindgen_ty_11 = 1;
+pub const TRM_RECALL: _bindgen_ty_12 = 1;
 #[doc = "< 2tp / (2tp + fp + fn), undefined only when tp + fp + fn = 0"]
-pub const TRM_F1: _bindgen_ty_11 = 2;
+pub const TRM_F1: _bindgen_ty_12 = 2;
 #[doc = "< tn / (tn + fp)"]
-pub const TRM_SPECIFICITY: _bindgen_ty_11 = 3;
+pub const TRM_SPECIFICITY: _bindgen_ty_12 = 3;
 #[doc = "< tn / (tn + fn)"]
-pub const TRM_NPV: _bindgen_ty_11 = 4;
+pub const TRM_NPV: _bindgen_ty_12 = 4;
 #[doc = "< fp / (fp + tn)"]
-pub const TRM_FPR: _bindgen_ty_11 = 5;
+pub const TRM_FPR: _bindgen_ty_12 = 5;
 #[doc = "< fn / (fn + tp)"]
-pub const TRM_FNR: _bindgen_ty_11 = 6;
+pub const TRM_FNR: _bindgen_ty_12 = 6;
 #[doc = "< tp / (tp + fp + fn)"]
-pub const TRM_JACCARD: _bindgen_ty_11 = 7;
+pub const TRM_JACCARD: _bindgen_ty_12 = 7;
 #[doc = "< row sum; never undefined"]
-pub const TRM_SUPPORT: _bindgen_ty_11 = 8;
+pub const TRM_SUPPORT: _bindgen_ty_12 = 8;
 #[doc = " Per-class metrics."]
-pub type _bindgen_ty_11 = ::std::os::raw::c_int;
-#[doc = "< Mean over all K classes (scikit-learn, labels=range(K))."]
-pub const TRM_AVERAGE_MACRO: _bindgen_ty_12 = 0;
-#[doc = "< Metric of the pooled tp, fp, fn, tn."]
-pub const TRM_AVERAGE_MICRO: _bindgen_ty_12 = 1;
-#[doc = "< Mean weighted by support."]
-pub const TRM_AVERAGE_WEIGHTED: _bindgen_ty_12 = 2;
-#[doc = "< Mean over classes with tp + fp + fn > 0."]
-pub const TRM_AVERAGE_MACRO_PRESENT: _bindgen_ty_12 = 3;
-#[doc = "< Multilabel only; refused for confusion matrices."]
-pub const TRM_AVERAGE_SAMPLES: _bindgen_ty_12 = 4;
-#[doc = " How per-class values are combined."]
 pub type _bindgen_ty_12 = ::std::os::raw::c_int;
-#[doc = "< 0.0 (scikit-learn \"warn\" and 0)."]
-pub const TRM_ZERO_DIVISION_ZERO: _bindgen_ty_13 = 0;
-#[doc = "< 1.0"]
-pub const TRM_ZERO_DIVISION_ONE: _bindgen_ty_13 = 1;
-#[doc = "< NaN, and dropped from averages with its weight."]
-pub const TRM_ZERO_DIVISION_NAN: _bindgen_ty_13 = 2;
-#[doc = " Value given to undefined metrics (scikit-learn `zero_division`)."]
+#[doc = "< Mean over all K classes (scikit-learn, labels=range(K))."]
+pub const TRM_AVERAGE_MACRO: _bindgen_ty_13 = 0;
+#[doc = "< Metric of the pooled tp, fp, fn, tn."]
+pub const TRM_AVERAGE_MICRO: _bindgen_ty_13 = 1;
+#[doc = "< Mean weighted by support."]
+pub const TRM_AVERAGE_WEIGHTED: _bindgen_ty_13 = 2;
+#[doc = "< Mean over classes with tp + fp + fn > 0."]
+pub const TRM_AVERAGE_MACRO_PRESENT: _bindgen_ty_13 = 3;
+#[doc = "< Multilabel only; refused for confusion matrices."]
+pub const TRM_AVERAGE_SAMPLES: _bindgen_ty_13 = 4;
+#[doc = " How per-class values are combined."]
 pub type _bindgen_ty_13 = ::std::os::raw::c_int;
-#[doc = "< Unweighted."]
-pub const TRM_KAPPA_NONE: _bindgen_ty_14 = 0;
-#[doc = "< |i - j|"]
-pub const TRM_KAPPA_LINEAR: _bindgen_ty_14 = 1;
-#[doc = "< (i - j)^2"]
-pub const TRM_KAPPA_QUADRATIC: _bindgen_ty_14 = 2;
-#[doc = " Disagreement weights of Cohen's kappa."]
+#[doc = "< 0.0 (scikit-learn \"warn\" and 0)."]
+pub const TRM_ZERO_DIVISION_ZERO: _bindgen_ty_14 = 0;
+#[doc = "< 1.0"]
+pub const TRM_ZERO_DIVISION_ONE: _bindgen_ty_14 = 1;
+#[doc = "< NaN, and dropped from averages with its weight."]
+pub const TRM_ZERO_DIVISION_NAN: _bindgen_ty_14 = 2;
+#[doc = " Value given to undefined metrics (scikit-learn `zero_division`)."]
 pub type _bindgen_ty_14 = ::std::os::raw::c_int;
+#[doc = "< Unweighted."]
+pub const TRM_KAPPA_NONE: _bindgen_ty_15 = 0;
+#[doc = "< |i - j|"]
+pub const TRM_KAPPA_LINEAR: _bindgen_ty_15 = 1;
+#[doc = "< (i - j)^2"]
+pub const TRM_KAPPA_QUADRATIC: _bindgen_ty_15 = 2;
+#[doc = " Disagreement weights of Cohen's kappa."]
+pub type _bindgen_ty_15 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief One metric for each class."]
     #[doc = " @param cm The matrix."]
@@ -2144,105 +2183,105 @@ pub struct trm_overfit {
     _unused: [u8; 0],
 }
 #[doc = "< Lower is better (default)."]
-pub const TRM_MODE_MIN: _bindgen_ty_15 = 0;
+pub const TRM_MODE_MIN: _bindgen_ty_16 = 0;
 #[doc = "< Higher is better."]
-pub const TRM_MODE_MAX: _bindgen_ty_15 = 1;
+pub const TRM_MODE_MAX: _bindgen_ty_16 = 1;
 #[doc = " Direction of improvement."]
-pub type _bindgen_ty_15 = ::std::os::raw::c_int;
-#[doc = "< Same as #TRM_MODE_MIN."]
-pub const TRM_OVERFIT_MODE_MIN: _bindgen_ty_16 = 0;
-#[doc = "< Same as #TRM_MODE_MAX."]
-pub const TRM_OVERFIT_MODE_MAX: _bindgen_ty_16 = 1;
-#[doc = " The TRM_MODE_* values under the module's prefix (since 0.2); same numbers."]
 pub type _bindgen_ty_16 = ::std::os::raw::c_int;
-#[doc = "< PATIENCE 5 + TREND (window 8, alpha 0.05) + NONFINITE."]
-pub const TRM_PRESET_DEFAULT: _bindgen_ty_17 = 0;
-#[doc = "< keras.callbacks.EarlyStopping defaults: PATIENCE 0, min_delta 0; its warm-up is Keras's start_from_epoch (trm_overfit_set_warmup())."]
-pub const TRM_PRESET_KERAS: _bindgen_ty_17 = 1;
-#[doc = "< Lightning EarlyStopping defaults: PATIENCE 3, NONFINITE, THRESHOLD, DIVERGENCE."]
-pub const TRM_PRESET_LIGHTNING: _bindgen_ty_17 = 2;
-#[doc = "< Prechelt GL with alpha 5."]
-pub const TRM_PRESET_PRECHELT_GL: _bindgen_ty_17 = 3;
-#[doc = "< Prechelt PQ with alpha 0.5, strip 5."]
-pub const TRM_PRESET_PRECHELT_PQ: _bindgen_ty_17 = 4;
-#[doc = "< Prechelt UP with s 3, strip 5."]
-pub const TRM_PRESET_PRECHELT_UP: _bindgen_ty_17 = 5;
-#[doc = " Option sets reproducing other systems (trm_overfit_preset())."]
+#[doc = "< Same as #TRM_MODE_MIN."]
+pub const TRM_OVERFIT_MODE_MIN: _bindgen_ty_17 = 0;
+#[doc = "< Same as #TRM_MODE_MAX."]
+pub const TRM_OVERFIT_MODE_MAX: _bindgen_ty_17 = 1;
+#[doc = " The TRM_MODE_* values under the module's prefix (since 0.2); same numbers."]
 pub type _bindgen_ty_17 = ::std::os::raw::c_int;
-#[doc = "< Same as #TRM_PRESET_DEFAULT."]
-pub const TRM_OVERFIT_PRESET_DEFAULT: _bindgen_ty_18 = 0;
-#[doc = "< Same as #TRM_PRESET_KERAS."]
-pub const TRM_OVERFIT_PRESET_KERAS: _bindgen_ty_18 = 1;
-#[doc = "< Same as #TRM_PRESET_LIGHTNING."]
-pub const TRM_OVERFIT_PRESET_LIGHTNING: _bindgen_ty_18 = 2;
-#[doc = "< Same as #TRM_PRESET_PRECHELT_GL."]
-pub const TRM_OVERFIT_PRESET_PRECHELT_GL: _bindgen_ty_18 = 3;
-#[doc = "< Same as #TRM_PRESET_PRECHELT_PQ."]
-pub const TRM_OVERFIT_PRESET_PRECHELT_PQ: _bindgen_ty_18 = 4;
-#[doc = "< Same as #TRM_PRESET_PRECHELT_UP."]
-pub const TRM_OVERFIT_PRESET_PRECHELT_UP: _bindgen_ty_18 = 5;
-#[doc = " The TRM_PRESET_* values under the module's prefix (since 0.2); same numbers."]
+#[doc = "< PATIENCE 5 + TREND (window 8, alpha 0.05) + NONFINITE."]
+pub const TRM_PRESET_DEFAULT: _bindgen_ty_18 = 0;
+#[doc = "< keras.callbacks.EarlyStopping defaults: PATIENCE 0, min_delta 0; its warm-up is Keras's start_from_epoch (trm_overfit_set_warmup())."]
+pub const TRM_PRESET_KERAS: _bindgen_ty_18 = 1;
+#[doc = "< Lightning EarlyStopping defaults: PATIENCE 3, NONFINITE, THRESHOLD, DIVERGENCE."]
+pub const TRM_PRESET_LIGHTNING: _bindgen_ty_18 = 2;
+#[doc = "< Prechelt GL with alpha 5."]
+pub const TRM_PRESET_PRECHELT_GL: _bindgen_ty_18 = 3;
+#[doc = "< Prechelt PQ with alpha 0.5, strip 5."]
+pub const TRM_PRESET_PRECHELT_PQ: _bindgen_ty_18 = 4;
+#[doc = "< Prechelt UP with s 3, strip 5."]
+pub const TRM_PRESET_PRECHELT_UP: _bindgen_ty_18 = 5;
+#[doc = " Option sets reproducing other systems (trm_overfit_preset())."]
 pub type _bindgen_ty_18 = ::std::os::raw::c_int;
-#[doc = "< No epoch yet, or still within the warm-up epochs."]
-pub const TRM_FIT_WARMUP: _bindgen_ty_19 = 0;
-#[doc = "< None of the states below."]
-pub const TRM_FIT_IMPROVING: _bindgen_ty_19 = 1;
-#[doc = "< Patience exhausted without a significant trend."]
-pub const TRM_FIT_PLATEAU: _bindgen_ty_19 = 2;
-#[doc = "< The TREND criterion holds."]
-pub const TRM_FIT_OVERFITTING: _bindgen_ty_19 = 3;
-#[doc = "< A non-finite value, or the divergence threshold, was seen."]
-pub const TRM_FIT_DIVERGED: _bindgen_ty_19 = 4;
-#[doc = " What the curve shows at the last epoch (trm_overfit_verdict())."]
+#[doc = "< Same as #TRM_PRESET_DEFAULT."]
+pub const TRM_OVERFIT_PRESET_DEFAULT: _bindgen_ty_19 = 0;
+#[doc = "< Same as #TRM_PRESET_KERAS."]
+pub const TRM_OVERFIT_PRESET_KERAS: _bindgen_ty_19 = 1;
+#[doc = "< Same as #TRM_PRESET_LIGHTNING."]
+pub const TRM_OVERFIT_PRESET_LIGHTNING: _bindgen_ty_19 = 2;
+#[doc = "< Same as #TRM_PRESET_PRECHELT_GL."]
+pub const TRM_OVERFIT_PRESET_PRECHELT_GL: _bindgen_ty_19 = 3;
+#[doc = "< Same as #TRM_PRESET_PRECHELT_PQ."]
+pub const TRM_OVERFIT_PRESET_PRECHELT_PQ: _bindgen_ty_19 = 4;
+#[doc = "< Same as #TRM_PRESET_PRECHELT_UP."]
+pub const TRM_OVERFIT_PRESET_PRECHELT_UP: _bindgen_ty_19 = 5;
+#[doc = " The TRM_PRESET_* values under the module's prefix (since 0.2); same numbers."]
 pub type _bindgen_ty_19 = ::std::os::raw::c_int;
-#[doc = "< Same as #TRM_FIT_WARMUP."]
-pub const TRM_OVERFIT_VERDICT_WARMUP: _bindgen_ty_20 = 0;
-#[doc = "< Same as #TRM_FIT_IMPROVING."]
-pub const TRM_OVERFIT_VERDICT_IMPROVING: _bindgen_ty_20 = 1;
-#[doc = "< Same as #TRM_FIT_PLATEAU."]
-pub const TRM_OVERFIT_VERDICT_PLATEAU: _bindgen_ty_20 = 2;
-#[doc = "< Same as #TRM_FIT_OVERFITTING."]
-pub const TRM_OVERFIT_VERDICT_OVERFITTING: _bindgen_ty_20 = 3;
-#[doc = "< Same as #TRM_FIT_DIVERGED."]
-pub const TRM_OVERFIT_VERDICT_DIVERGED: _bindgen_ty_20 = 4;
-#[doc = " The TRM_FIT_* verdicts under the module's prefix (since 0.2); same numbers."]
+#[doc = "< No epoch yet, or still within the warm-up epochs."]
+pub const TRM_FIT_WARMUP: _bindgen_ty_20 = 0;
+#[doc = "< None of the states below."]
+pub const TRM_FIT_IMPROVING: _bindgen_ty_20 = 1;
+#[doc = "< Patience exhausted without a significant trend."]
+pub const TRM_FIT_PLATEAU: _bindgen_ty_20 = 2;
+#[doc = "< The TREND criterion holds."]
+pub const TRM_FIT_OVERFITTING: _bindgen_ty_20 = 3;
+#[doc = "< A non-finite value, or the divergence threshold, was seen."]
+pub const TRM_FIT_DIVERGED: _bindgen_ty_20 = 4;
+#[doc = " What the curve shows at the last epoch (trm_overfit_verdict())."]
 pub type _bindgen_ty_20 = ::std::os::raw::c_int;
-#[doc = "< Prechelt generalization loss GL(t), in percent."]
-pub const TRM_STAT_GL: _bindgen_ty_21 = 0;
-#[doc = "< Prechelt training progress P_k(t) over the last k = PQ strip epochs."]
-pub const TRM_STAT_PROGRESS: _bindgen_ty_21 = 1;
-#[doc = "< GL(t) / P_k(t)."]
-pub const TRM_STAT_PQ: _bindgen_ty_21 = 2;
-#[doc = "< val - train."]
-pub const TRM_STAT_GAP: _bindgen_ty_21 = 3;
-#[doc = "< Theil-Sen slope of validation per epoch over the trend window."]
-pub const TRM_STAT_VAL_SLOPE: _bindgen_ty_21 = 4;
-#[doc = "< Theil-Sen slope of the gap per epoch over the trend window."]
-pub const TRM_STAT_GAP_SLOPE: _bindgen_ty_21 = 5;
-#[doc = "< Mann-Kendall Z of validation getting worse over the trend window."]
-pub const TRM_STAT_TREND_Z: _bindgen_ty_21 = 6;
-#[doc = "< One-sided p-value of that Z (the value TREND compares with alpha)."]
-pub const TRM_STAT_TREND_P: _bindgen_ty_21 = 7;
-#[doc = " Statistics at the last epoch (trm_overfit_statistic())."]
+#[doc = "< Same as #TRM_FIT_WARMUP."]
+pub const TRM_OVERFIT_VERDICT_WARMUP: _bindgen_ty_21 = 0;
+#[doc = "< Same as #TRM_FIT_IMPROVING."]
+pub const TRM_OVERFIT_VERDICT_IMPROVING: _bindgen_ty_21 = 1;
+#[doc = "< Same as #TRM_FIT_PLATEAU."]
+pub const TRM_OVERFIT_VERDICT_PLATEAU: _bindgen_ty_21 = 2;
+#[doc = "< Same as #TRM_FIT_OVERFITTING."]
+pub const TRM_OVERFIT_VERDICT_OVERFITTING: _bindgen_ty_21 = 3;
+#[doc = "< Same as #TRM_FIT_DIVERGED."]
+pub const TRM_OVERFIT_VERDICT_DIVERGED: _bindgen_ty_21 = 4;
+#[doc = " The TRM_FIT_* verdicts under the module's prefix (since 0.2); same numbers."]
 pub type _bindgen_ty_21 = ::std::os::raw::c_int;
-#[doc = "< Same as #TRM_STAT_GL."]
-pub const TRM_OVERFIT_STAT_GL: _bindgen_ty_22 = 0;
-#[doc = "< Same as #TRM_STAT_PROGRESS."]
-pub const TRM_OVERFIT_STAT_PROGRESS: _bindgen_ty_22 = 1;
-#[doc = "< Same as #TRM_STAT_PQ."]
-pub const TRM_OVERFIT_STAT_PQ: _bindgen_ty_22 = 2;
-#[doc = "< Same as #TRM_STAT_GAP."]
-pub const TRM_OVERFIT_STAT_GAP: _bindgen_ty_22 = 3;
-#[doc = "< Same as #TRM_STAT_VAL_SLOPE."]
-pub const TRM_OVERFIT_STAT_VAL_SLOPE: _bindgen_ty_22 = 4;
-#[doc = "< Same as #TRM_STAT_GAP_SLOPE."]
-pub const TRM_OVERFIT_STAT_GAP_SLOPE: _bindgen_ty_22 = 5;
-#[doc = "< Same as #TRM_STAT_TREND_Z."]
-pub const TRM_OVERFIT_STAT_TREND_Z: _bindgen_ty_22 = 6;
-#[doc = "< Same as #TRM_STAT_TREND_P."]
-pub const TRM_OVERFIT_STAT_TREND_P: _bindgen_ty_22 = 7;
-#[doc = " The TRM_STAT_* values under the module's prefix (since 0.2); same numbers."]
+#[doc = "< Prechelt generalization loss GL(t), in percent."]
+pub const TRM_STAT_GL: _bindgen_ty_22 = 0;
+#[doc = "< Prechelt training progress P_k(t) over the last k = PQ strip epochs."]
+pub const TRM_STAT_PROGRESS: _bindgen_ty_22 = 1;
+#[doc = "< GL(t) / P_k(t)."]
+pub const TRM_STAT_PQ: _bindgen_ty_22 = 2;
+#[doc = "< val - train."]
+pub const TRM_STAT_GAP: _bindgen_ty_22 = 3;
+#[doc = "< Theil-Sen slope of validation per epoch over the trend window."]
+pub const TRM_STAT_VAL_SLOPE: _bindgen_ty_22 = 4;
+#[doc = "< Theil-Sen slope of the gap per epoch over the trend window."]
+pub const TRM_STAT_GAP_SLOPE: _bindgen_ty_22 = 5;
+#[doc = "< Mann-Kendall Z of validation getting worse over the trend window."]
+pub const TRM_STAT_TREND_Z: _bindgen_ty_22 = 6;
+#[doc = "< One-sided p-value of that Z (the value TREND compares with alpha)."]
+pub const TRM_STAT_TREND_P: _bindgen_ty_22 = 7;
+#[doc = " Statistics at the last epoch (trm_overfit_statistic())."]
 pub type _bindgen_ty_22 = ::std::os::raw::c_int;
+#[doc = "< Same as #TRM_STAT_GL."]
+pub const TRM_OVERFIT_STAT_GL: _bindgen_ty_23 = 0;
+#[doc = "< Same as #TRM_STAT_PROGRESS."]
+pub const TRM_OVERFIT_STAT_PROGRESS: _bindgen_ty_23 = 1;
+#[doc = "< Same as #TRM_STAT_PQ."]
+pub const TRM_OVERFIT_STAT_PQ: _bindgen_ty_23 = 2;
+#[doc = "< Same as #TRM_STAT_GAP."]
+pub const TRM_OVERFIT_STAT_GAP: _bindgen_ty_23 = 3;
+#[doc = "< Same as #TRM_STAT_VAL_SLOPE."]
+pub const TRM_OVERFIT_STAT_VAL_SLOPE: _bindgen_ty_23 = 4;
+#[doc = "< Same as #TRM_STAT_GAP_SLOPE."]
+pub const TRM_OVERFIT_STAT_GAP_SLOPE: _bindgen_ty_23 = 5;
+#[doc = "< Same as #TRM_STAT_TREND_Z."]
+pub const TRM_OVERFIT_STAT_TREND_Z: _bindgen_ty_23 = 6;
+#[doc = "< Same as #TRM_STAT_TREND_P."]
+pub const TRM_OVERFIT_STAT_TREND_P: _bindgen_ty_23 = 7;
+#[doc = " The TRM_STAT_* values under the module's prefix (since 0.2); same numbers."]
+pub type _bindgen_ty_23 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create a detector with the DEFAULT preset in TRM_MODE_MIN."]
     #[doc = " @param out Receives the handle; untouched on failure."]
@@ -2643,25 +2682,25 @@ pub struct trm_ranking {
     _unused: [u8; 0],
 }
 #[doc = "< One score column; labels 0 or 1."]
-pub const TRM_RANKING_BINARY: _bindgen_ty_23 = 0;
+pub const TRM_RANKING_BINARY: _bindgen_ty_24 = 0;
 #[doc = "< K >= 2 score columns; one label in [0, K) per sample (one-vs-rest)."]
-pub const TRM_RANKING_MULTICLASS: _bindgen_ty_23 = 1;
+pub const TRM_RANKING_MULTICLASS: _bindgen_ty_24 = 1;
 #[doc = "< L >= 1 score columns; L labels of 0 or 1 per sample."]
-pub const TRM_RANKING_MULTILABEL: _bindgen_ty_23 = 2;
+pub const TRM_RANKING_MULTILABEL: _bindgen_ty_24 = 2;
 #[doc = " What a sample's labels and scores describe."]
-pub type _bindgen_ty_23 = ::std::os::raw::c_int;
-#[doc = "< Every sample kept; scikit-learn's numbers."]
-pub const TRM_RANKING_EXACT: _bindgen_ty_24 = 0;
-#[doc = "< Counts at T fixed thresholds; torchmetrics' binned numbers."]
-pub const TRM_RANKING_BINNED: _bindgen_ty_24 = 1;
-#[doc = " How a handle keeps its samples."]
 pub type _bindgen_ty_24 = ::std::os::raw::c_int;
-#[doc = "< Area under the ROC curve (roc_auc_score)."]
-pub const TRM_RANKING_ROC_AUC: _bindgen_ty_25 = 0;
-#[doc = "< Average precision (average_precision_score)."]
-pub const TRM_RANKING_AVERAGE_PRECISION: _bindgen_ty_25 = 1;
-#[doc = " The scores a handle derives."]
+#[doc = "< Every sample kept; scikit-learn's numbers."]
+pub const TRM_RANKING_EXACT: _bindgen_ty_25 = 0;
+#[doc = "< Counts at T fixed thresholds; torchmetrics' binned numbers."]
+pub const TRM_RANKING_BINNED: _bindgen_ty_25 = 1;
+#[doc = " How a handle keeps its samples."]
 pub type _bindgen_ty_25 = ::std::os::raw::c_int;
+#[doc = "< Area under the ROC curve (roc_auc_score)."]
+pub const TRM_RANKING_ROC_AUC: _bindgen_ty_26 = 0;
+#[doc = "< Average precision (average_precision_score)."]
+pub const TRM_RANKING_AVERAGE_PRECISION: _bindgen_ty_26 = 1;
+#[doc = " The scores a handle derives."]
+pub type _bindgen_ty_26 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create an empty exact-mode accumulator."]
     #[doc = " @param out Receives the new handle; untouched on failure."]
@@ -2982,49 +3021,49 @@ pub struct trm_regression {
     _unused: [u8; 0],
 }
 #[doc = "< mean |e| (mean_absolute_error)."]
-pub const TRM_MAE: _bindgen_ty_26 = 0;
+pub const TRM_MAE: _bindgen_ty_27 = 0;
 #[doc = "< mean e^2 (mean_squared_error)."]
-pub const TRM_MSE: _bindgen_ty_26 = 1;
+pub const TRM_MSE: _bindgen_ty_27 = 1;
 #[doc = "< sqrt(MSE) per output; its average is the mean of those roots."]
-pub const TRM_RMSE: _bindgen_ty_26 = 2;
+pub const TRM_RMSE: _bindgen_ty_27 = 2;
 #[doc = "< 1 - SS_res/SS_tot (r2_score, force_finite=True): 1.0 when"]
 #[doc = "SS_res = 0, else 0.0 when y_true is constant, NaN for n < 2."]
-pub const TRM_R2: _bindgen_ty_26 = 3;
+pub const TRM_R2: _bindgen_ty_27 = 3;
 #[doc = "< max |e| (max_error applied to each output)."]
-pub const TRM_MAX_ERROR: _bindgen_ty_26 = 4;
+pub const TRM_MAX_ERROR: _bindgen_ty_27 = 4;
 #[doc = "< sqrt of the mean of all n*M squared errors; scalar only."]
-pub const TRM_RMSE_POOLED: _bindgen_ty_26 = 5;
+pub const TRM_RMSE_POOLED: _bindgen_ty_27 = 5;
 #[doc = "< mean over samples of sqrt(mean over outputs of e^2); scalar only."]
-pub const TRM_RMSE_PER_SAMPLE: _bindgen_ty_26 = 6;
+pub const TRM_RMSE_PER_SAMPLE: _bindgen_ty_27 = 6;
 #[doc = "< Spectral angle distance: mean over samples of"]
 #[doc = "arccos(<y, y_hat>/(|y| |y_hat|)) in radians, 0 when both"]
 #[doc = "rows are zero and pi/2 when exactly one is; scalar only."]
-pub const TRM_SAD: _bindgen_ty_26 = 7;
+pub const TRM_SAD: _bindgen_ty_27 = 7;
 #[doc = " @brief Regression metrics, with e = y_pred - y_true and n samples."]
 #[doc = ""]
 #[doc = " The first five are per output and agree with scikit-learn's"]
 #[doc = " `multioutput='raw_values'`; their average is the uniform mean over outputs"]
 #[doc = " (`multioutput='uniform_average'`). The last three summarize whole samples and"]
 #[doc = " have no per-output value."]
-pub type _bindgen_ty_26 = ::std::os::raw::c_int;
-#[doc = "< Same as #TRM_MAE."]
-pub const TRM_REGRESSION_MAE: _bindgen_ty_27 = 0;
-#[doc = "< Same as #TRM_MSE."]
-pub const TRM_REGRESSION_MSE: _bindgen_ty_27 = 1;
-#[doc = "< Same as #TRM_RMSE."]
-pub const TRM_REGRESSION_RMSE: _bindgen_ty_27 = 2;
-#[doc = "< Same as #TRM_R2."]
-pub const TRM_REGRESSION_R2: _bindgen_ty_27 = 3;
-#[doc = "< Same as #TRM_MAX_ERROR."]
-pub const TRM_REGRESSION_MAX_ERROR: _bindgen_ty_27 = 4;
-#[doc = "< Same as #TRM_RMSE_POOLED."]
-pub const TRM_REGRESSION_RMSE_POOLED: _bindgen_ty_27 = 5;
-#[doc = "< Same as #TRM_RMSE_PER_SAMPLE."]
-pub const TRM_REGRESSION_RMSE_PER_SAMPLE: _bindgen_ty_27 = 6;
-#[doc = "< Same as #TRM_SAD."]
-pub const TRM_REGRESSION_SAD: _bindgen_ty_27 = 7;
-#[doc = " The regression metrics under the module's prefix (since 0.2); same numbers."]
 pub type _bindgen_ty_27 = ::std::os::raw::c_int;
+#[doc = "< Same as #TRM_MAE."]
+pub const TRM_REGRESSION_MAE: _bindgen_ty_28 = 0;
+#[doc = "< Same as #TRM_MSE."]
+pub const TRM_REGRESSION_MSE: _bindgen_ty_28 = 1;
+#[doc = "< Same as #TRM_RMSE."]
+pub const TRM_REGRESSION_RMSE: _bindgen_ty_28 = 2;
+#[doc = "< Same as #TRM_R2."]
+pub const TRM_REGRESSION_R2: _bindgen_ty_28 = 3;
+#[doc = "< Same as #TRM_MAX_ERROR."]
+pub const TRM_REGRESSION_MAX_ERROR: _bindgen_ty_28 = 4;
+#[doc = "< Same as #TRM_RMSE_POOLED."]
+pub const TRM_REGRESSION_RMSE_POOLED: _bindgen_ty_28 = 5;
+#[doc = "< Same as #TRM_RMSE_PER_SAMPLE."]
+pub const TRM_REGRESSION_RMSE_PER_SAMPLE: _bindgen_ty_28 = 6;
+#[doc = "< Same as #TRM_SAD."]
+pub const TRM_REGRESSION_SAD: _bindgen_ty_28 = 7;
+#[doc = " The regression metrics under the module's prefix (since 0.2); same numbers."]
+pub type _bindgen_ty_28 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create an empty accumulator for samples of M outputs."]
     #[doc = " @param out Receives the new handle; untouched on failure."]
@@ -3720,11 +3759,11 @@ pub struct trm_loss {
     _unused: [u8; 0],
 }
 #[doc = "< Multiclass log loss / softmax cross-entropy; K >= 2."]
-pub const TRM_LOSS_CROSS_ENTROPY: _bindgen_ty_28 = 0;
+pub const TRM_LOSS_CROSS_ENTROPY: _bindgen_ty_29 = 0;
 #[doc = "< Binary or multilabel cross-entropy from logits; L >= 1."]
-pub const TRM_LOSS_BINARY_CROSS_ENTROPY: _bindgen_ty_28 = 1;
+pub const TRM_LOSS_BINARY_CROSS_ENTROPY: _bindgen_ty_29 = 1;
 #[doc = "< Brier score from probabilities; K >= 2."]
-pub const TRM_LOSS_BRIER: _bindgen_ty_28 = 2;
+pub const TRM_LOSS_BRIER: _bindgen_ty_29 = 2;
 #[doc = " @brief Which loss an accumulator sums, fixed at creation."]
 #[doc = ""]
 #[doc = " With K classes and y the true class of a sample:"]
@@ -3745,7 +3784,7 @@ pub const TRM_LOSS_BRIER: _bindgen_ty_28 = 2;
 #[doc = "   that the binary score is (p_1 - y)^2: scikit-learn's `brier_score_loss`"]
 #[doc = "   with `scale_by_half='auto'` (the multiclass form of recent releases; the"]
 #[doc = "   binary form is the same in every version)."]
-pub type _bindgen_ty_28 = ::std::os::raw::c_int;
+pub type _bindgen_ty_29 = ::std::os::raw::c_int;
 extern "C" {
     #[doc = " @brief Create an empty accumulator."]
     #[doc = " @param out Receives the new handle; untouched on failure."]
