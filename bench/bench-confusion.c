@@ -126,10 +126,10 @@ int main(int argc, char **argv)
 
     /* Argmax rows: the same 2^24 floats of scores whatever K, so the input
      * stays far larger than the caches. */
-    /* 7/8: the edge of the AVX2 row kernel (TRM__AVX2_ARGMAX_MIN_K); 64, 65,
-     * 128 and 129, 256: the AVX-512 kernel up to its TRM__AVX512_ARGMAX_MAX_K
-     * of 128 and the AVX2 one past it; 1000: many classes. */
-    static const size_t argmax_ks[] = { 7, 8, 10, 64, 65, 128, 129, 256, 1000 };
+    /* 7/8: the edge of the AVX2 row kernel (TRM__AVX2_ARGMAX_MIN_K); 40/41:
+     * the AVX-512 kernel up to its TRM__AVX512_ARGMAX_MAX_K and the AVX2 one
+     * past it; 64, 128, 256: the AVX2 kernel; 1000: many classes. */
+    static const size_t argmax_ks[] = { 7, 8, 10, 40, 41, 64, 128, 256, 1000 };
     float *scores = bench_alloc(n * sizeof(float));
     uint64_t seed = 99;
     for (size_t i = 0; i < n; i++)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* trm_confusion_update_argmax_f32 for rows of at most 128 scores with
+/* trm_confusion_update_argmax_f32 for rows of at most 40 scores with
  * AVX-512F, taken when the CPU has it: the argmaxes found 16 rows at a time
  * and counted as they are found.
  *

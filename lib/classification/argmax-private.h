@@ -168,10 +168,14 @@ bool trm__argmax_avx512_usable(void);
  * n >= TRM__AVX512_ARGMAX_MIN_ROWS rows: on success adds the n pairs to counts (K*K row-major) and returns true; otherwise returns
  * false with the counts as they were and *checked set past the first row
  * holding a non-finite score or a true label outside [0, K). */
-/* Past 128 scores a row the 16 rows read side by side, each a stream of its
- * own, fall behind the row-at-a-time AVX2 kernel (K=256: equal; K=1000: 3x
- * slower); at 65-128 they are twice as fast. */
-#define TRM__AVX512_ARGMAX_MAX_K ((size_t)128)
+/* On the 2-core AMD EPYC bench machine (2^24 floats, each kernel run alone)
+ * this kernel is 4 to 9 times as fast as the portable loop below K = 8, even
+ * with the AVX2 one at 8 to 16, and 1.1 to 1.4 times as fast at 20 to 40;
+ * from 44 on the row-at-a-time AVX2 kernel wins (K=64: 10.7 against
+ * 6.3 GB/s, K=128: 11.9 against 6.4), its 16 side-by-side row streams
+ * falling behind. (Earlier builds took it up to 128; rebuilt, that
+ * version measures the same here.) */
+#define TRM__AVX512_ARGMAX_MAX_K ((size_t)40)
 #define TRM__AVX512_ARGMAX_MIN_ROWS ((size_t)16)
 bool trm__count_argmax_f32_avx512(uint64_t *counts, size_t k, const int32_t *y_true, const float *scores, size_t n,
                                   size_t stride, size_t *checked);

@@ -22,7 +22,7 @@
  * same scan over the same blocks finds their argmaxes again, so the integer
  * counts undo exactly whatever the floating-point mode, and the caller's
  * checking pass then names the first offending element.
- * Float32 rows of up to 128 scores without an ignore label take instead, on
+ * Float32 rows of up to 40 scores without an ignore label take instead, on
  * AVX-512, a kernel that finds 16 argmaxes at a time and counts them as it
  * goes (argmax-avx512.c), and takes a failed call back the same way. */
 #define ARGMAX_BLOCK_BYTES ((size_t)32768)
