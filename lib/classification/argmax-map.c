@@ -31,17 +31,28 @@
 #define MAP_BLOCK_F32 (MAP_BLOCK_BYTES / sizeof(float))
 #define MAP_BLOCK_F64 (MAP_BLOCK_BYTES / sizeof(double))
 /* Up to this many classes a channels-first block goes tile by tile: on the
- * 2-core bench machine (256 x 256 float maps) tiles ran 1.25 to 1.9 times as
- * fast as blocks at K = 4 .. 16, 1.1 times at K = 20, and 0.85 to 0.95 times
- * at K = 24 .. 32, where a tile's K streams, 256 KiB apart, start to evict
- * each other. */
-#define MAP_TILE_MAX_K ((size_t)20)
+ * 2-core bench machine (256 x 256 float maps) tiles ran 1.15 to 1.35 times as
+ * fast as the blocks of four-plane groups at K = 8 .. 12, about as fast at
+ * K = 16 .. 18, and 0.85 times at K = 20, where a tile's K streams, 256 KiB
+ * apart, start to evict each other. */
+#define MAP_TILE_MAX_K ((size_t)16)
 /* Argmaxes wait for the pair kernels in batches of up to this many pixels,
  * one TRM__COUNT_BLOCK of pairs (8 KiB of stack, and as much again for
  * labels other than 32-bit ones). */
 #define MAP_BATCH ((size_t)2048)
 
 #define MAP_KERNEL static inline __attribute__((always_inline))
+
+/* Class planes a channels-first block merges per pass over its running state. */
+#define PLANE_GROUP ((size_t)4)
+
+/* The K runs of a block are too many streams for the hardware prefetcher:
+ * ask for a plane's next run of `bytes`, a block ahead. */
+MAP_KERNEL void prefetch_next_run(const void *run, size_t bytes)
+{
+    for (size_t byte = 0; byte < bytes; byte += 64)
+        __builtin_prefetch((const char *)run + bytes + byte);
+}
 
 /* The rescans reuse the caller's block state; pred holds a block. */
 /* The running state of a block of pixels, one layout per float type; the
@@ -86,6 +97,41 @@ static inline size_t block_pixels(enum trm__score_type type)
             INDEX greater = (INDEX)0 - (INDEX)(v > top);                                            \
             best[p] = v > top ? v : top;                                                            \
             index[p] = (index[p] & ~greater) | (c & greater);                                       \
+            if (high)                                                                               \
+                high[p] = b > high[p] ? b : high[p];                                                \
+            else                                                                                    \
+                top_bits = b > top_bits ? b : top_bits;                                             \
+        }                                                                                           \
+        *block_high = top_bits;                                                                     \
+    }                                                                                               \
+    /* Four class planes, PLANE_GROUP, at once: their best of four first (a */                       \
+    /* later plane wins only when strictly greater), then one merge into the */                      \
+    /* running state, whose loads and stores so come once per four scores. */                       \
+    MAP_KERNEL void group_step_##suffix(const T *restrict plane, size_t pixels, size_t n, INDEX c,     \
+                                        T *restrict best, INDEX *restrict index, BITS *restrict high, \
+                                        BITS *block_high)                                            \
+    {                                                                                               \
+        const BITS magnitude = (BITS)(((INDEX)-1) >> 1);                                            \
+        BITS top_bits = *block_high;                                                                \
+        for (size_t p = 0; p < n; p++) {                                                            \
+            T v0 = plane[p], v1 = plane[pixels + p], v2 = plane[2 * pixels + p],                     \
+              v3 = plane[3 * pixels + p];                                                            \
+            BITS b0, b1, b2, b3;                                                                    \
+            memcpy(&b0, plane + p, sizeof b0);                                                      \
+            memcpy(&b1, plane + pixels + p, sizeof b1);                                             \
+            memcpy(&b2, plane + 2 * pixels + p, sizeof b2);                                         \
+            memcpy(&b3, plane + 3 * pixels + p, sizeof b3);                                         \
+            b0 &= magnitude, b1 &= magnitude, b2 &= magnitude, b3 &= magnitude;                     \
+            BITS b01 = b1 > b0 ? b1 : b0, b23 = b3 > b2 ? b3 : b2, b = b23 > b01 ? b23 : b01;       \
+            INDEX i01 = c + (INDEX)(v1 > v0), i23 = c + 2 + (INDEX)(v3 > v2);                        \
+            T m01 = v1 > v0 ? v1 : v0, m23 = v3 > v2 ? v3 : v2;                                     \
+            INDEX later = (INDEX)0 - (INDEX)(m23 > m01);                                            \
+            T m = m23 > m01 ? m23 : m01;                                                            \
+            INDEX i = (i01 & ~later) | (i23 & later);                                               \
+            T top = best[p];                                                                        \
+            INDEX greater = (INDEX)0 - (INDEX)(m > top);                                            \
+            best[p] = m > top ? m : top;                                                            \
+            index[p] = (index[p] & ~greater) | (i & greater);                                       \
             if (high)                                                                               \
                 high[p] = b > high[p] ? b : high[p];                                                \
             else                                                                                    \
@@ -193,12 +239,19 @@ static inline size_t block_pixels(enum trm__score_type type)
         }                                                                                           \
         if (high)                                                                                   \
             memset(high, 0, n * sizeof *high);                                                      \
-        for (size_t c = 0; c < k; c++) {                                                            \
+        size_t c = 0;                                                                               \
+        for (; c + PLANE_GROUP <= k; c += PLANE_GROUP) {                                            \
             const T *plane = base + c * pixels;                                                     \
-            /* the K runs of a block are too many streams for the hardware */                       \
-            /* prefetcher: ask for this plane's next run, a block ahead */                          \
-            for (size_t byte = 0; byte < n * sizeof(T); byte += 64)                                 \
-                __builtin_prefetch((const char *)(plane + n) + byte);                               \
+            for (size_t g = 0; g < PLANE_GROUP; g++)                                                \
+                prefetch_next_run(plane + g * pixels, n * sizeof(T));                               \
+            if (high)                                                                               \
+                group_step_##suffix(plane, pixels, n, (INDEX)c, best, index, high, &block_high);    \
+            else                                                                                    \
+                group_step_##suffix(plane, pixels, n, (INDEX)c, best, index, NULL, &block_high);    \
+        }                                                                                           \
+        for (; c < k; c++) {                                                                        \
+            const T *plane = base + c * pixels;                                                     \
+            prefetch_next_run(plane, n * sizeof(T));                                                \
             if (high)                                                                               \
                 plane_step_##suffix(plane, n, (INDEX)c, best, index, high, &block_high);            \
             else                                                                                    \

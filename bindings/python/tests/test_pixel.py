@@ -33,7 +33,7 @@ def _reference_counts(y, pred, k, ignore=None):
 
 
 SHAPES = [(4, 3, 9, 11), (2, 5, 3, 4, 6), (7, 8), (1, 1, 1, 1), (3, 16, 33, 31), (2, 17, 64, 65), (2, 20, 7, 9),
-          (2, 21, 7, 9)]
+          (2, 21, 7, 9), (1, 23, 9, 5)]
 
 
 @pytest.mark.parametrize("shape", SHAPES)
