@@ -5,9 +5,10 @@
  * classes a tile of one cache line of pixels keeps it in registers across all
  * K planes, K sequential streams the hardware prefetcher follows; with many,
  * a block of pixels keeps it in L1 while one contiguous run of each plane per
- * block streams through (K streams would be too many to follow). Both loops
- * are a compare and three selects per score, which the compiler vectorizes
- * (an AVX2 clone beside the baseline, TRM__DISPATCH). Channels-last maps are
+ * block streams through (K streams would be too many to follow), eight planes
+ * reduced in registers per pass over the block's state. Both loops are a
+ * compare and three selects per score, which the compiler vectorizes (an
+ * AVX2 clone beside the baseline, TRM__DISPATCH). Channels-last maps are
  * rows of K scores; with 32-bit labels confusion.c hands them to the row
  * argmax of argmax.c, other labels take the portable row kernel here.
  *
@@ -44,7 +45,9 @@
 #define MAP_KERNEL static inline __attribute__((always_inline))
 
 /* Class planes a channels-first block merges per pass over its running state. */
-#define PLANE_GROUP ((size_t)4)
+#define PLANE_GROUP ((size_t)8)
+#define GROUP_UNROLL _Pragma("GCC unroll 8")
+
 
 /* The K runs of a block are too many streams for the hardware prefetcher:
  * ask for a plane's next run of `bytes`, a block ahead. */
@@ -82,52 +85,34 @@ static inline size_t block_pixels(enum trm__score_type type)
  * The compares are the CPU's, so subnormals compare as the caller's mode
  * reads them. */
 #define DEFINE_PLANES(suffix, T, BITS, INDEX)                                                       \
-    /* One class plane into the running state: plain selects stored whole (a */                      \
-    /* conditional store would become a masked store, several times dearer). */                      \
-    MAP_KERNEL void plane_step_##suffix(const T *restrict plane, size_t n, INDEX c, T *restrict best, \
-                                        INDEX *restrict index, BITS *restrict high, BITS *block_high) \
+    /* `group` class planes (a constant where inlined) into the running state: */                   \
+    /* their best first (a later plane wins only when strictly greater), then */                      \
+    /* one merge, so the state's loads and stores come once per group. Plain */                      \
+    /* selects stored whole: a conditional store would become a masked store, */                     \
+    /* several times dearer. */                                                                      \
+    MAP_KERNEL void group_step_##suffix(const T *restrict plane, size_t pixels, size_t group, size_t n, \
+                                        INDEX c, T *restrict best, INDEX *restrict index,             \
+                                        BITS *restrict high, BITS *block_high)                        \
     {                                                                                               \
         const BITS magnitude = (BITS)(((INDEX)-1) >> 1);                                            \
         BITS top_bits = *block_high;                                                                \
         for (size_t p = 0; p < n; p++) {                                                            \
-            T v = plane[p], top = best[p];                                                          \
+            T m = plane[p];                                                                         \
+            INDEX i = c;                                                                            \
             BITS b;                                                                                 \
             memcpy(&b, plane + p, sizeof b);                                                        \
             b &= magnitude;                                                                         \
-            INDEX greater = (INDEX)0 - (INDEX)(v > top);                                            \
-            best[p] = v > top ? v : top;                                                            \
-            index[p] = (index[p] & ~greater) | (c & greater);                                       \
-            if (high)                                                                               \
-                high[p] = b > high[p] ? b : high[p];                                                \
-            else                                                                                    \
-                top_bits = b > top_bits ? b : top_bits;                                             \
-        }                                                                                           \
-        *block_high = top_bits;                                                                     \
-    }                                                                                               \
-    /* Four class planes, PLANE_GROUP, at once: their best of four first (a */                       \
-    /* later plane wins only when strictly greater), then one merge into the */                      \
-    /* running state, whose loads and stores so come once per four scores. */                       \
-    MAP_KERNEL void group_step_##suffix(const T *restrict plane, size_t pixels, size_t n, INDEX c,     \
-                                        T *restrict best, INDEX *restrict index, BITS *restrict high, \
-                                        BITS *block_high)                                            \
-    {                                                                                               \
-        const BITS magnitude = (BITS)(((INDEX)-1) >> 1);                                            \
-        BITS top_bits = *block_high;                                                                \
-        for (size_t p = 0; p < n; p++) {                                                            \
-            T v0 = plane[p], v1 = plane[pixels + p], v2 = plane[2 * pixels + p],                     \
-              v3 = plane[3 * pixels + p];                                                            \
-            BITS b0, b1, b2, b3;                                                                    \
-            memcpy(&b0, plane + p, sizeof b0);                                                      \
-            memcpy(&b1, plane + pixels + p, sizeof b1);                                             \
-            memcpy(&b2, plane + 2 * pixels + p, sizeof b2);                                         \
-            memcpy(&b3, plane + 3 * pixels + p, sizeof b3);                                         \
-            b0 &= magnitude, b1 &= magnitude, b2 &= magnitude, b3 &= magnitude;                     \
-            BITS b01 = b1 > b0 ? b1 : b0, b23 = b3 > b2 ? b3 : b2, b = b23 > b01 ? b23 : b01;       \
-            INDEX i01 = c + (INDEX)(v1 > v0), i23 = c + 2 + (INDEX)(v3 > v2);                        \
-            T m01 = v1 > v0 ? v1 : v0, m23 = v3 > v2 ? v3 : v2;                                     \
-            INDEX later = (INDEX)0 - (INDEX)(m23 > m01);                                            \
-            T m = m23 > m01 ? m23 : m01;                                                            \
-            INDEX i = (i01 & ~later) | (i23 & later);                                               \
+            GROUP_UNROLL                                                                            \
+            for (size_t g = 1; g < group; g++) {                                                    \
+                T v = plane[g * pixels + p];                                                        \
+                BITS bg;                                                                            \
+                memcpy(&bg, plane + g * pixels + p, sizeof bg);                                     \
+                bg &= magnitude;                                                                    \
+                INDEX later = (INDEX)0 - (INDEX)(v > m);                                            \
+                m = v > m ? v : m;                                                                  \
+                i = (i & ~later) | ((c + (INDEX)g) & later);                                        \
+                b = bg > b ? bg : b;                                                                \
+            }                                                                                       \
             T top = best[p];                                                                        \
             INDEX greater = (INDEX)0 - (INDEX)(m > top);                                            \
             best[p] = m > top ? m : top;                                                            \
@@ -138,6 +123,23 @@ static inline size_t block_pixels(enum trm__score_type type)
                 top_bits = b > top_bits ? b : top_bits;                                             \
         }                                                                                           \
         *block_high = top_bits;                                                                     \
+    }                                                                                               \
+    /* The planes from c on in groups of `group` (a constant where inlined) */                     \
+    /* while a whole group remains; returns the first plane left. */                                 \
+    MAP_KERNEL size_t groups_##suffix(const T *base, size_t pixels, size_t k, size_t n, size_t c,     \
+                                      size_t group, T *restrict best, INDEX *restrict index,          \
+                                      BITS *restrict high, BITS *block_high)                          \
+    {                                                                                               \
+        for (; c + group <= k; c += group) {                                                        \
+            const T *plane = base + c * pixels;                                                     \
+            for (size_t g = 0; g < group; g++)                                                      \
+                prefetch_next_run(plane + g * pixels, n * sizeof(T));                               \
+            if (high)                                                                               \
+                group_step_##suffix(plane, pixels, group, n, (INDEX)c, best, index, high, block_high); \
+            else                                                                                    \
+                group_step_##suffix(plane, pixels, group, n, (INDEX)c, best, index, NULL, block_high); \
+        }                                                                                           \
+        return c;                                                                                   \
     }                                                                                               \
     /* One cache line of pixels through all K planes, its running state in */                         \
     /* registers: four 16-byte vectors (GCC and Clang vector types, native to */                        \
@@ -239,24 +241,11 @@ static inline size_t block_pixels(enum trm__score_type type)
         }                                                                                           \
         if (high)                                                                                   \
             memset(high, 0, n * sizeof *high);                                                      \
-        size_t c = 0;                                                                               \
-        for (; c + PLANE_GROUP <= k; c += PLANE_GROUP) {                                            \
-            const T *plane = base + c * pixels;                                                     \
-            for (size_t g = 0; g < PLANE_GROUP; g++)                                                \
-                prefetch_next_run(plane + g * pixels, n * sizeof(T));                               \
-            if (high)                                                                               \
-                group_step_##suffix(plane, pixels, n, (INDEX)c, best, index, high, &block_high);    \
-            else                                                                                    \
-                group_step_##suffix(plane, pixels, n, (INDEX)c, best, index, NULL, &block_high);    \
-        }                                                                                           \
-        for (; c < k; c++) {                                                                        \
-            const T *plane = base + c * pixels;                                                     \
-            prefetch_next_run(plane, n * sizeof(T));                                                \
-            if (high)                                                                               \
-                plane_step_##suffix(plane, n, (INDEX)c, best, index, high, &block_high);            \
-            else                                                                                    \
-                plane_step_##suffix(plane, n, (INDEX)c, best, index, NULL, &block_high);            \
-        }                                                                                           \
+        /* groups of 8 planes, then at most one each of 4, 2 and 1 */                               \
+        size_t c = groups_##suffix(base, pixels, k, n, 0, PLANE_GROUP, best, index, high, &block_high); \
+        c = groups_##suffix(base, pixels, k, n, c, 4, best, index, high, &block_high);              \
+        c = groups_##suffix(base, pixels, k, n, c, 2, best, index, high, &block_high);              \
+        groups_##suffix(base, pixels, k, n, c, 1, best, index, high, &block_high);                  \
         return block_high;                                                                          \
     }
 DEFINE_PLANES(f32, float, int32_t, uint32_t)
