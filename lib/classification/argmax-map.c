@@ -48,15 +48,6 @@
 #define PLANE_GROUP ((size_t)8)
 #define GROUP_UNROLL _Pragma("GCC unroll 8")
 
-
-/* The K runs of a block are too many streams for the hardware prefetcher:
- * ask for a plane's next run of `bytes`, a block ahead. */
-MAP_KERNEL void prefetch_next_run(const void *run, size_t bytes)
-{
-    for (size_t byte = 0; byte < bytes; byte += 64)
-        __builtin_prefetch((const char *)run + bytes + byte);
-}
-
 /* The rescans reuse the caller's block state; pred holds a block. */
 /* The running state of a block of pixels, one layout per float type; the
  * class index is as wide as the score so the selects share one mask. */
@@ -132,8 +123,15 @@ static inline size_t block_pixels(enum trm__score_type type)
     {                                                                                               \
         for (; c + group <= k; c += group) {                                                        \
             const T *plane = base + c * pixels;                                                     \
-            for (size_t g = 0; g < group; g++)                                                      \
-                prefetch_next_run(plane + g * pixels, n * sizeof(T));                               \
+            for (size_t g = 0; g < group; g++) {                                                    \
+                /* the K runs of a block are too many streams for the hardware */                   \
+                /* prefetcher: ask for the runs read one group later, the next */                   \
+                /* planes' or, past the last plane, the next block's first ones */                   \
+                size_t q = c + group + g;                                                           \
+                const T *next = q < k ? base + q * pixels : base + (q - k) * pixels + n;            \
+                for (size_t byte = 0; byte < n * sizeof(T); byte += 64)                             \
+                    __builtin_prefetch((const char *)next + byte);                                  \
+            }                                                                                       \
             if (high)                                                                               \
                 group_step_##suffix(plane, pixels, group, n, (INDEX)c, best, index, high, block_high); \
             else                                                                                    \
