@@ -26,6 +26,17 @@ typedef struct trm__resample {
     float *scratch[2];                        /* scratch_floats each */
 } trm__resample;
 
+/* Axis k of a row-major map of ndim axes of the given sizes, seen as
+ * (outer, dims[k], inner): the products of the sizes before and after it. */
+static inline void trm__axis_extent(const size_t *dims, size_t ndim, size_t k, size_t *outer, size_t *inner)
+{
+    *outer = *inner = 1;
+    for (size_t a = 0; a < k; a++)
+        *outer *= dims[a];
+    for (size_t a = k + 1; a < ndim; a++)
+        *inner *= dims[a];
+}
+
 /* Sizes of the caller-provided memory: the lerp entries of all tables, and the
  * floats of each scratch buffer (the input or the largest intermediate map,
  * whichever is larger). false when a

@@ -141,11 +141,8 @@ TRM__DISPATCH void trm__resample_f32(const trm__resample *r, const double *src, 
     for (size_t k = r->ndim; k-- > 0;) {
         if (r->table[k] == NULL)
             continue;
-        size_t outer = 1, inner = 1;
-        for (size_t a = 0; a < k; a++)
-            outer *= cur[a];
-        for (size_t a = k + 1; a < r->ndim; a++)
-            inner *= cur[a];
+        size_t outer, inner;
+        trm__axis_extent(cur, r->ndim, k, &outer, &inner);
         float *to = k == last ? dst : r->scratch[next];
         resample_axis(from, to, outer, cur[k], r->out[k], inner, r->table[k]);
         from = to;

@@ -139,11 +139,8 @@ void trm__zoom_f32(const trm__zoom *z, const double *src, float *dst)
     for (size_t k = z->ndim; k-- > 0;) {
         if (z->table[k] == NULL)
             continue;
-        size_t outer = 1, inner = 1;
-        for (size_t a = 0; a < k; a++)
-            outer *= cur[a];
-        for (size_t a = k + 1; a < z->ndim; a++)
-            inner *= cur[a];
+        size_t outer, inner;
+        trm__axis_extent(cur, z->ndim, k, &outer, &inner);
         prefilter_axis(from, outer, cur[k], inner);
         if (k == last) {
             interpolate_axis_f32(from, dst, outer, cur[k], z->out[k], inner, z->table[k]);

@@ -864,6 +864,50 @@ static void set_cam(program *p, int which)
     }
 }
 
+/* The output of a CAM compute: as many floats as the call writes (capped),
+ * filled with a pattern that a failed call must leave, and the calculator's
+ * settings before the call. */
+typedef struct cam_output {
+    float *out;
+    uint8_t *pattern;
+    size_t bytes;
+    cam_view before;
+} cam_output;
+
+static cam_output new_cam_output(int weights, size_t batch, size_t channels, size_t ndim, const size_t *spatial,
+                                 size_t positions)
+{
+    size_t n_out = positions;
+    if (!weights && ndim >= 1 && ndim <= 3 && positions > 0) {
+        size_t q = 0;
+        if (trm_cam_output_size(cam, ndim, spatial, &q) == TRM_OK)
+            n_out = q;
+    }
+    size_t count = weights ? batch * channels : batch * n_out;
+    if (count > (1u << 20))
+        count = 1u << 20;
+    cam_output o = { .bytes = (count ? count : 1) * sizeof(float) };
+    o.out = malloc(o.bytes);
+    o.pattern = malloc(o.bytes);
+    memset(o.out, 0xa5, o.bytes);
+    memcpy(o.pattern, o.out, o.bytes);
+    o.before = view_cam();
+    return o;
+}
+
+/* The contract after a compute that returned rc; frees the output. */
+static void check_cam_output(cam_output *o, int rc, const char *what)
+{
+    FUZZ_ASSERT(is_status(rc) && rc != TRM_E_INTERNAL, "%s returned %d", what, rc);
+    FUZZ_ASSERT(same_view(o->before, view_cam()), "%s changed the output shape", what);
+    if (rc != TRM_OK) {
+        FUZZ_ASSERT(memcmp(o->out, o->pattern, o->bytes) == 0, "failed %s (%d) wrote its output", what, rc);
+        FUZZ_ASSERT(trm_last_error()[0] != '\0', "failed %s left no error", what);
+    }
+    free(o->out);
+    free(o->pattern);
+}
+
 static void compute_cam(program *p, int weights)
 {
     size_t batch = get8(p) % 3, channels = get8(p) % 4, ndim = get8(p) % 5, spatial[4] = { 1, 1, 1, 1 };
@@ -882,35 +926,14 @@ static void compute_cam(program *p, int weights)
         b = get8(p);
         g[i] = (b & 0xf0) == 0xf0 ? get_float(p) : (float)(int8_t)b / 16.0f;
     }
-    size_t n_out = positions;
-    if (!weights && ndim >= 1 && ndim <= 3 && positions > 0) {
-        size_t q = 0;
-        if (trm_cam_output_size(cam, ndim, spatial, &q) == TRM_OK)
-            n_out = q;
-    }
-    size_t out_count = weights ? batch * channels : batch * n_out;
-    if (out_count > (1u << 20))
-        out_count = 1u << 20;
-    float *out = malloc((out_count ? out_count : 1) * sizeof *out);
-    uint8_t *pattern = malloc((out_count ? out_count : 1) * sizeof *out);
-    memset(out, 0xa5, (out_count ? out_count : 1) * sizeof *out);
-    memcpy(pattern, out, (out_count ? out_count : 1) * sizeof *out);
-    cam_view before = view_cam();
+    cam_output o = new_cam_output(weights, batch, channels, ndim, spatial, positions);
     const float *grads = (get8(p) & 0x1f) == 0 ? NULL : g;
     trm_clear_last_error();
-    int rc = weights ? trm_cam_weights_f32(cam, a, grads, batch, channels, ndim, spatial, out)
-                     : trm_cam_compute_f32(cam, a, grads, batch, channels, ndim, spatial, out);
-    FUZZ_ASSERT(is_status(rc) && rc != TRM_E_INTERNAL, "cam compute returned %d", rc);
-    FUZZ_ASSERT(same_view(before, view_cam()), "cam compute changed the output shape");
-    if (rc != TRM_OK) {
-        FUZZ_ASSERT(memcmp(out, pattern, (out_count ? out_count : 1) * sizeof *out) == 0,
-                    "failed cam compute (%d) wrote its output", rc);
-        FUZZ_ASSERT(trm_last_error()[0] != '\0', "failed cam compute left no error");
-    }
+    int rc = weights ? trm_cam_weights_f32(cam, a, grads, batch, channels, ndim, spatial, o.out)
+                     : trm_cam_compute_f32(cam, a, grads, batch, channels, ndim, spatial, o.out);
+    check_cam_output(&o, rc, "cam compute");
     free(a);
     free(g);
-    free(out);
-    free(pattern);
 }
 
 /* A model for the forward CAMs: score = bias + the tensor's sum / 8, reading
@@ -964,40 +987,18 @@ static void compute_forward_cam(program *p, int weights)
                      .bias = (float)(int8_t)get8(p), .odd_score = (get8(p) & 1) ? NAN : INFINITY };
     /* the tensors the callback reads: Ablation-CAM's activations, Score-CAM's inputs */
     m.item = cam_method == TRM_CAM_SCORECAM ? in_channels * in_positions : channels * positions;
-    size_t n_out = positions;
-    if (!weights && ndim >= 1 && ndim <= 3 && positions > 0) {
-        size_t q = 0;
-        if (trm_cam_output_size(cam, ndim, spatial, &q) == TRM_OK)
-            n_out = q;
-    }
-    size_t out_count = weights ? batch * channels : batch * n_out;
-    if (out_count > (1u << 20))
-        out_count = 1u << 20;
-    size_t out_bytes = (out_count ? out_count : 1) * sizeof(float);
-    float *out = malloc(out_bytes);
-    uint8_t *pattern = malloc(out_bytes);
-    memset(out, 0xa5, out_bytes);
-    memcpy(pattern, out, out_bytes);
-    cam_view before = view_cam();
+    cam_output o = new_cam_output(weights, batch, channels, ndim, spatial, positions);
     const float *inputs = (get8(p) & 0x1f) == 0 ? NULL : x;
     trm_clear_last_error();
     int rc = weights ? trm_cam_forward_weights_f32(cam, a, batch, channels, ndim, spatial, inputs, in_channels,
-                                                   in_spatial, fuzz_forward, &m, out)
+                                                   in_spatial, fuzz_forward, &m, o.out)
                      : trm_cam_compute_forward_f32(cam, a, batch, channels, ndim, spatial, inputs, in_channels,
-                                                   in_spatial, fuzz_forward, &m, out);
-    FUZZ_ASSERT(is_status(rc) && rc != TRM_E_INTERNAL, "forward cam compute returned %d", rc);
-    FUZZ_ASSERT(same_view(before, view_cam()), "forward cam compute changed the output shape");
-    if (rc != TRM_OK) {
-        FUZZ_ASSERT(memcmp(out, pattern, out_bytes) == 0, "failed forward cam compute (%d) wrote its output", rc);
-        FUZZ_ASSERT(trm_last_error()[0] != '\0', "failed forward cam compute left no error");
-    } else {
-        FUZZ_ASSERT(m.calls >= batch && (m.fail_at == 0 || m.fail_at > m.calls),
-                    "forward cam compute succeeded after %zu calls (failure armed at %zu)", m.calls, m.fail_at);
-    }
+                                                   in_spatial, fuzz_forward, &m, o.out);
+    check_cam_output(&o, rc, "forward cam compute");
+    FUZZ_ASSERT(rc != TRM_OK || (m.calls >= batch && (m.fail_at == 0 || m.fail_at > m.calls)),
+                "forward cam compute succeeded after %zu calls (failure armed at %zu)", m.calls, m.fail_at);
     free(a);
     free(x);
-    free(out);
-    free(pattern);
 }
 
 static void colormap_cam(program *p, int overlay)
