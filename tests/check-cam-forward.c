@@ -585,7 +585,7 @@ static trm_cam *spline_cam(size_t ndim, const size_t *out)
 
 START_TEST(cubic_spline_by_hand)
 {
-    const float bump[3] = { 0, 1, 0 }, ones[12] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
+    const float bump[3] = { 0, 1, 0 }, ones[18] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 };
     for (int mode = 0; mode < n_modes(); mode++) {
         unsigned before = set_mode(mode);
         float out[6 * 3 * 6];
@@ -652,6 +652,31 @@ START_TEST(cubic_spline_last_sample_past_the_edge)
     ck_assert_ok(trm_cam_set_resize(c, TRM_CAM_RESIZE_LINEAR)); /* linear: x = (0.5) 4 - 0.5 = 1.5 */
     ck_assert_ok(trm_cam_compute_f32(c, ramp, g, 1, 1, 1, (const size_t[]){ 4 }, out));
     ck_assert_float_eq(out[0], 6.5f);
+    trm_cam_free(c);
+}
+END_TEST
+
+/* A spline overshoots: between two equal samples of the pattern 1, 1, -1, -1
+ * its coefficients are 1.5 times the samples ((4 + 2 cos(pi/2)) / 6 = 2/3),
+ * so the midpoint reads 1.5 (-1 + 23 + 23 - 1) / 48 = 1.375 of them (edge
+ * effects fade by 0.27 per sample). Ten samples of it at 0.95 FLT_MAX zoomed
+ * to 37 put output 18 at x = 4.5, past the float range: without
+ * normalization that fails and writes nothing; at 0.7 FLT_MAX (0.96 after
+ * the overshoot) it passes. */
+START_TEST(cubic_spline_overshoot_past_the_float_range)
+{
+    float a[10], g[10], out[37];
+    for (size_t i = 0; i < 10; i++) {
+        a[i] = (i / 2) % 2 == 0 ? 0.95f * FLT_MAX : -0.95f * FLT_MAX;
+        g[i] = 1.0f;
+    }
+    trm_cam *c = spline_cam(1, (const size_t[]){ 37 });
+    FAILS_UNTOUCHED(TRM_E_OVERFLOW, trm_cam_compute_f32(c, a, g, 1, 1, 1, (const size_t[]){ 10 }, out), out, 37);
+    ERROR_HAS("sample 0: the cubic-spline resize overshoots the float range at output position (");
+    for (size_t i = 0; i < 10; i++)
+        a[i] = a[i] / 0.95f * 0.7f;
+    ck_assert_ok(trm_cam_compute_f32(c, a, g, 1, 1, 1, (const size_t[]){ 10 }, out));
+    ck_assert_msg(out[18] > 0.95f * FLT_MAX && out[18] < FLT_MAX, "out[18] = %g", (double)out[18]);
     trm_cam_free(c);
 }
 END_TEST
@@ -926,6 +951,7 @@ static Suite *cam_forward_suite(void)
     tc = tcase_create("cubic_spline");
     tcase_add_test(tc, cubic_spline_by_hand);
     tcase_add_test(tc, cubic_spline_last_sample_past_the_edge);
+    tcase_add_test(tc, cubic_spline_overshoot_past_the_float_range);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");
     tcase_add_test(tc, bad_forward_arguments);

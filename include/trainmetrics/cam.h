@@ -53,9 +53,12 @@
  * 1. ReLU, unless turned off with trm_cam_set_relu();
  * 2. min-max normalization (x - min) / (max - min + 1e-7), unless turned off
  *    with trm_cam_set_normalize(); a constant map becomes all zeros;
- * 3. a linear resize to the shape set with trm_cam_set_output_shape(), if any;
+ * 3. a resize to the shape set with trm_cam_set_output_shape(), if any:
+ *    linear, or scipy's cubic spline (trm_cam_set_resize());
  * 4. with #TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE only, the same min-max
- *    normalization again, on the float map that step 3 produced.
+ *    normalization again, on the float map that step 3 produced, after a
+ *    ReLU of it when ReLU is on (pytorch-grad-cam's aggregate_multi_layers
+ *    clips the resized maps at 0; only a spline's undershoot is affected).
  *
  * The default order (#TRM_CAM_NORMALIZE_MINMAX: normalize, then resize) keeps
  * the normalized values at the feature resolution, so after an upscale the
@@ -234,9 +237,11 @@ TRM_API int trm_cam_set_output_shape(trm_cam *c, size_t ndim, const size_t *dims
  * The axes are filtered and interpolated one after the other in double and
  * rounded to float once, so results equal scipy's up to the last float bit.
  * A spline can overshoot: resized values may fall slightly outside the input
- * range (below 0 after a min-max normalization). The resize is the only step
- * that changes; #TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE still normalizes after
- * it, as pytorch-grad-cam does.
+ * range (below 0 after a min-max normalization), by at most 3 times the
+ * largest magnitude per axis. #TRM_CAM_NORMALIZE_MINMAX_AFTER_RESIZE then
+ * clips the resized map at 0 (when ReLU is on) and normalizes it again, as
+ * pytorch-grad-cam does; without normalization a resized value beyond the
+ * float range fails the call with #TRM_E_OVERFLOW.
  * @param c The calculator.
  * @param method One of the TRM_CAM_RESIZE_* values.
  * @return #TRM_OK; #TRM_E_INVALID for a NULL handle or an unknown method (the

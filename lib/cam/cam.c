@@ -105,6 +105,7 @@ typedef struct workspace {
     trm__resample resample;
     trm__spline_tap *taps;    /* cubic-spline resize tables, n_lerps entries */
     double *zoom_scratch[2];  /* its intermediates, scratch_floats doubles each */
+    float *resized;           /* spline without normalization: out_n floats, one map checked for overflow */
     trm__zoom zoom;
     /* forward calls only */
     float *batch_in;          /* per_call x item floats for the callback */
@@ -279,6 +280,8 @@ static bool lay_out(const trm_cam *c, const shape *sh, bool maps_out, char *base
             ws->taps = carve(&cv, ws->n_lerps, 1, sizeof(trm__spline_tap));
             ws->zoom_scratch[0] = carve(&cv, ws->scratch_floats, 1, sizeof(double));
             ws->zoom_scratch[1] = carve(&cv, ws->scratch_floats, 1, sizeof(double));
+            if (c->normalize == TRM_CAM_NORMALIZE_NONE)
+                ws->resized = carve(&cv, sh->out_n, 1, sizeof(float));
         } else {
             ws->lerps = carve(&cv, ws->n_lerps, 1, sizeof(trm__lerp));
             ws->scratch[0] = carve(&cv, ws->scratch_floats, 1, sizeof(float));
@@ -1004,16 +1007,39 @@ static int report_nonfinite(const char *func, const trm_cam *c, const shape *sh,
     return trm__fail(TRM_E_NONFINITE, func, "sample %zu holds a non-finite value", s);
 }
 
-/* Without normalization the raw values are the output, so they must fit a float. */
-static int check_float_range(const char *func, const shape *sh, const double *map, size_t s)
+/* Without normalization the raw values are the output, so they must fit a
+ * float, and so must the resized ones. A linear resize stays within the map's
+ * range; a cubic spline can overshoot it, but by at most 3 times per axis: its
+ * weights are non-negative and add up to 1, and a line's coefficients are at
+ * most 3 times its largest sample (the interpolation matrix (1 4 1)/6 is
+ * diagonally dominant by 1/3). Only maps past FLT_MAX / 27 are zoomed here
+ * (into scratch) to be sure. */
+static int check_float_range(const char *func, const trm_cam *c, const shape *sh, const workspace *ws,
+                             const double *map, size_t s)
 {
+    double largest = 0.0;
     for (size_t i = 0; i < sh->n; i++) {
+        largest = fmax(largest, fabs(map[i]));
         if (fabs(map[i]) <= FLT_MAX)
             continue;
         char where[80];
         format_position(where, sizeof where, sh, i);
         return trm__fail(TRM_E_OVERFLOW, func, "sample %zu: the map value %g at position %s exceeds the float "
                          "range; normalize the maps", s, map[i], where);
+    }
+    if (!sh->resize || c->resize != TRM_CAM_RESIZE_CUBIC_SPLINE || largest <= FLT_MAX / 27.0)
+        return TRM_OK;
+    trm__zoom_f32(&ws->zoom, map, ws->resized);
+    shape out_sh = *sh;
+    for (size_t k = 0; k < sh->ndim; k++)
+        out_sh.dims[k] = sh->out_dims[k];
+    for (size_t i = 0; i < sh->out_n; i++) {
+        if (fabsf(ws->resized[i]) <= FLT_MAX)
+            continue;
+        char where[80];
+        format_position(where, sizeof where, &out_sh, i);
+        return trm__fail(TRM_E_OVERFLOW, func, "sample %zu: the cubic-spline resize overshoots the float range "
+                         "at output position %s; normalize the maps", s, where);
     }
     return TRM_OK;
 }
@@ -1322,7 +1348,8 @@ static int compute_forward(const char *func, trm_cam *c, const float *activation
         if (c->relu)
             for (size_t i = 0; i < sh.n; i++)
                 map[i] = relu(map[i]);
-        if (c->normalize == TRM_CAM_NORMALIZE_NONE && (rc = check_float_range(func, &sh, map, s)) != TRM_OK)
+        if (c->normalize == TRM_CAM_NORMALIZE_NONE &&
+            (rc = check_float_range(func, c, &sh, &ws, map, s)) != TRM_OK)
             return rc;
     }
     if (!maps_out) {
@@ -1471,7 +1498,8 @@ int trm_cam_compute_f32(trm_cam *c, const float *activations, const float *gradi
         if (c->relu)
             for (size_t i = 0; i < sh.n; i++)
                 map[i] = relu(map[i]);
-        if (c->normalize == TRM_CAM_NORMALIZE_NONE && (rc = check_float_range(__func__, &sh, map, s)) != TRM_OK)
+        if (c->normalize == TRM_CAM_NORMALIZE_NONE &&
+            (rc = check_float_range(__func__, c, &sh, &ws, map, s)) != TRM_OK)
             return rc;
     }
     for (size_t s = 0; s < batch; s++)

@@ -107,6 +107,18 @@ def test_the_pytorch_grad_cam_preset_zooms_volumes_only():
                                   tm.CAM(normalize="minmax_after_resize", output_shape=(10, 12))(images, images))
     with pytest.raises(tm.InvalidArgumentError, match="resize must be one of"):
         tm.CAM(resize="cubic")
+    # output_shape as CAM takes it: any sequence of sizes
+    np.testing.assert_array_equal(tm.cam(a, g, output_shape=np.array([7, 8, 9])), volume)
+    np.testing.assert_array_equal(tm.cam(a, g, output_shape=(d for d in (7, 8, 9))), volume)
+    with pytest.raises(tm.InvalidArgumentError, match="output_shape must be a tuple"):
+        tm.cam(a, g, output_shape=5)
+
+
+def test_cubic_spline_overshoot_beyond_float_range_raises():
+    a = (np.float32([1, 1, -1, -1, 1, 1, -1, -1, 1, 1]) * np.float32(0.95 * np.finfo(np.float32).max))[None, None]
+    calc = tm.CAM("hirescam", relu=False, normalize=False, output_shape=(37,), resize="cubic_spline")
+    with pytest.raises(tm.TrainmetricsOverflowError, match="overshoots the float range"):
+        calc(a, np.ones_like(a))
 
 
 def test_upscaled_maps_peak_below_one_only_in_the_trainmetrics_order():

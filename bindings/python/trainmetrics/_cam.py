@@ -310,10 +310,10 @@ def cam(activations, gradients=None, method="gradcam", *, preset="pytorch-grad-c
     if preset not in PRESETS:
         raise InvalidArgumentError(f"preset must be one of {list(PRESETS)}, got {preset!r}")
     options = {**PRESETS[preset], **options}
-    # pytorch-grad-cam resizes images with cv2.resize (linear) and volumes with scipy's zoom
-    if preset == "pytorch-grad-cam" and "resize" not in options and len(options.get("output_shape") or ()) == 3:
-        options["resize"] = "cubic_spline"
     calc = CAM(method, **options)
+    # pytorch-grad-cam resizes images with cv2.resize (linear) and volumes with scipy's zoom
+    if preset == "pytorch-grad-cam" and "resize" not in options and len(calc._output_shape or ()) == 3:
+        call("trm_cam_set_resize", calc._h, RESIZES["cubic_spline"])
     if forward is None and inputs is None and targets is None:
         return calc(activations, gradients)
     return calc(activations, gradients, forward=forward, inputs=inputs, targets=targets)
