@@ -33,10 +33,11 @@ import sys
 NODE = re.compile(r'node: \{ title: "([^"]+)" label: "([^"\\]+)\\n([^"\\]*)(?:\\n(\d+) bytes \(([^)]*)\))?"')
 EDGE = re.compile(r'edge: \{ sourcename: "([^"]+)" targetname: "([^"]+)"')
 
-# Self-recursive functions and their deepest nesting. ranking-exact.c's
-# pairwise (numpy's pairwise sum) halves n per level and stops at 128
-# doubles, and n * 8 bytes fit in size_t: at most 61 - 7 = 54 levels.
-BOUNDED = {"pairwise": 54}
+# Self-recursive functions and their deepest nesting: numpy's pairwise sum
+# halves n per level and stops at 128 values, and n values fit in size_t
+# bytes: at most 61 - 7 = 54 levels of doubles (ranking-exact.c's pairwise),
+# 62 - 7 = 55 of floats (cam-forward.c's pairwise_sum_f32).
+BOUNDED = {"pairwise": 54, "pairwise_sum_f32": 55}
 
 
 def load(build):

@@ -418,7 +418,7 @@ END_TEST
  * a multiple of q, |p| - min |p| is proportional to [1, 0, 0, 1], so the
  * objectness mask is positions {0, 3}. Channel scores (u = |A| - min, over its
  * max; mass in the mask over all mass):
- *   0 [0, 1, 2, 3]          u = [0, 1/3, 2/3, 1]    1 / 2 (float thirds: just below)
+ *   0 [0, 1, 2, 3]          u = [0, 1/3, 2/3, 1]    1 / 2 (the float thirds add up to 1)
  *   1 [-1, 0, 1, 2]         u = [.5, 0, .5, 1]      1.5 / 2 = 0.75
  *   2 [-1.5, -.5, .5, 1.5]  u = [1, 0, 0, 1]        1
  *   3 [3, 2, 1, 0]          u = [1, 2/3, 1/3, 0]    as channel 0

@@ -366,11 +366,15 @@ TRM_API int trm_cam_set_forward_batch(trm_cam *c, size_t batch_size);
  *   does on its float32 projection; a constant projection gives an empty mask.
  * - Channel k's score is the share of its normalized activation inside the
  *   mask: with u = (|A_k| - min |A_k|) / max(|A_k| - min |A_k|) in float, the
- *   sum of u over the mask over the sum of u, in double. A channel whose |A_k|
- *   is constant has numpy's NaN score, which ranks above every number.
- * - Equal scores keep the channel order, as a stable ascending argsort
- *   (numpy's default sort, unstable beyond 16 elements, may order them
- *   otherwise); scores this close can also swap with numpy's float32 sums.
+ *   sum of u over the mask over the sum of u, both sums in float with numpy's
+ *   pairwise summation, so scores round as numpy's float32 ones do. A channel
+ *   whose |A_k| is constant has numpy's NaN score, which ranks above every
+ *   number.
+ * - Equal scores keep the channel order, as a stable ascending argsort does;
+ *   numpy's default sort is stable up to 16 elements (an insertion sort) and
+ *   may order equal scores otherwise beyond. The mask follows this library's
+ *   projection (in double), which can differ from numpy's float32 SVD at
+ *   positions within rounding of the 0.01 threshold.
  *
  * A channel left out keeps the unablated score, so its weight is 0, as in
  * ablation_cam.py's assemble_ablation_scores. The callback sees the chosen

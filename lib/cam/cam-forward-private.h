@@ -21,7 +21,7 @@
 /* One channel's place in Ablation-CAM's objectness ranking. */
 typedef struct trm__ranked {
     bool constant;  /* |activation| is constant: numpy's score is NaN, which sorts last */
-    double score;   /* else the share of its normalized |activation| inside the mask */
+    double score;   /* else the share of its normalized |activation| inside the mask (a float) */
     size_t channel;
 } trm__ranked;
 
@@ -52,9 +52,9 @@ void trm__objectness_mask(double *p, size_t n);
 /* Marks in `chosen` (channels flags) the channels Ablation-CAM ablates with
  * pytorch-grad-cam's ratio_channels_to_ablate < 1: the n_pick best and the
  * n_pick worst by objectness score, 2 n_pick < channels. `ranked` holds
- * channels entries of scratch. */
+ * channels entries of scratch, `line` 2n floats. */
 void trm__choose_ablated(const float *a, int layout, size_t channels, size_t n, const double *mask, size_t n_pick,
-                         trm__ranked *ranked, bool *chosen);
+                         trm__ranked *ranked, bool *chosen, float *line);
 
 /* w = softmax(scores) over n channels, computed in double with the maximum
  * subtracted first (so it never overflows). */

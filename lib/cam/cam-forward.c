@@ -97,10 +97,40 @@ void trm__objectness_mask(double *p, size_t n)
         p[i] = high > 0.0f && (double)(((float)fabs(p[i]) - low) / high) > TRM__OBJECTNESS_THRESHOLD;
 }
 
-/* Channel k's objectness score: its |activation| min-max normalized in float,
- * then the normalized mass inside the mask over the whole mass, in double. */
+/* numpy's pairwise sum of n floats in float arithmetic (its FLOAT_pairwise_sum:
+ * eight running sums up to 128 values, halves above), so that a score rounds
+ * as numpy's float32 sums round it. */
+static float pairwise_sum_f32(const float *x, size_t n)
+{
+    if (n < 8) {
+        float sum = 0.0f;
+        for (size_t i = 0; i < n; i++)
+            sum += x[i];
+        return sum;
+    }
+    if (n <= 128) {
+        float r[8];
+        size_t i;
+        for (size_t j = 0; j < 8; j++)
+            r[j] = x[j];
+        for (i = 8; i < n - n % 8; i += 8)
+            for (size_t j = 0; j < 8; j++)
+                r[j] += x[i + j];
+        float sum = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        for (; i < n; i++)
+            sum += x[i];
+        return sum;
+    }
+    size_t half = n / 2;
+    half -= half % 8;
+    return pairwise_sum_f32(x, half) + pairwise_sum_f32(x + half, n - half);
+}
+
+/* Channel k's objectness score as numpy computes it on float32: |activation|
+ * min-max normalized, then the sum of the normalized values inside the mask
+ * over the sum of all of them. line holds 2n floats of scratch. */
 static trm__ranked objectness_score(const float *a, int layout, size_t channels, size_t n, const double *mask,
-                                    size_t k)
+                                    size_t k, float *line)
 {
     float low = fabsf(a[at(layout, channels, n, k, 0)]), high = 0.0f;
     for (size_t i = 1; i < n; i++)
@@ -110,13 +140,13 @@ static trm__ranked objectness_score(const float *a, int layout, size_t channels,
     trm__ranked r = { .constant = !(high > 0.0f), .score = 0.0, .channel = k };
     if (r.constant)
         return r;
-    double inside = 0.0, total = 0.0;
+    float *u = line, *inside = line + n;
     for (size_t i = 0; i < n; i++) {
-        double v = (double)((fabsf(a[at(layout, channels, n, k, i)]) - low) / high);
-        inside += mask[i] * v;
-        total += v;
+        u[i] = (fabsf(a[at(layout, channels, n, k, i)]) - low) / high;
+        inside[i] = mask[i] != 0.0 ? u[i] : 0.0f;
     }
-    r.score = inside / total; /* total >= 1: the largest value normalizes to 1 */
+    /* the total is at least 1: the largest value normalizes to 1 */
+    r.score = (double)(pairwise_sum_f32(inside, n) / pairwise_sum_f32(u, n));
     return r;
 }
 
@@ -133,10 +163,10 @@ static int by_objectness(const void *x, const void *y)
 }
 
 void trm__choose_ablated(const float *a, int layout, size_t channels, size_t n, const double *mask, size_t n_pick,
-                         trm__ranked *ranked, bool *chosen)
+                         trm__ranked *ranked, bool *chosen, float *line)
 {
     for (size_t k = 0; k < channels; k++)
-        ranked[k] = objectness_score(a, layout, channels, n, mask, k);
+        ranked[k] = objectness_score(a, layout, channels, n, mask, k, line);
     qsort(ranked, channels, sizeof *ranked, by_objectness);
     memset(chosen, 0, channels * sizeof *chosen);
     for (size_t j = 0; j < n_pick; j++) {

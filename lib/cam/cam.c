@@ -115,6 +115,7 @@ typedef struct workspace {
     double *objectness;       /* Ablation, ranking: n, the sample's objectness mask */
     trm__ranked *ranked;      /* Ablation, ranking: channels */
     bool *chosen;             /* Ablation, ranking: channels flags */
+    float *line;              /* Ablation, ranking: 2n floats, one channel's normalized values */
     float *mask;              /* Score: in_n, one channel upsampled and normalized */
     double *channel;          /* Score: n, one activation channel */
     trm__lerp *up_lerps;      /* Score: the upsampling tables (align_corners=True) */
@@ -298,6 +299,7 @@ static bool lay_out(const trm_cam *c, const shape *sh, bool maps_out, char *base
         ws->objectness = carve(&cv, n, 1, sizeof(double));
         ws->ranked = carve(&cv, channels, 1, sizeof(trm__ranked));
         ws->chosen = carve(&cv, channels, 1, sizeof(bool));
+        ws->line = carve(&cv, n, 2, sizeof(float));
     }
     if (c->method == TRM_CAM_SCORECAM) {
         ws->mask = carve(&cv, sh->in_n, 1, sizeof(float));
@@ -1248,7 +1250,8 @@ static size_t pick_channels(const trm_cam *c, const shape *sh, const float *a, s
     }
     principal_component(c, sh, false, NULL, a, at, ws, ws->objectness); /* a is finite: checked before */
     trm__objectness_mask(ws->objectness, sh->n);
-    trm__choose_ablated(a + at, c->layout, channels, sh->n, ws->objectness, sh->n_pick, ws->ranked, ws->chosen);
+    trm__choose_ablated(a + at, c->layout, channels, sh->n, ws->objectness, sh->n_pick, ws->ranked, ws->chosen,
+                        ws->line);
     for (size_t k = 0; k < channels; k++)
         if (ws->chosen[k])
             ws->picked[count++] = k;

@@ -296,6 +296,27 @@ def test_ablationcam_ratio_on_many_channels_with_dead_ones():
         np.testing.assert_allclose(last, got_w, rtol=1e-5)  # the head's sums differ in rounding
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_ablationcam_ratio_ties_round_as_numpys_float32_sums(seed):
+    """Integer-valued activations (quantized, or small counts after a ReLU)
+    make many channel scores equal in exact arithmetic; numpy's float32
+    pairwise sums order them, and so must the library. 12 channels: numpy's
+    argsort is then an insertion sort, stable, so the reference is exact."""
+    rng = np.random.default_rng(60 + seed)
+    a = rng.integers(0, 4, (1, 12, 6, 7)).astype(np.float32)
+    coef = rng.standard_normal(12)
+
+    def head(t):
+        return torch.from_numpy(np.asarray(t, np.float64).reshape(len(t), 12, -1).mean(axis=2) @ coef + 3.0)[:, None]
+
+    for ratio in (0.1, 0.25, 0.34):
+        want_w, chosen = ablation_ratio_weights_reference(head, torch.from_numpy(a), [0], ratio)
+        got_w = tm.CAM("ablationcam", ratio_channels_to_ablate=ratio).weights(
+            a, forward=lambda t, s: head(t)[:, 0].numpy())
+        assert sorted(np.flatnonzero(got_w[0])) == sorted(k for k in chosen[0] if want_w[0, k] != 0)
+        np.testing.assert_allclose(got_w, want_w, rtol=1e-5, atol=1e-6)
+
+
 def test_ablationcam_ratio_above_one_half_ablates_every_channel_once():
     net = make_net(seed=11)
     acts, _ = activations_of(net, 3, torch.randn(1, 3, 16, 16))
